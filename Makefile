@@ -1,0 +1,47 @@
+# Two front doors: `make demo` runs the whole system on embedded defaults, `make test` runs the suite.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PORT   ?= 8000
+
+.PHONY: demo test install install-test lint bench-recharge bench-sweep bench-freshness bench-command clean
+
+$(VENV)/.installed-server: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[server,worker]'
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(VENV)/.installed-server $@
+
+install: $(VENV)/.installed-server
+
+install-test: $(VENV)/.installed-test
+
+demo: install
+	PORT=$(PORT) $(PY) -m ops.demo
+
+test: install-test
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install-test
+	$(VENV)/bin/ruff check .
+
+bench-recharge: install-test
+	$(PY) -m ops.bench.recharge
+
+bench-sweep: install-test
+	$(PY) -m ops.bench.sweep
+
+bench-freshness: install-test
+	$(PY) -m ops.bench.freshness
+
+bench-command: install-test
+	$(PY) -m ops.bench.command
+
+clean:
+	rm -rf $(VENV) instance/*.sqlite3 instance/redis .pytest_cache

@@ -1,0 +1,90 @@
+"""Password login with a second factor and throttling against guessing."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+import pyotp
+from redis.exceptions import RedisError
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from backoffice.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from shared_models import audit
+from shared_models.audit import Actor
+from shared_models.errors import AuthenticationFailed, TooManyAttempts
+from shared_models.models import Operator
+from shared_models.types import utcnow
+
+log = logging.getLogger(__name__)
+
+
+class LoginPolicy:
+    """Limits from the app config, and the Redis counter of failures per address."""
+
+    def __init__(self, config, redis) -> None:
+        self.max_failures = config["LOGIN_MAX_FAILURES"]
+        self.lock = timedelta(minutes=config["LOGIN_LOCK_MINUTES"])
+        self.max_per_ip = config["LOGIN_MAX_PER_IP"]
+        self.ip_window = config["LOGIN_IP_WINDOW_S"]
+        self.redis = redis
+
+    def _ip_key(self, ip: str) -> str:
+        return f"wk:login-failures:{ip}"
+
+    def check_ip(self, ip: str) -> None:
+        try:
+            failures = int(self.redis.get(self._ip_key(ip)) or 0)
+        except RedisError:
+            log.warning("login throttling by address unavailable: Redis unreachable")
+            return
+        if failures >= self.max_per_ip:
+            raise TooManyAttempts("Too many failed logins from this address; try again later.")
+
+    def count_ip_failure(self, ip: str) -> None:
+        try:
+            with self.redis.pipeline() as pipe:
+                pipe.incr(self._ip_key(ip)).expire(self._ip_key(ip), self.ip_window).execute()
+        except RedisError:
+            pass
+
+
+def login(db: Session, policy: LoginPolicy, username: str, password: str,
+          totp_code: str | None, ip: str) -> Operator:
+    """The operator if the credentials are right; otherwise logs the failure and raises."""
+    policy.check_ip(ip)
+    operator = db.scalar(select(Operator).where(func.lower(Operator.username) == username.lower()))
+    if operator is None or not operator.active:
+        verify_password(DUMMY_HASH, password)  # same cost as a real check
+        _fail(db, policy, None, username, ip, "unknown or disabled operator")
+    now = utcnow()
+    if operator.locked_until and operator.locked_until > now:
+        audit.record(db, "login_refused", "operators", operator.id,
+                     after={"reason": "locked"}, actor=Actor(None, username, ip))
+        raise TooManyAttempts("Too many failed logins; this account is locked for a while.")
+    if not verify_password(operator.password_hash, password):
+        _fail(db, policy, operator, username, ip, "wrong password")
+    if operator.totp_enabled:
+        if not totp_code:
+            raise AuthenticationFailed("A one-time code is required.", field="totp_code")
+        if not pyotp.TOTP(operator.totp_secret).verify(totp_code, valid_window=1):
+            _fail(db, policy, operator, username, ip, "wrong one-time code")
+    operator.failed_logins = 0
+    operator.locked_until = None
+    if needs_rehash(operator.password_hash):
+        operator.password_hash = hash_password(password)
+    audit.record(db, "login", "operators", operator.id, actor=Actor(operator.id, username, ip))
+    return operator
+
+
+def _fail(db: Session, policy: LoginPolicy, operator: Operator | None, username: str,
+          ip: str, reason: str) -> None:
+    policy.count_ip_failure(ip)
+    if operator is not None:
+        operator.failed_logins += 1
+        if operator.failed_logins >= policy.max_failures:
+            operator.locked_until = utcnow() + policy.lock
+    audit.record(db, "login_failed", "operators", operator.id if operator else "",
+                 after={"reason": reason}, actor=Actor(None, username[:64], ip))
+    raise AuthenticationFailed("Wrong username or password.")

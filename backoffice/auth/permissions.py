@@ -1,0 +1,65 @@
+"""Permissions, the roles that grant them, and the decorator every route declares."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+from shared_models.enums import Role
+
+# Every permission a route can ask for, with what it lets one do.
+PERMISSIONS: dict[str, str] = {
+    "registry.read": "see sites, buildings, gateways and meters",
+    "registry.write": "create, change and delete registry entries; import workbooks",
+    "operators.read": "see operators and their roles",
+    "operators.write": "create and change operators, issue and revoke tokens",
+    "audit.read": "read and verify the system log",
+    "self": "manage one's own login (second factor, password)",
+}
+
+_READ = {p for p in PERMISSIONS if p.endswith(".read")} - {"audit.read", "operators.read"}
+
+ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
+    Role.ADMIN: frozenset(PERMISSIONS),
+    Role.FINANCE: frozenset(_READ | {"self"}),
+    Role.OPERATOR: frozenset(_READ | {"registry.write", "self"}),
+    Role.VIEWER: frozenset(_READ | {"self"}),
+    Role.AUDITOR: frozenset(_READ | {"audit.read", "operators.read", "self"}),
+    Role.KIOSK: frozenset(),
+}
+
+PUBLIC = "public"
+ATTRIBUTE = "__wk_permission__"
+
+# Endpoints the framework adds (OpenAPI document, docs UI, static files): public by design.
+FRAMEWORK_PUBLIC_ENDPOINTS = frozenset({
+    "static", "api-docs.openapi_json", "api-docs.openapi_swagger_ui", "docs_assets",
+})
+
+
+def grant(role: Role, *permissions: str) -> None:
+    """Let later modules add their permissions to roles in one place at import."""
+    ROLE_PERMISSIONS[role] = ROLE_PERMISSIONS[role] | frozenset(permissions)
+
+
+def requires(permission: str) -> Callable:
+    """Declare and enforce the permission a view needs (`PUBLIC` for none)."""
+    if permission != PUBLIC and permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def decorator(view: Callable) -> Callable:
+        @functools.wraps(view)
+        def wrapper(*args, **kwargs):
+            if permission != PUBLIC:
+                from backoffice.auth.identity import authorize
+
+                authorize(permission)
+            return view(*args, **kwargs)
+
+        setattr(wrapper, ATTRIBUTE, permission)
+        return wrapper
+
+    return decorator
+
+
+public = requires(PUBLIC)

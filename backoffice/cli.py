@@ -1,0 +1,98 @@
+"""Command-line tools: `flask --app backoffice ...` or the `wattkeeper` script."""
+
+from __future__ import annotations
+
+import secrets
+import sys
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+from sqlalchemy import select
+
+from backoffice import database
+from shared_models import db as shared_db
+from shared_models.enums import Role
+from shared_models.models import Operator
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(db_group)
+    app.cli.add_command(audit_group)
+    app.cli.add_command(create_admin_command)
+    app.cli.add_command(seed_demo_command)
+
+
+@click.group("db", help="Database schema.")
+def db_group() -> None:
+    pass
+
+
+@db_group.command("upgrade", help="Apply every migration (creates the schema on a new database).")
+@with_appcontext
+def db_upgrade() -> None:
+    shared_db.upgrade(current_app.config["DATABASE_URL"])
+    click.echo("database is up to date")
+
+
+@click.group("audit", help="The system log.")
+def audit_group() -> None:
+    pass
+
+
+@audit_group.command("verify", help="Check the hash chain; names the first broken row.")
+@with_appcontext
+def audit_verify() -> None:
+    from backoffice.resources.audit.routes import verify_report
+
+    report = verify_report()
+    if report["ok"]:
+        click.echo(f"audit log intact: {report['checked']} rows checked")
+        return
+    click.echo(f"audit log BROKEN at row {report['broken_entry_id']}: {report['reason']}", err=True)
+    sys.exit(1)
+
+
+def ensure_admin(username: str, password: str | None) -> str | None:
+    """Create the admin if missing; returns the password when one had to be generated."""
+    from backoffice.auth.accounts import save_operator
+
+    db = database.session()
+    if db.scalar(select(Operator.id).where(Operator.username == username)):
+        return None
+    generated = None
+    if not password:
+        password = generated = secrets.token_urlsafe(12)
+    save_operator(db, {"username": username, "password": password, "role": Role.ADMIN,
+                       "all_sites": True, "display_name": "Administrator"})
+    db.commit()
+    return generated
+
+
+@click.command("create-admin", help="Create an administrator (password from "
+               "WATTKEEPER_ADMIN_PASSWORD, else generated and printed once).")
+@click.option("--username", default="admin", show_default=True)
+@click.option("--password", envvar="WATTKEEPER_ADMIN_PASSWORD", default=None)
+@with_appcontext
+def create_admin_command(username: str, password: str | None) -> None:
+    generated = ensure_admin(username, password)
+    if generated:
+        click.echo(f"admin login: {username} / {generated}  (shown once)")
+    else:
+        click.echo(f"admin {username} is ready")
+
+
+@click.command("seed-demo", help="Fill an empty database with the demo site.")
+@with_appcontext
+def seed_demo_command() -> None:
+    from ops.seed import seed_demo
+
+    created = seed_demo(database.session())
+    database.session().commit()
+    click.echo("demo site created" if created else "demo site already present")
+
+
+def main() -> None:
+    from backoffice import create_app
+
+    FlaskGroup(create_app=create_app)(prog_name="wattkeeper")

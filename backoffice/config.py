@@ -1,0 +1,77 @@
+"""Configuration: defaults, then an optional settings file, then environment, then test overrides."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from datetime import timedelta
+from pathlib import Path
+
+INSTANCE_DIR = Path(os.environ.get("WATTKEEPER_INSTANCE", Path.cwd() / "instance"))
+
+
+class Defaults:
+    DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'wattkeeper.sqlite3'}"
+    REDIS_URL = "redis://127.0.0.1:6379/0"
+    SECRET_KEY: str | None = None
+
+    API_TITLE = "Wattkeeper API"
+    API_VERSION = "v1"
+    OPENAPI_VERSION = "3.0.3"
+    OPENAPI_URL_PREFIX = "/api"
+    OPENAPI_JSON_PATH = "openapi.json"
+    OPENAPI_SWAGGER_UI_PATH = "/docs"
+    # The docs UI assets are served from our own static folder: no CDN on a closed network.
+    OPENAPI_SWAGGER_UI_URL = "/api/docs-assets/"
+
+    SESSION_COOKIE_NAME = "wk_session"
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_SECURE = False  # set WATTKEEPER_SESSION_COOKIE_SECURE=1 behind HTTPS
+    PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+
+    LOGIN_MAX_FAILURES = 5          # per account, then locked
+    LOGIN_LOCK_MINUTES = 15
+    LOGIN_MAX_PER_IP = 30           # failures per address per window
+    LOGIN_IP_WINDOW_S = 900
+    TOKEN_DEFAULT_DAYS = 365
+
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    LANGUAGES = ("zh_CN", "en")
+    MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploaded workbooks
+
+
+# Environment variables read into the config, with their types.
+_ENV = {
+    "DATABASE_URL": str,
+    "REDIS_URL": str,
+    "SECRET_KEY": str,
+    "SESSION_COOKIE_SECURE": lambda v: v.lower() in {"1", "true", "yes"},
+}
+
+
+def load(app, overrides: dict | None = None) -> None:
+    """Fill `app.config` in the documented order."""
+    app.config.from_object(Defaults)
+    settings = os.environ.get("WATTKEEPER_SETTINGS")
+    if settings:
+        app.config.from_pyfile(settings)
+    for name, convert in _ENV.items():
+        for env_name in (f"WATTKEEPER_{name}", name):
+            if env_name in os.environ:
+                app.config[name] = convert(os.environ[env_name])
+                break
+    if overrides:
+        app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret()
+
+
+def _instance_secret() -> str:
+    # The demo has no secret configured: keep one in instance/ so sessions survive restarts.
+    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()

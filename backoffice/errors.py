@@ -1,0 +1,69 @@
+"""One error shape for every 4xx/5xx, with messages in the caller's language."""
+
+from __future__ import annotations
+
+import logging
+from http import HTTPStatus
+
+from flask import Flask
+from flask_babel import gettext
+from flask_smorest import Api
+from sqlalchemy.exc import IntegrityError
+from werkzeug.exceptions import HTTPException
+
+from shared_models.errors import WattkeeperError
+
+log = logging.getLogger(__name__)
+
+
+def _translate(value):
+    if isinstance(value, str):
+        return gettext(value)
+    if isinstance(value, dict):
+        return {key: _translate(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_translate(item) for item in value]
+    return value
+
+
+class WattkeeperApi(Api):
+    """flask-smorest's Api, with every error message passed through the translation catalog."""
+
+    def handle_http_exception(self, error):
+        payload, code, headers = super().handle_http_exception(error)
+        if "message" in payload:
+            payload["message"] = _translate(payload["message"])
+        else:
+            payload["message"] = gettext(error.name)
+        if "errors" in payload:
+            payload["errors"] = _translate(payload["errors"])
+        return payload, code, headers
+
+
+def error_body(status: int, message: str, errors: dict | None = None) -> dict:
+    body = {"code": status, "status": HTTPStatus(status).phrase, "message": message}
+    if errors:
+        body["errors"] = errors
+    return body
+
+
+def init_app(app: Flask, api: WattkeeperApi) -> None:
+    @app.errorhandler(WattkeeperError)
+    def _domain_error(exc: WattkeeperError):
+        message = gettext(exc.message).format(**exc.params)
+        errors = {"json": {exc.field: [message]}} if exc.field else None
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
+        return error_body(exc.status, message, errors), exc.status, headers
+
+    @app.errorhandler(IntegrityError)
+    def _integrity_error(exc: IntegrityError):
+        # Services check uniqueness first; this catches the race between two requests.
+        log.info("integrity error: %s", exc.orig)
+        return error_body(409, gettext("The change conflicts with existing data.")), 409
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        if isinstance(exc, HTTPException):
+            return api.handle_http_exception(exc)
+        log.exception("unhandled error")
+        return error_body(500, gettext("Internal server error.")), 500

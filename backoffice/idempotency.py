@@ -1,0 +1,69 @@
+"""Idempotency-Key for POSTs: the first successful answer is stored with the request's writes
+and replayed to retries; the same key with a different request is refused."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable
+
+from flask import Response, current_app, request
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from backoffice import database
+from backoffice.auth.identity import current
+from shared_models.errors import InvalidValue, RuleViolation
+from shared_models.models import IdempotencyRecord
+
+HEADER = "Idempotency-Key"
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
+    if record.request_hash != fingerprint:
+        raise RuleViolation("This Idempotency-Key was already used for a different request.")
+    return Response(record.response_body, status=record.status_code, mimetype="application/json",
+                    headers={"Idempotent-Replayed": "true"})
+
+
+def idempotent(view: Callable) -> Callable:
+    """Wrap a POST view (inside `requires`, so the caller is known)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get(HEADER)
+        if key is None:
+            return view(*args, **kwargs)
+        key = key.strip()
+        if not key or len(key) > 255:
+            raise InvalidValue("Idempotency-Key must be 1 to 255 characters.", field=HEADER)
+        operator_id = current().operator_id
+        db = database.session()
+        fingerprint = _fingerprint()
+        lookup = select(IdempotencyRecord).where(
+            IdempotencyRecord.operator_id == operator_id, IdempotencyRecord.key == key)
+        if (found := db.scalar(lookup)) is not None:
+            return _replay(found, fingerprint)
+        record = IdempotencyRecord(operator_id=operator_id, key=key, method=request.method,
+                                   path=request.path[:512], request_hash=fingerprint)
+        try:
+            # On PostgreSQL a concurrent twin blocks here until the first commits, then fails.
+            with db.begin_nested():
+                db.add(record)
+        except IntegrityError:
+            return _replay(db.scalar(lookup.execution_options(populate_existing=True)),
+                           fingerprint)
+        response = current_app.make_response(view(*args, **kwargs))
+        if response.status_code < 400:
+            record.status_code = response.status_code
+            record.response_body = response.get_data(as_text=True)
+            db.flush()
+        return response
+
+    return wrapper

@@ -1,0 +1,129 @@
+"""Staff login into an HttpOnly session cookie, logout, and the optional TOTP second factor."""
+
+import secrets
+
+import pyotp
+from flask import current_app, session
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from backoffice import database
+from backoffice.auth import accounts
+from backoffice.auth.identity import authorize, client_ip
+from backoffice.auth.login import LoginPolicy, login
+from backoffice.auth.passwords import verify_password
+from backoffice.auth.permissions import ROLE_PERMISSIONS, public, requires
+from backoffice.redis_conn import redis
+from backoffice.resources.auth.schemas import (
+    LoginSchema,
+    PasswordChangeSchema,
+    SessionSchema,
+    TotpCodeSchema,
+    TotpSetupSchema,
+)
+from shared_models import audit
+from shared_models.errors import AuthenticationFailed, RuleViolation, TooManyAttempts
+from shared_models.models import Operator
+
+blp = Blueprint("auth", __name__, url_prefix="/auth", description="Login and second factor")
+
+
+def _session_body(operator: Operator) -> dict:
+    return {"operator": operator, "csrf_token": session.get("csrf"),
+            "permissions": sorted(ROLE_PERMISSIONS[operator.role])}
+
+
+def _me() -> Operator:
+    return database.session().get(Operator, authorize("self").operator_id)
+
+
+@blp.route("/login")
+class Login(MethodView):
+    @public
+    @blp.arguments(LoginSchema)
+    @blp.response(200, SessionSchema)
+    def post(self, data):
+        db = database.session()
+        policy = LoginPolicy(current_app.config, redis())
+        try:
+            operator = login(db, policy, data["username"], data["password"], data["totp_code"],
+                             client_ip())
+        except (AuthenticationFailed, TooManyAttempts):
+            database.commit_now()  # the failure and its log entry must survive the 401
+            raise
+        session.clear()
+        session.permanent = True
+        session.update(operator_id=operator.id, epoch=operator.session_epoch,
+                       csrf=secrets.token_urlsafe(32))
+        return _session_body(operator)
+
+
+@blp.route("/logout")
+class Logout(MethodView):
+    @requires("self")
+    @blp.response(204)
+    def post(self):
+        audit.record(database.session(), "logout", "operators", _me().id)
+        session.clear()
+
+
+@blp.route("/me")
+class Me(MethodView):
+    @requires("self")
+    @blp.response(200, SessionSchema)
+    def get(self):
+        return _session_body(_me())
+
+
+@blp.route("/password")
+class Password(MethodView):
+    @requires("self")
+    @blp.arguments(PasswordChangeSchema)
+    @blp.response(204)
+    def post(self, data):
+        operator = _me()
+        if not verify_password(operator.password_hash, data["current_password"]):
+            raise RuleViolation("The current password is wrong.", field="current_password")
+        accounts.save_operator(database.session(), {"password": data["new_password"]}, operator)
+        session.update(epoch=operator.session_epoch)
+
+
+@blp.route("/totp/setup")
+class TotpSetup(MethodView):
+    @requires("self")
+    @blp.response(200, TotpSetupSchema)
+    def post(self):
+        operator = _me()
+        if operator.totp_enabled:
+            raise RuleViolation("The second factor is already on; turn it off first.")
+        operator.totp_secret = pyotp.random_base32()
+        uri = pyotp.TOTP(operator.totp_secret).provisioning_uri(name=operator.username,
+                                                                issuer_name="Wattkeeper")
+        return {"secret": operator.totp_secret, "provisioning_uri": uri}
+
+
+@blp.route("/totp/enable")
+class TotpEnable(MethodView):
+    @requires("self")
+    @blp.arguments(TotpCodeSchema)
+    @blp.response(204)
+    def post(self, data):
+        operator = _me()
+        if not operator.totp_secret or not pyotp.TOTP(operator.totp_secret).verify(
+                data["code"], valid_window=1):
+            raise RuleViolation("The one-time code is wrong.", field="code")
+        operator.totp_enabled = True
+
+
+@blp.route("/totp/disable")
+class TotpDisable(MethodView):
+    @requires("self")
+    @blp.arguments(TotpCodeSchema)
+    @blp.response(204)
+    def post(self, data):
+        operator = _me()
+        if operator.totp_enabled and not pyotp.TOTP(operator.totp_secret).verify(
+                data["code"], valid_window=1):
+            raise RuleViolation("The one-time code is wrong.", field="code")
+        operator.totp_enabled = False
+        operator.totp_secret = ""

@@ -1,0 +1,69 @@
+"""Meters: where each one sits on a bus and in a building, and how it is kept prepaid."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, Page
+from sqlalchemy import select
+
+from backoffice import database
+from backoffice.auth.permissions import requires
+from backoffice.idempotency import idempotent
+from backoffice.auth.scope import restrict
+from backoffice.resources.common import collection, filter_by, load
+from backoffice.resources.meters.schemas import MeterQuerySchema, MeterSchema
+from shared_models.models import Bus, Floor, Meter, Unit
+from shared_models.services import registry
+
+blp = Blueprint("meters", __name__, url_prefix="/meters", description="Meters")
+
+
+def _meter_query(args: dict):
+    args = dict(args)
+    gateway_id = args.pop("gateway_id", None)
+    building_id = args.pop("building_id", None)
+    stmt = filter_by(select(Meter), Meter, args)
+    if gateway_id is not None:
+        stmt = stmt.join(Bus, Meter.bus_id == Bus.id).where(Bus.gateway_id == gateway_id)
+    if building_id is not None:
+        stmt = (stmt.join(Unit, Meter.unit_id == Unit.id).join(Floor, Unit.floor_id == Floor.id)
+                .where(Floor.building_id == building_id))
+    return restrict(stmt, Meter.site_id).order_by(Meter.id)
+
+
+@blp.route("")
+class Meters(MethodView):
+    @requires("registry.read")
+    @blp.arguments(MeterQuerySchema, location="query")
+    @blp.response(200, MeterSchema(many=True))
+    @blp.paginate(Page)
+    def get(self, args):
+        return collection(_meter_query(args))
+
+    @requires("registry.write")
+    @idempotent
+    @blp.arguments(MeterSchema)
+    @blp.response(201, MeterSchema)
+    def post(self, data):
+        load(Bus, data["bus_id"])
+        return registry.save_meter(database.session(), data)
+
+
+@blp.route("/<int:meter_id>")
+class MeterById(MethodView):
+    @requires("registry.read")
+    @blp.response(200, MeterSchema)
+    def get(self, meter_id):
+        return load(Meter, meter_id)
+
+    @requires("registry.write")
+    @blp.arguments(MeterSchema(partial=True))
+    @blp.response(200, MeterSchema)
+    def patch(self, data, meter_id):
+        meter = load(Meter, meter_id)
+        if "bus_id" in data:
+            load(Bus, data["bus_id"])
+        return registry.save_meter(database.session(), data, meter)
+
+    @requires("registry.write")
+    @blp.response(204)
+    def delete(self, meter_id):
+        registry.delete(database.session(), load(Meter, meter_id))

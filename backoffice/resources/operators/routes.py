@@ -1,0 +1,53 @@
+"""Operators: staff and device accounts, their roles and their sites."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, Page
+from sqlalchemy import select
+
+from backoffice import database
+from backoffice.auth import accounts
+from backoffice.auth.permissions import requires
+from backoffice.resources.common import collection, filter_by
+from backoffice.resources.operators.schemas import OperatorQuerySchema, OperatorSchema
+from shared_models.errors import NotFound
+from shared_models.models import Operator
+
+blp = Blueprint("operators", __name__, url_prefix="/operators", description="Operators")
+
+
+def _get(operator_id: int) -> Operator:
+    operator = database.session().get(Operator, operator_id)
+    if operator is None:
+        raise NotFound("No such operator.")
+    return operator
+
+
+@blp.route("")
+class Operators(MethodView):
+    @requires("operators.read")
+    @blp.arguments(OperatorQuerySchema, location="query")
+    @blp.response(200, OperatorSchema(many=True))
+    @blp.paginate(Page)
+    def get(self, args):
+        stmt = filter_by(select(Operator), Operator, args).order_by(Operator.id)
+        return collection(stmt)
+
+    @requires("operators.write")
+    @blp.arguments(OperatorSchema)
+    @blp.response(201, OperatorSchema)
+    def post(self, data):
+        return accounts.save_operator(database.session(), data)
+
+
+@blp.route("/<int:operator_id>")
+class OperatorById(MethodView):
+    @requires("operators.read")
+    @blp.response(200, OperatorSchema)
+    def get(self, operator_id):
+        return _get(operator_id)
+
+    @requires("operators.write")
+    @blp.arguments(OperatorSchema(partial=True))
+    @blp.response(200, OperatorSchema)
+    def patch(self, data, operator_id):
+        return accounts.save_operator(database.session(), data, _get(operator_id))

@@ -1,0 +1,37 @@
+"""Building, floor and unit schemas."""
+
+from marshmallow import Schema, fields, validate
+
+from backoffice.fields import Text
+
+_name = {"required": True, "validate": validate.Length(min=1, max=60)}
+
+
+class BuildingSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    site_id = fields.Integer(required=True)
+    name = Text(required=True, validate=validate.Length(min=1, max=120))
+
+
+class FloorSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    building_id = fields.Integer(required=True)
+    name = Text(**_name)
+
+
+class UnitSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    floor_id = fields.Integer(required=True)
+    name = Text(**_name)
+
+
+class BuildingQuerySchema(Schema):
+    site_id = fields.Integer()
+
+
+class FloorQuerySchema(Schema):
+    building_id = fields.Integer()
+
+
+class UnitQuerySchema(Schema):
+    floor_id = fields.Integer()

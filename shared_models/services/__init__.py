@@ -1,0 +1,1 @@
+"""Services: take a session and plain values, apply the rules, flush; callers commit."""

@@ -1,0 +1,196 @@
+"""Rules of the site and device registry that the real world imposes."""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shared_models.enums import Framing, MeterStatus
+from shared_models.errors import Conflict, InvalidValue, NotFound, RuleViolation
+from shared_models.models import Building, Bus, Floor, Gateway, Meter, Site, Unit
+from shared_models.models.registry import MAX_METERS_PER_BUS
+
+
+def get(db: Session, model: type, obj_id: int, *, lock: bool = False):
+    stmt = select(model).where(model.id == obj_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    obj = db.scalar(stmt)
+    if obj is None:
+        raise NotFound("No such {what}.", what=model.__tablename__[:-1])
+    return obj
+
+
+def apply(obj: object, values: dict[str, Any]) -> None:
+    for name, value in values.items():
+        setattr(obj, name, value)
+
+
+def check_timezone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidValue("Unknown timezone {name}.", field="timezone", name=name) from exc
+
+
+def save_site(db: Session, values: dict[str, Any], site: Site | None = None) -> Site:
+    if "timezone" in values:
+        check_timezone(values["timezone"])
+    code = values.get("code")
+    if code is not None and db.scalar(select(Site.id).where(Site.code == code,
+                                                            Site.id != (site.id if site else -1))):
+        raise Conflict("Site code {code} is already used.", field="code", code=code)
+    site = site or Site()
+    apply(site, values)
+    if site.alarm2_threshold is not None and site.alarm1_threshold is not None \
+            and site.alarm2_threshold > site.alarm1_threshold:
+        raise RuleViolation("Alarm threshold 2 must not exceed alarm threshold 1.",
+                            field="alarm2_threshold")
+    db.add(site)
+    db.flush()
+    return site
+
+
+def _unique_name(db: Session, model: type, parent_col, parent_id: int, name: str, obj) -> None:
+    clash = db.scalar(select(model.id).where(parent_col == parent_id, model.name == name,
+                                             model.id != (obj.id if obj else -1)))
+    if clash:
+        raise Conflict("The name {name} is already used here.", field="name", name=name)
+
+
+def save_building(db: Session, values: dict[str, Any], obj: Building | None = None) -> Building:
+    obj = obj or Building()
+    site_id = values.get("site_id", obj.site_id)
+    get(db, Site, site_id)
+    _unique_name(db, Building, Building.site_id, site_id, values.get("name", obj.name), obj)
+    apply(obj, values)
+    db.add(obj)
+    db.flush()
+    return obj
+
+
+def save_floor(db: Session, values: dict[str, Any], obj: Floor | None = None) -> Floor:
+    obj = obj or Floor()
+    parent = values.get("building_id", obj.building_id)
+    get(db, Building, parent)
+    _unique_name(db, Floor, Floor.building_id, parent, values.get("name", obj.name), obj)
+    apply(obj, values)
+    db.add(obj)
+    db.flush()
+    return obj
+
+
+def save_unit(db: Session, values: dict[str, Any], obj: Unit | None = None) -> Unit:
+    obj = obj or Unit()
+    parent = values.get("floor_id", obj.floor_id)
+    get(db, Floor, parent)
+    _unique_name(db, Unit, Unit.floor_id, parent, values.get("name", obj.name), obj)
+    apply(obj, values)
+    db.add(obj)
+    db.flush()
+    return obj
+
+
+def save_gateway(db: Session, values: dict[str, Any], obj: Gateway | None = None) -> Gateway:
+    """Create or change a gateway; `bus_count` adds buses on consecutive TCP ports."""
+    values = dict(values)
+    bus_count = values.pop("bus_count", None)
+    obj = obj or Gateway()
+    site_id = values.get("site_id", obj.site_id)
+    get(db, Site, site_id)
+    _unique_name(db, Gateway, Gateway.site_id, site_id, values.get("name", obj.name), obj)
+    if obj.id is not None and "site_id" in values and values["site_id"] != obj.site_id:
+        if db.scalar(select(func.count(Meter.id)).join(Bus).where(Bus.gateway_id == obj.id)):
+            raise RuleViolation("A gateway with meters cannot move to another site.",
+                                field="site_id")
+    apply(obj, values)
+    framing = obj.framing or Framing.MODBUS_TCP
+    if framing == Framing.SERIAL and not obj.serial_device:
+        raise InvalidValue("A serial gateway needs its serial device.", field="serial_device")
+    if framing != Framing.SERIAL and not obj.host:
+        raise InvalidValue("A TCP gateway needs its host.", field="host")
+    db.add(obj)
+    db.flush()
+    if bus_count is not None:
+        set_bus_count(db, obj, bus_count)
+    return obj
+
+
+def set_bus_count(db: Session, gateway: Gateway, count: int) -> None:
+    """Grow or shrink the buses of a gateway; a bus with meters is never removed."""
+    buses = list(db.scalars(select(Bus).where(Bus.gateway_id == gateway.id).order_by(Bus.number)))
+    port = gateway.port or 502
+    for number in range(len(buses) + 1, count + 1):
+        db.add(Bus(gateway_id=gateway.id, number=number, port=port + number - 1))
+    for bus in buses[count:]:
+        if db.scalar(select(func.count(Meter.id)).where(Meter.bus_id == bus.id)):
+            raise RuleViolation("Bus {number} still has meters.", field="bus_count",
+                                number=bus.number)
+        db.delete(bus)
+    db.flush()
+
+
+def save_meter(db: Session, values: dict[str, Any], obj: Meter | None = None) -> Meter:
+    """Create or change a meter, holding the bus row so two requests cannot overfill it."""
+    obj = obj or Meter()
+    bus_id = values.get("bus_id", obj.bus_id)
+    address = values.get("address", obj.address)
+    serial = values.get("serial_number", obj.serial_number)
+    bus = get(db, Bus, bus_id, lock=True)
+    site_id = bus.gateway.site_id
+    other = obj.id if obj.id is not None else -1
+    if db.scalar(select(Meter.id).where(Meter.serial_number == serial, Meter.id != other)):
+        raise Conflict("Serial number {serial} is already registered.", field="serial_number",
+                       serial=serial)
+    if db.scalar(select(Meter.id).where(Meter.bus_id == bus_id, Meter.address == address,
+                                        Meter.id != other)):
+        raise Conflict("Address {address} is already used on this bus.", field="address",
+                       address=address)
+    if obj.bus_id != bus_id:
+        on_bus = db.scalar(select(func.count(Meter.id)).where(Meter.bus_id == bus_id)) or 0
+        if on_bus >= MAX_METERS_PER_BUS:
+            raise RuleViolation("A bus carries at most {limit} meters.", field="bus_id",
+                                limit=MAX_METERS_PER_BUS)
+    unit_id = values.get("unit_id", obj.unit_id)
+    if unit_id is not None:
+        unit = get(db, Unit, unit_id)
+        if unit.floor.building.site_id != site_id:
+            raise RuleViolation("The unit belongs to another site.", field="unit_id")
+    apply(obj, values)
+    obj.site_id = site_id
+    db.add(obj)
+    db.flush()
+    return obj
+
+
+def delete(db: Session, obj: object) -> None:
+    """Delete a registry row that nothing depends on any more."""
+    if isinstance(obj, Meter) and obj.status != MeterStatus.NOT_OPENED:
+        raise RuleViolation("Only a meter that was never opened can be deleted; scrap it instead.")
+    if isinstance(obj, Gateway):
+        if any(bus.meters for bus in obj.buses):
+            raise RuleViolation("The gateway still has meters.")
+        for bus in obj.buses:
+            db.delete(bus)
+    try:
+        with db.begin_nested():
+            db.delete(obj)
+    except IntegrityError as exc:  # something still points at it
+        raise RuleViolation("This entry is still in use and cannot be deleted.") from exc
+
+
+def site_of(obj: object) -> int:
+    """The site a registry row belongs to (what operator scoping is checked against)."""
+    if isinstance(obj, Site):
+        return obj.id
+    if isinstance(obj, Floor):
+        return obj.building.site_id
+    if isinstance(obj, Unit):
+        return obj.floor.building.site_id
+    if isinstance(obj, Bus):
+        return obj.gateway.site_id
+    return obj.site_id
