@@ -35,6 +35,12 @@ class GapPolicy:
     expected_interval: timedelta
     factor: int = 3
 
+    def __post_init__(self) -> None:
+        if self.expected_interval <= timedelta(0):
+            raise invalid("expected_interval", "must be positive")
+        if isinstance(self.factor, bool) or not isinstance(self.factor, int) or self.factor < 1:
+            raise invalid("factor", "must be a whole number of at least 1")
+
     def is_gap(self, start: datetime, end: datetime) -> bool:
         return end - start > self.expected_interval * self.factor
 

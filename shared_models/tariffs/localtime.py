@@ -37,7 +37,7 @@ def micros(span: timedelta) -> int:
 
 
 def first_instant_at(wall: datetime, tz: tzinfo) -> datetime:
-    """The first instant whose local wall time is `wall` or later (a skipped time maps to the jump)."""
+    """The first instant whose wall time is `wall` or later (a skipped time maps to the jump)."""
     early, late = (wall.replace(tzinfo=tz, fold=f).astimezone(UTC) for f in (0, 1))
     exact = [c for c in (early, late) if c.astimezone(tz).replace(tzinfo=None) == wall]
     if exact:

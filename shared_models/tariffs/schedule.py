@@ -110,7 +110,7 @@ def choose_tariff(
     account: Tariff | TariffSchedule | None = None,
     site: Tariff | TariffSchedule | None = None,
 ) -> Tariff | TariffSchedule:
-    """The effective tariff: a meter's own price overrides the account's, which overrides the site's."""
+    """The effective tariff: the meter's own beats the account's, which beats the site's."""
     for candidate in (meter, account, site):
         if candidate is not None:
             return candidate

@@ -57,6 +57,19 @@ class Tariff:
             object.__setattr__(self, "power_factor_standard", standard.quantize(Decimal("0.01")))
         expect(self.name, str, "name", "a string")
 
+    def __hash__(self) -> int:
+        # `prices` is a dict, so the generated hash would fail; hash the same data as a tuple.
+        return hash(
+            (
+                tuple(sorted(self._prices.items())),
+                self.time_of_use,
+                self.tiers,
+                self.monthly_charge,
+                self.power_factor_standard,
+                self.name,
+            )
+        )
+
     @classmethod
     def flat(cls, unit_price: object, **options: object) -> Tariff:
         """A single price per kWh, e.g. a per-meter override."""
@@ -120,5 +133,11 @@ class Tariff:
 
 
 _KEYS = {
-    "format", "name", "prices", "time_of_use", "tiers", "monthly_charge", "power_factor_standard",
+    "format",
+    "name",
+    "prices",
+    "time_of_use",
+    "tiers",
+    "monthly_charge",
+    "power_factor_standard",
 }

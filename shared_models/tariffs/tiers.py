@@ -55,7 +55,9 @@ class Tiers:
             checked.append(Tier(limit, price_field(tier.increment, f"blocks[{i}].increment")))
         object.__setattr__(self, "tiers", tuple(checked))
 
-    def split(self, cumulative: Fraction, quantity: Fraction) -> Iterator[tuple[int, Tier, Fraction]]:
+    def split(
+        self, cumulative: Fraction, quantity: Fraction
+    ) -> Iterator[tuple[int, Tier, Fraction]]:
         """Cut `quantity` consumed after `cumulative` at the tier limits: (tier number, tier, kWh).
 
         Tier n holds cumulative consumption in [limit n-1, limit n): with 0-230 and 230-400,

@@ -61,7 +61,9 @@ class Season:
         with at("day_plan"):
             plan = DayPlan.from_rows(data.get("day_plan"))
         return cls(
-            name, parse_month_day(data.get("from"), "from"), parse_month_day(data.get("to"), "to"),
+            name,
+            parse_month_day(data.get("from"), "from"),
+            parse_month_day(data.get("to"), "to"),
             plan,
         )
 

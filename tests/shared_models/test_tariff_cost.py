@@ -21,7 +21,6 @@ from shared_models.tariffs import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-BERLIN = ZoneInfo("Europe/Berlin")
 PRICES = {"sharp": "1.2000", "peak": "0.9000", "flat": "0.6000", "valley": "0.3000"}
 TIERS = {
     "period": "month",
@@ -35,8 +34,11 @@ TIERS = {
 
 def tou_tariff(day_plan=None, tiers=None, **tou) -> Tariff:
     plan = day_plan or [
-        ["22:00", "06:00", "valley"], ["06:00", "08:00", "flat"], ["08:00", "11:00", "peak"],
-        ["11:00", "18:00", "flat"], ["18:00", "22:00", "peak"],
+        ["22:00", "06:00", "valley"],
+        ["06:00", "08:00", "flat"],
+        ["08:00", "11:00", "peak"],
+        ["11:00", "18:00", "flat"],
+        ["18:00", "22:00", "peak"],
     ]
     return Tariff.from_dict(
         {"prices": PRICES, "time_of_use": {"day_plan": plan, **tou}, "tiers": tiers}
@@ -71,8 +73,9 @@ def test_time_of_use_spreads_energy_by_local_time():
 
 def test_summer_season_brings_the_sharp_band():
     summer = [["00:00", "11:00", "valley"], ["11:00", "12:00", "sharp"], ["12:00", "24:00", "flat"]]
-    tariff = tou_tariff(seasons=[{"name": "summer", "from": "07-01", "to": "08-31",
-                                  "day_plan": summer}])
+    tariff = tou_tariff(
+        seasons=[{"name": "summer", "from": "07-01", "to": "08-31", "day_plan": summer}]
+    )
     july = cost(tariff, at(2024, 7, 1, 11), at(2024, 7, 1, 12), "1.00", SHANGHAI, 0)
     june = cost(tariff, at(2024, 6, 30, 11), at(2024, 6, 30, 12), "1.00", SHANGHAI, 0)
     assert summary(july) == [("sharp", None, "1.2000", "1.00")]
@@ -159,20 +162,44 @@ def test_version_change_inside_the_interval():
 
 def test_catch_up_after_a_gap_is_spread_and_marked_estimated():
     policy = GapPolicy(expected_interval=timedelta(minutes=15), factor=4)
-    late = cost(tou_tariff(), at(2024, 3, 1, 0), at(2024, 3, 2, 0), "24.00", SHANGHAI, 0,
-                gap=policy)
+    late = cost(
+        tou_tariff(), at(2024, 3, 1, 0), at(2024, 3, 2, 0), "24.00", SHANGHAI, 0, gap=policy
+    )
     assert late.estimated
     assert {ln.band.value: str(ln.kwh) for ln in late.lines} == {
-        "valley": "8.00", "flat": "9.00", "peak": "7.00",
+        "valley": "8.00",
+        "flat": "9.00",
+        "peak": "7.00",
     }
-    on_time = cost(tou_tariff(), at(2024, 3, 1, 0), at(2024, 3, 1, 1), "1.00", SHANGHAI, 0,
-                   gap=policy)
+    on_time = cost(
+        tou_tariff(), at(2024, 3, 1, 0), at(2024, 3, 1, 1), "1.00", SHANGHAI, 0, gap=policy
+    )
     assert not on_time.estimated
 
 
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"expected_interval": timedelta(0)}, "expected_interval"),
+        ({"expected_interval": timedelta(minutes=15), "factor": 0}, "factor"),
+    ],
+)
+def test_gap_policy_is_validated(kwargs, field):
+    with pytest.raises(InvalidValue) as caught:
+        GapPolicy(**kwargs)
+    assert caught.value.field == field
+
+
 def test_meter_profile_replaces_the_uniform_split():
-    b = cost(tou_tariff(), at(2024, 3, 1, 4), at(2024, 3, 1, 10), "6.00", SHANGHAI, 0,
-             profile={"valley": "0.50", "flat": "1.50", Band.PEAK: "4.00"})
+    b = cost(
+        tou_tariff(),
+        at(2024, 3, 1, 4),
+        at(2024, 3, 1, 10),
+        "6.00",
+        SHANGHAI,
+        0,
+        profile={"valley": "0.50", "flat": "1.50", Band.PEAK: "4.00"},
+    )
     assert summary(b) == [
         ("valley", None, "0.3000", "0.50"),
         ("flat", None, "0.6000", "1.50"),
@@ -181,20 +208,42 @@ def test_meter_profile_replaces_the_uniform_split():
 
 
 def test_profile_energy_in_a_band_the_interval_misses_is_booked_at_the_end():
-    b = cost(tou_tariff(), at(2024, 3, 1, 1), at(2024, 3, 1, 2), "1.00", SHANGHAI, 0,
-             profile={"valley": "0.90", "flat": "0.10"})
+    b = cost(
+        tou_tariff(),
+        at(2024, 3, 1, 1),
+        at(2024, 3, 1, 2),
+        "1.00",
+        SHANGHAI,
+        0,
+        profile={"valley": "0.90", "flat": "0.10"},
+    )
     assert summary(b) == [("valley", None, "0.3000", "0.90"), ("flat", None, "0.6000", "0.10")]
-    skewed = cost(tou_tariff(), at(2024, 3, 1, 1), at(2024, 3, 1, 2), "1.00", SHANGHAI, 0,
-                  profile={"valley": "0.90", "sharp": "0.10"})
+    skewed = cost(
+        tou_tariff(),
+        at(2024, 3, 1, 1),
+        at(2024, 3, 1, 2),
+        "1.00",
+        SHANGHAI,
+        0,
+        profile={"valley": "0.90", "sharp": "0.10"},
+    )
     assert summary(skewed) == [
-        ("valley", None, "0.3000", "0.90"), ("sharp", None, "1.2000", "0.10"),
+        ("valley", None, "0.3000", "0.90"),
+        ("sharp", None, "1.2000", "0.10"),
     ]
     no_sharp = Tariff.from_dict(
         dict(tou_tariff().to_dict(), prices={k: v for k, v in PRICES.items() if k != "sharp"})
     )
     with pytest.raises(RuleViolation, match="sharp"):
-        cost(no_sharp, at(2024, 3, 1, 1), at(2024, 3, 1, 2), "1.00", SHANGHAI, 0,
-             profile={"valley": "0.90", "sharp": "0.10"})
+        cost(
+            no_sharp,
+            at(2024, 3, 1, 1),
+            at(2024, 3, 1, 2),
+            "1.00",
+            SHANGHAI,
+            0,
+            profile={"valley": "0.90", "sharp": "0.10"},
+        )
 
 
 def test_displayed_kwh_add_up_with_remainders_to_the_earliest_lines():
@@ -203,32 +252,6 @@ def test_displayed_kwh_add_up_with_remainders_to_the_earliest_lines():
     assert [str(ln.kwh) for ln in b.lines] == ["0.03", "0.07"]
     b = cost(Tariff.flat("1"), at(2024, 3, 1), at(2024, 3, 2), "0.01", SHANGHAI, 0)
     assert [str(ln.kwh) for ln in b.lines] == ["0.01"]
-
-
-BERLIN_PLAN = [["00:00", "02:30", "valley"], ["02:30", "04:00", "peak"], ["04:00", "24:00", "flat"]]
-
-
-def test_spring_forward_skips_the_missing_hour():
-    # 2024-03-31 02:00 CET jumps to 03:00 CEST: 4 real hours from 00:00 to 05:00 local.
-    b = cost(tou_tariff(BERLIN_PLAN), at(2024, 3, 31, tz=BERLIN), at(2024, 3, 31, 5, tz=BERLIN),
-             "4.00", BERLIN, 0)
-    assert summary(b) == [
-        ("valley", None, "0.3000", "2.00"),
-        ("peak", None, "0.9000", "1.00"),
-        ("flat", None, "0.6000", "1.00"),
-    ]
-
-
-def test_fall_back_charges_the_repeated_hour_in_its_band_twice():
-    plan = [["00:00", "02:00", "valley"], ["02:00", "03:00", "peak"], ["03:00", "24:00", "flat"]]
-    # 2024-10-27 03:00 CEST falls back to 02:00 CET: 7 real hours from 00:00 to 06:00 local.
-    b = cost(tou_tariff(plan), at(2024, 10, 27, tz=BERLIN), at(2024, 10, 27, 6, tz=BERLIN),
-             "7.00", BERLIN, 0)
-    assert summary(b) == [
-        ("valley", None, "0.3000", "2.00"),
-        ("peak", None, "0.9000", "2.00"),
-        ("flat", None, "0.6000", "3.00"),
-    ]
 
 
 @pytest.mark.parametrize(
@@ -247,8 +270,13 @@ def test_fall_back_charges_the_repeated_hour_in_its_band_twice():
 )
 def test_invalid_arguments(kwargs, field):
     args = {
-        "tariff": tou_tariff(), "start": at(2024, 3, 1), "end": at(2024, 3, 1, 1),
-        "energy_kwh": "1.00", "tz": SHANGHAI, "cumulative_before": 0, **kwargs,
+        "tariff": tou_tariff(),
+        "start": at(2024, 3, 1),
+        "end": at(2024, 3, 1, 1),
+        "energy_kwh": "1.00",
+        "tz": SHANGHAI,
+        "cumulative_before": 0,
+        **kwargs,
     }
     with pytest.raises(InvalidValue) as caught:
         cost(**args)

@@ -12,9 +12,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 TIERED = Tariff.from_dict(
     {
         "prices": {"flat": "0.5000"},
-        "tiers": {"period": "month", "blocks": [
-            {"up_to": "230", "increment": "0"}, {"up_to": None, "increment": "0.1000"},
-        ]},
+        "tiers": {
+            "period": "month",
+            "blocks": [
+                {"up_to": "230", "increment": "0"},
+                {"up_to": None, "increment": "0.1000"},
+            ],
+        },
     }
 )
 

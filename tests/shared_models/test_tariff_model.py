@@ -33,8 +33,11 @@ def document(**changes: object) -> dict:
                     "name": "summer",
                     "from": "07-01",
                     "to": "08-31",
-                    "day_plan": [["00:00", "11:00", "valley"], ["11:00", "13:00", "sharp"],
-                                 ["13:00", "24:00", "peak"]],
+                    "day_plan": [
+                        ["00:00", "11:00", "valley"],
+                        ["11:00", "13:00", "sharp"],
+                        ["13:00", "24:00", "peak"],
+                    ],
                 }
             ],
             "holidays": ["2024-10-01", "2024-10-02"],
@@ -61,6 +64,10 @@ def test_round_trip_through_json_text():
     assert again == tariff
     assert again.to_dict() == tariff.to_dict()
     assert tariff.to_dict()["tiers"]["blocks"][0] == {"up_to": "230.00", "increment": "0.0000"}
+
+
+def test_equal_tariffs_hash_alike():
+    assert len({Tariff.from_dict(document()), Tariff.from_dict(document())}) == 1
 
 
 def test_flat_tariff_prices_every_band_alike():
@@ -168,7 +175,11 @@ def test_schedule_picks_the_version_in_force():
 def test_schedule_refuses_naive_datetimes_and_twin_versions():
     with pytest.raises(InvalidValue, match="timezone-aware"):
         TariffSchedule.from_dict(
-            {"versions": [{"effective_from": "2024-01-01T00:00", "tariff": Tariff.flat("1").to_dict()}]}
+            {
+                "versions": [
+                    {"effective_from": "2024-01-01T00:00", "tariff": Tariff.flat("1").to_dict()}
+                ]
+            }
         )
     twins = TariffSchedule(
         (
