@@ -101,17 +101,18 @@ class SimMeter:
             s.event_counter += 1
         while s.sim_time < t:
             start = s.sim_time
-            end = min(t, math.floor(start / 60) * 60 + 60, self._next_event(start))
-            end = max(end, math.nextafter(start, math.inf))
             watts = self.load_w(start)
+            self._overload_watch(watts, start)
+            end = min(t, math.floor(start / 60) * 60 + 60, self._next_event())
+            end = max(end, math.nextafter(start, math.inf))
             rate = rate_at(self.tariff, self._local(self.clock(start)))
             s.joules[rate - 1] += watts * (end - start)
             self._bill(rate - 1)
             s.sim_time = end
-            self._overload(watts, end)
+            self._overload_due(end)
             relay.evaluate(s, self.local, self.limits)
 
-    def _next_event(self, start: float) -> float:
+    def _next_event(self) -> float:
         s = self.state
         if s.overload_trip and s.overload_trip_at is not None:
             return s.overload_trip_at + 60 * self.settings.reclose_minutes
@@ -128,18 +129,19 @@ class SimMeter:
             if self.local:
                 s.balance_micro -= new * self.price_units[index]  # 0.01 kWh x 0.0001 yuan/kWh
 
-    def _overload(self, watts: int, t: float) -> None:
+    def _overload_watch(self, watts: int, t: float) -> None:
         s = self.state
-        if s.overload_trip:
-            if t >= (s.overload_trip_at or t) + 60 * self.settings.reclose_minutes:
-                s.overload_trip = False  # automatic reclose
-                s.overload_trip_at = None
-            return
-        if watts <= self.settings.overload_limit_w:
+        if s.overload_trip or watts <= self.settings.overload_limit_w:
             s.overload_since = None
-            return
-        s.overload_since = t if s.overload_since is None else s.overload_since
-        if t >= s.overload_since + self.settings.overload_delay_s:
+        elif s.overload_since is None:
+            s.overload_since = t
+
+    def _overload_due(self, t: float) -> None:
+        s = self.state
+        if s.overload_trip and s.overload_trip_at is not None:
+            if t >= s.overload_trip_at + 60 * self.settings.reclose_minutes:
+                s.overload_trip, s.overload_trip_at = False, None  # automatic reclose
+        elif s.overload_since is not None and t >= s.overload_since + self.settings.overload_delay_s:
             s.overload_trip, s.overload_trip_at, s.overload_since = True, t, None
             s.event_counter += 1
 
