@@ -85,7 +85,7 @@ def create_admin_command(username: str, password: str | None) -> None:
 @click.command("seed-demo", help="Fill an empty database with the demo site.")
 @with_appcontext
 def seed_demo_command() -> None:
-    from ops.seed import seed_demo
+    from backoffice.seed import seed_demo
 
     created = seed_demo(database.session())
     database.session().commit()
