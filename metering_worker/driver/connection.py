@@ -29,6 +29,12 @@ class Framing(StrEnum):
     RTU_OVER_TCP = "rtu"  # raw RTU frames tunnelled over a TCP socket
     SERIAL = "serial"  # local RS485 adapter, RTU
 
+    @classmethod
+    def parse(cls, value: object) -> Framing:
+        """Also accepts the registry's spelling (modbus_tcp, rtu_over_tcp, serial)."""
+        text = str(getattr(value, "value", value)).lower()
+        return cls({"modbus_tcp": "tcp", "rtu_over_tcp": "rtu"}.get(text, text))
+
 
 @dataclass(frozen=True)
 class Endpoint:

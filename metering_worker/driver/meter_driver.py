@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
+from typing import Any, TypeVar
 
 from metering_worker.protocol import (
     CommandMessage,
@@ -30,6 +32,8 @@ from shared_models.errors import InvalidValue
 from .connection import DEFAULT_TIMEOUT_S, BusConnection, Endpoint, Framing
 from .errors import CommandNotConfirmed, DeviceGarbled
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class MailboxResult:
@@ -46,13 +50,15 @@ class MeterDriver:
         self.connection = BusConnection(endpoint, timeout=timeout)
 
     @classmethod
-    def tcp(cls, host: str, port: int, *, rtu: bool = False, timeout: float = DEFAULT_TIMEOUT_S):
+    def tcp(
+        cls, host: str, port: int, *, rtu: bool = False, timeout: float = DEFAULT_TIMEOUT_S
+    ) -> MeterDriver:
         """A gateway bus over TCP; rtu=True for RTU-over-TCP framing."""
         framing = Framing.RTU_OVER_TCP if rtu else Framing.TCP
         return cls(Endpoint(host=host, port=port, framing=framing), timeout=timeout)
 
     @classmethod
-    def serial(cls, device: str, *, baudrate: int = 9600, timeout: float = DEFAULT_TIMEOUT_S):
+    def serial(cls, device: str, *, baudrate: int = 9600, timeout: float = DEFAULT_TIMEOUT_S) -> MeterDriver:
         return cls(Endpoint(framing=Framing.SERIAL, serial_port=device, baudrate=baudrate), timeout=timeout)
 
     async def __aenter__(self) -> MeterDriver:
@@ -127,8 +133,8 @@ class MeterDriver:
 
     async def read_tariff(self, address: int) -> TariffTable:
         blocks = {}
-        for start, values in encode_tariff_shapes():
-            blocks[start] = await self.connection.read(address, start, values)
+        for start, count in TARIFF_BLOCKS:
+            blocks[start] = await self.connection.read(address, start, count)
         return _decoded(decode_tariff, blocks, address)
 
     async def sync_clock(self, address: int, unix_seconds: int | None = None) -> None:
@@ -137,16 +143,15 @@ class MeterDriver:
         await self.connection.write(address, reg.CLOCK_ADDRESS, reg.u32_to_regs(now, "clock"))
 
 
-def encode_tariff_shapes() -> list[tuple[int, int]]:
-    return [
-        (reg.SEASON_ADDRESS, reg.SEASON_COUNT),
-        (reg.DAY_PLAN_ADDRESSES[0], reg.DAY_PLAN_COUNT),
-        (reg.DAY_PLAN_ADDRESSES[1], reg.DAY_PLAN_COUNT),
-        (reg.PRICES_ADDRESS, reg.PRICES_COUNT),
-    ]
+TARIFF_BLOCKS = [
+    (reg.SEASON_ADDRESS, reg.SEASON_COUNT),
+    (reg.DAY_PLAN_ADDRESSES[0], reg.DAY_PLAN_COUNT),
+    (reg.DAY_PLAN_ADDRESSES[1], reg.DAY_PLAN_COUNT),
+    (reg.PRICES_ADDRESS, reg.PRICES_COUNT),
+]
 
 
-def _decoded(decode, regs, address: int):
+def _decoded(decode: Callable[[Any], T], regs: Any, address: int) -> T:
     try:
         return decode(regs)
     except InvalidValue as exc:

@@ -63,9 +63,12 @@ def diversify_3des(master_key: bytes, serial: str) -> bytes:
     if len(master_key) != 24:
         raise InvalidValue("the site master key is 24 bytes")
     d = diversification_block(serial)
-    cipher = DES3.new(DES3.adjust_key_parity(master_key), DES3.MODE_ECB)
-    parts = [cipher.encrypt(bytes(b ^ mask for b in d)) for mask in (0x00, 0xFF, 0x55)]
-    return DES3.adjust_key_parity(b"".join(parts))
+    try:
+        cipher = DES3.new(DES3.adjust_key_parity(master_key), DES3.MODE_ECB)
+        parts = [cipher.encrypt(bytes(b ^ mask for b in d)) for mask in (0x00, 0xFF, 0x55)]
+        return DES3.adjust_key_parity(b"".join(parts))
+    except ValueError as exc:  # pycryptodome refuses keys that degenerate to single DES
+        raise InvalidValue(f"unusable 3DES key: {exc}") from exc
 
 
 @dataclass(frozen=True)

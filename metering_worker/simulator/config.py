@@ -10,6 +10,8 @@ from typing import Any
 
 DEMO_MASTER_KEY = "0123456789abcdeffedcba987654321089abcdef01234567"
 FRAMINGS = ("tcp", "rtu")
+# The registry's spelling (shared_models.enums.Framing) maps onto the simulator's.
+FRAMING_ALIASES = {"modbus_tcp": "tcp", "rtu_over_tcp": "rtu"}
 MODES = ("local", "remote")
 PROFILE_NAMES = ("home", "shop", "office")
 
@@ -82,6 +84,11 @@ class FleetConfig:
         return asdict(self)
 
 
+def framing_name(value: object) -> str:
+    text = str(getattr(value, "value", value)).lower()
+    return FRAMING_ALIASES.get(text, text)
+
+
 def _build(cls, data: Mapping[str, Any]):
     known = {f.name for f in fields(cls)}
     unknown = set(data) - known
@@ -100,7 +107,10 @@ def fleet_from_dict(data: Mapping[str, Any]) -> FleetConfig:
                 for m in b.get("meters", ())
             )
             faults = _build(Faults, b.get("faults", {}))
-            buses.append(_build(BusConfig, {**b, "meters": meters, "faults": faults}))
+            framing = framing_name(b.get("framing", "tcp"))
+            buses.append(
+                _build(BusConfig, {**b, "meters": meters, "faults": faults, "framing": framing})
+            )
         gateways.append(_build(GatewayConfig, {**g, "buses": tuple(buses)}))
     return validate(_build(FleetConfig, {**data, "gateways": tuple(gateways)}))
 
@@ -182,7 +192,7 @@ def fleet_from_registry(rows: Iterable[Mapping[str, Any]], **options: Any) -> Fl
         bus = grouped.setdefault(key, {
             "gateway": str(row.get("gateway_name") or f"{host}:{row.get('gateway_port', port)}"),
             "number": number,
-            "framing": str(row.get("framing") or "tcp"),
+            "framing": framing_name(row.get("framing") or "tcp"),
             "baud": int(row.get("baud") or 9600),
             "meters": [],
         })

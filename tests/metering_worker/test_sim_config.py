@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 import sys
 
 import pytest
 
+from metering_worker.driver import Framing, MeterDriver
 from metering_worker.simulator import (
+    SimulatorFleet,
     fleet_from_dict,
     fleet_from_registry,
     generate_fleet,
@@ -33,7 +36,7 @@ def test_registry_rows_group_into_gateways_and_buses() -> None:
         {"gateway_host": "127.0.0.1", "gateway_port": 7000, "bus_number": 1, "bus_port": 7000,
          "address": 1, "serial": "S1", "control_mode": "local"},
         {"gateway_host": "127.0.0.1", "gateway_port": 7000, "bus_number": 2,
-         "address": 1, "serial": "S3", "control_mode": "local", "framing": "rtu"},
+         "address": 1, "serial": "S3", "control_mode": "local", "framing": "rtu_over_tcp"},
     ]  # fmt: skip
     config = fleet_from_registry(rows, time_scale=0.0)
     assert len(config.gateways) == 1
@@ -79,3 +82,25 @@ def test_cli_prints_a_generated_fleet() -> None:
     ).stdout
     config = fleet_from_dict(json.loads(out))
     assert sum(len(bus.meters) for _, bus in config.buses()) == 40
+
+
+def test_driver_framing_accepts_registry_spelling() -> None:
+    assert Framing.parse("rtu_over_tcp") is Framing.RTU_OVER_TCP
+    assert Framing.parse("modbus_tcp") is Framing.TCP
+    assert Framing.parse("serial") is Framing.SERIAL
+
+
+def test_fleet_runs_in_a_thread_for_sync_callers(fleet_config) -> None:
+    fleet = SimulatorFleet(fleet_config(2, framing="rtu"))
+    fleet.start_in_thread()
+    try:
+        port = fleet.ports[0]
+
+        async def read():
+            async with MeterDriver.tcp("127.0.0.1", port, rtu=True) as drv:
+                return await drv.read_hot_block(2)
+
+        assert asyncio.run(read()).map_version == 1
+        assert fleet.endpoints()[0]["addresses"] == [1, 2]
+    finally:
+        fleet.stop_in_thread()
