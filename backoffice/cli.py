@@ -19,6 +19,7 @@ from shared_models.models import Operator
 def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(audit_group)
+    app.cli.add_command(ledger_group)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
 
@@ -51,6 +52,26 @@ def audit_verify() -> None:
         return
     click.echo(f"audit log BROKEN at row {report['broken_entry_id']}: {report['reason']}", err=True)
     sys.exit(1)
+
+
+@click.group("ledger", help="The ledger of money.")
+def ledger_group() -> None:
+    pass
+
+
+@ledger_group.command("verify", help="Check that every transaction sums to zero, every wallet "
+                      "balance matches its postings and no external key is posted twice.")
+@click.option("--site", "site_id", type=int, default=None, help="Only this site.")
+@with_appcontext
+def ledger_verify(site_id: int | None) -> None:
+    from shared_models.ledger.verify import verify
+
+    report = verify(database.session(), site_id)
+    for problem in report.problems:
+        click.echo(f"{problem.check} {problem.subject_id}: {problem.detail}", err=True)
+    if not report.ok:
+        sys.exit(1)
+    click.echo(f"ledger balanced: {report.transactions} transactions, {report.wallets} wallets")
 
 
 def ensure_admin(username: str, password: str | None) -> str | None:

@@ -1,8 +1,10 @@
 """Every table, imported here so Alembic and callers see one complete MetaData."""
 
 from shared_models.models.access import ApiToken, Operator, operator_sites
+from shared_models.models.accounts import AccountMeter, MeterSwap, TenantAccount
 from shared_models.models.audit import AuditEntry
 from shared_models.models.idempotency import IdempotencyRecord
+from shared_models.models.ledger import LedgerAccount, LedgerTransaction, Posting
 from shared_models.models.registry import (
     Building,
     Bus,
@@ -12,8 +14,10 @@ from shared_models.models.registry import (
     Site,
     Unit,
 )
+from shared_models.models.sales import Sale, Shift, SiteCounter
 
 __all__ = [
+    "AccountMeter",
     "ApiToken",
     "AuditEntry",
     "Building",
@@ -21,9 +25,17 @@ __all__ = [
     "Floor",
     "Gateway",
     "IdempotencyRecord",
+    "LedgerAccount",
+    "LedgerTransaction",
     "Meter",
+    "MeterSwap",
     "Operator",
+    "Posting",
+    "Sale",
+    "Shift",
     "Site",
+    "SiteCounter",
+    "TenantAccount",
     "Unit",
     "operator_sites",
 ]

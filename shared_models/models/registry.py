@@ -31,6 +31,8 @@ class Site(Base):
     overload_limit_w: Mapped[int] = mapped_column(Integer, default=8000)
     overdraft_limit: Mapped[Decimal] = mapped_column(Money, default=Decimal("0.00"))
     credit_cap: Mapped[Decimal] = mapped_column(Money, default=Decimal("5000.00"))
+    # A refund (退电) above this needs a second operator's approval.
+    refund_approval_threshold: Mapped[Decimal] = mapped_column(Money, default=Decimal("500.00"))
     sms_sender: Mapped[str] = mapped_column(String(32), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

@@ -21,6 +21,9 @@ class SiteSchema(Schema):
     overdraft_limit = MoneyField(load_default=Decimal("0.00"))
     credit_cap = MoneyField(load_default=Decimal("5000.00"),
                             metadata={"description": "Stored-credit cap per account"})
+    refund_approval_threshold = MoneyField(
+        load_default=Decimal("500.00"),
+        metadata={"description": "Refunds above this need a second operator's approval"})
     sms_sender = Text(load_default="", validate=validate.Length(max=32))
     created_at = fields.AwareDateTime(dump_only=True)
 

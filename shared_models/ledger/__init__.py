@@ -1,0 +1,1 @@
+"""The double-entry ledger: posting rules (pure), ledger accounts, the posting service, verify."""
