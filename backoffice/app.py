@@ -57,6 +57,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     }}})
     errors.init_app(app, api)
     register_resources(api)
+    # The X-Pagination header carries JSON text; document it as the string it is on the wire.
+    api.spec.components.headers["PAGINATION"] = {
+        "description": "Pagination metadata as JSON: total, total_pages, first_page, last_page, "
+                       "page, previous_page, next_page",
+        "schema": {"type": "string"}}
     observability.init_app(app)
 
     from backoffice import cli

@@ -8,7 +8,7 @@ from http import HTTPStatus
 from flask import Flask
 from flask_babel import gettext
 from flask_smorest import Api
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
 from shared_models.errors import WattkeeperError
@@ -60,6 +60,13 @@ def init_app(app: Flask, api: WattkeeperApi) -> None:
         # Services check uniqueness first; this catches the race between two requests.
         log.info("integrity error: %s", exc.orig)
         return error_body(409, gettext("The change conflicts with existing data.")), 409
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(exc: Exception):
+        # Schemas bound every number they know; this catches ids in URLs beyond the column type.
+        log.info("value out of range: %s", exc)
+        return error_body(422, gettext("A number is out of range.")), 422
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from marshmallow import ValidationError, fields
+from marshmallow import ValidationError, fields, validate
 
 from shared_models.errors import InvalidValue
 from shared_models.money import energy, money, price
@@ -56,3 +56,14 @@ class Text(fields.String):
         if any(ord(ch) < 32 or ord(ch) == 127 for ch in text):
             raise ValidationError("Control characters are not allowed.")
         return text
+
+
+MAX_ID = 2**31 - 1
+
+
+class Id(fields.Integer):
+    """A row id: a positive integer the database column can hold."""
+
+    def __init__(self, **kwargs) -> None:
+        kwargs.setdefault("validate", validate.Range(1, MAX_ID))
+        super().__init__(**kwargs)

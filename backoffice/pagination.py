@@ -5,6 +5,8 @@ from __future__ import annotations
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
+MAX_OFFSET = 2**31 - 1
+
 
 class SelectCollection:
     """A lazy sequence over a select, so `Page` can take its length and a slice."""
@@ -19,6 +21,8 @@ class SelectCollection:
 
     def __getitem__(self, window: slice) -> list:
         start = window.start or 0
+        if start > MAX_OFFSET:  # far past any real page; the database would overflow
+            return []
         stmt = self.stmt.offset(start)
         if window.stop is not None:
             stmt = stmt.limit(window.stop - start)

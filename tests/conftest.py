@@ -175,3 +175,4 @@ def make_meter(db, make_gateway):
         return meter
 
     return make
+

@@ -14,7 +14,8 @@ class LoginSchema(Schema):
 
 class SessionSchema(Schema):
     operator = fields.Nested(OperatorSchema)
-    csrf_token = fields.String(metadata={"description": "Send as X-CSRF-Token on writes"})
+    csrf_token = fields.String(allow_none=True,
+                               metadata={"description": "Send as X-CSRF-Token on writes (session logins)"})
     permissions = fields.List(fields.String())
 
 

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth.permissions import requires
-from backoffice.idempotency import idempotent
 from backoffice.auth.scope import restrict
+from backoffice.idempotency import idempotent
 from backoffice.resources.common import collection, filter_by, load
 from backoffice.resources.gateways.schemas import (
     GatewayQuerySchema,

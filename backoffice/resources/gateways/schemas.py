@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from backoffice.fields import Text
+from backoffice.fields import Id, Text
 from shared_models.enums import Framing, Parity
 
 BAUD_RATES = (1200, 2400, 4800, 9600, 19200, 38400, 57600, 115200)
@@ -16,7 +16,7 @@ class BusSchema(Schema):
 
 class GatewaySchema(Schema):
     id = fields.Integer(dump_only=True)
-    site_id = fields.Integer(required=True)
+    site_id = Id(required=True)
     name = Text(required=True, validate=validate.Length(min=1, max=120))
     host = Text(load_default="", validate=validate.Regexp(r"^[A-Za-z0-9.:_-]{0,255}$"))
     port = fields.Integer(load_default=502, validate=validate.Range(1, 65535))
@@ -36,5 +36,5 @@ class GatewayUpdateSchema(GatewaySchema):
 
 
 class GatewayQuerySchema(Schema):
-    site_id = fields.Integer()
+    site_id = Id()
     name = Text()

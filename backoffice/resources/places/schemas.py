@@ -2,36 +2,36 @@
 
 from marshmallow import Schema, fields, validate
 
-from backoffice.fields import Text
+from backoffice.fields import Id, Text
 
 _name = {"required": True, "validate": validate.Length(min=1, max=60)}
 
 
 class BuildingSchema(Schema):
     id = fields.Integer(dump_only=True)
-    site_id = fields.Integer(required=True)
+    site_id = Id(required=True)
     name = Text(required=True, validate=validate.Length(min=1, max=120))
 
 
 class FloorSchema(Schema):
     id = fields.Integer(dump_only=True)
-    building_id = fields.Integer(required=True)
+    building_id = Id(required=True)
     name = Text(**_name)
 
 
 class UnitSchema(Schema):
     id = fields.Integer(dump_only=True)
-    floor_id = fields.Integer(required=True)
+    floor_id = Id(required=True)
     name = Text(**_name)
 
 
 class BuildingQuerySchema(Schema):
-    site_id = fields.Integer()
+    site_id = Id()
 
 
 class FloorQuerySchema(Schema):
-    building_id = fields.Integer()
+    building_id = Id()
 
 
 class UnitQuerySchema(Schema):
-    floor_id = fields.Integer()
+    floor_id = Id()

@@ -2,12 +2,12 @@
 
 from marshmallow import Schema, fields, validate
 
-from backoffice.fields import Text
+from backoffice.fields import Id, Text
 
 
 class TokenSchema(Schema):
     id = fields.Integer(dump_only=True)
-    operator_id = fields.Integer(required=True)
+    operator_id = Id(required=True)
     name = Text(required=True, validate=validate.Length(min=1, max=120))
     days = fields.Integer(load_only=True, load_default=365, validate=validate.Range(1, 3650))
     prefix = fields.String(dump_only=True)
@@ -22,4 +22,4 @@ class IssuedTokenSchema(TokenSchema):
 
 
 class TokenQuerySchema(Schema):
-    operator_id = fields.Integer()
+    operator_id = Id()

@@ -1,0 +1,35 @@
+"""Idempotency-Key: retries replay the first answer; a reused key with another body is refused."""
+
+
+def test_same_key_same_body_replays(client, admin):
+    headers = {**admin, "Idempotency-Key": "k-1"}
+    first = client.post("/api/v1/sites", json={"code": "I1", "name": "x"}, headers=headers)
+    again = client.post("/api/v1/sites", json={"code": "I1", "name": "x"}, headers=headers)
+    assert first.status_code == again.status_code == 201
+    assert again.json == first.json and again.headers["Idempotent-Replayed"] == "true"
+    assert len(client.get("/api/v1/sites", headers=admin, query_string={"code": "I1"}).json) == 1
+
+
+def test_same_key_other_body_is_422(client, admin):
+    headers = {**admin, "Idempotency-Key": "k-2"}
+    client.post("/api/v1/sites", json={"code": "I2", "name": "x"}, headers=headers)
+    other = client.post("/api/v1/sites", json={"code": "I3", "name": "x"}, headers=headers)
+    assert other.status_code == 422
+
+
+def test_failed_request_does_not_burn_the_key(client, admin):
+    headers = {**admin, "Idempotency-Key": "k-3"}
+    assert client.post("/api/v1/sites", json={"code": "bad code", "name": "x"},
+                       headers=headers).status_code == 422
+    # The corrected request is a different body, but nothing was stored for the failure.
+    assert client.post("/api/v1/sites", json={"code": "I4", "name": "x"},
+                       headers=headers).status_code == 201
+
+
+def test_keys_are_scoped_to_the_caller(client, auth_headers):
+    first, second = auth_headers("admin"), auth_headers("admin")
+    body = {"code": "I5", "name": "x"}
+    assert client.post("/api/v1/sites", json=body,
+                       headers={**first, "Idempotency-Key": "shared"}).status_code == 201
+    clash = client.post("/api/v1/sites", json=body, headers={**second, "Idempotency-Key": "shared"})
+    assert clash.status_code == 409  # a fresh request from the second caller: code taken
