@@ -14,6 +14,7 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.places.routes import blp as places
     from backoffice.resources.sites.routes import blp as sites
     from backoffice.resources.tokens.routes import blp as tokens
+    from backoffice.resources.workbooks.routes import blp as workbooks
 
-    for blueprint in (auth, operators, tokens, sites, places, gateways, meters, audit):
+    for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks, audit):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

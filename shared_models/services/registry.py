@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+from collections.abc import Hashable, Iterable
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -55,11 +57,16 @@ def save_site(db: Session, values: dict[str, Any], site: Site | None = None) -> 
     return site
 
 
+def check_name_free(name: str, taken: bool) -> None:
+    """Siblings (buildings of a site, gateways of a site...) have distinct names."""
+    if taken:
+        raise Conflict("The name {name} is already used here.", field="name", name=name)
+
+
 def _unique_name(db: Session, model: type, parent_col, parent_id: int, name: str, obj) -> None:
     clash = db.scalar(select(model.id).where(parent_col == parent_id, model.name == name,
                                              model.id != (obj.id if obj else -1)))
-    if clash:
-        raise Conflict("The name {name} is already used here.", field="name", name=name)
+    check_name_free(name, bool(clash))
 
 
 def save_building(db: Session, values: dict[str, Any], obj: Building | None = None) -> Building:
@@ -95,6 +102,14 @@ def save_unit(db: Session, values: dict[str, Any], obj: Unit | None = None) -> U
     return obj
 
 
+def check_link(framing: Framing, host: str | None, serial_device: str | None) -> None:
+    """A gateway is reached through its serial device or its host, depending on the framing."""
+    if framing == Framing.SERIAL and not serial_device:
+        raise InvalidValue("A serial gateway needs its serial device.", field="serial_device")
+    if framing != Framing.SERIAL and not host:
+        raise InvalidValue("A TCP gateway needs its host.", field="host")
+
+
 def save_gateway(db: Session, values: dict[str, Any], obj: Gateway | None = None) -> Gateway:
     """Create or change a gateway; `bus_count` adds buses on consecutive TCP ports."""
     values = dict(values)
@@ -108,11 +123,7 @@ def save_gateway(db: Session, values: dict[str, Any], obj: Gateway | None = None
             raise RuleViolation("A gateway with meters cannot move to another site.",
                                 field="site_id")
     apply(obj, values)
-    framing = obj.framing or Framing.MODBUS_TCP
-    if framing == Framing.SERIAL and not obj.serial_device:
-        raise InvalidValue("A serial gateway needs its serial device.", field="serial_device")
-    if framing != Framing.SERIAL and not obj.host:
-        raise InvalidValue("A TCP gateway needs its host.", field="host")
+    check_link(obj.framing or Framing.MODBUS_TCP, obj.host, obj.serial_device)
     db.add(obj)
     db.flush()
     if bus_count is not None:
@@ -134,6 +145,27 @@ def set_bus_count(db: Session, gateway: Gateway, count: int) -> None:
     db.flush()
 
 
+def check_serial_free(serial: str, taken: bool) -> None:
+    """A serial number identifies one meter across every site."""
+    if taken:
+        raise Conflict("Serial number {serial} is already registered.", field="serial_number",
+                       serial=serial)
+
+
+def check_address_free(address: int, taken: bool) -> None:
+    """Two meters answering the same Modbus address on one bus would garble each other."""
+    if taken:
+        raise Conflict("Address {address} is already used on this bus.", field="address",
+                       address=address)
+
+
+def check_bus_room(on_bus: int) -> None:
+    """`on_bus` meters are already on the bus; one more must fit the RS485 load limit."""
+    if on_bus >= MAX_METERS_PER_BUS:
+        raise RuleViolation("A bus carries at most {limit} meters.", field="bus_id",
+                            limit=MAX_METERS_PER_BUS)
+
+
 def save_meter(db: Session, values: dict[str, Any], obj: Meter | None = None) -> Meter:
     """Create or change a meter, holding the bus row so two requests cannot overfill it."""
     obj = obj or Meter()
@@ -143,18 +175,12 @@ def save_meter(db: Session, values: dict[str, Any], obj: Meter | None = None) ->
     bus = get(db, Bus, bus_id, lock=True)
     site_id = bus.gateway.site_id
     other = obj.id if obj.id is not None else -1
-    if db.scalar(select(Meter.id).where(Meter.serial_number == serial, Meter.id != other)):
-        raise Conflict("Serial number {serial} is already registered.", field="serial_number",
-                       serial=serial)
-    if db.scalar(select(Meter.id).where(Meter.bus_id == bus_id, Meter.address == address,
-                                        Meter.id != other)):
-        raise Conflict("Address {address} is already used on this bus.", field="address",
-                       address=address)
+    check_serial_free(serial, bool(db.scalar(
+        select(Meter.id).where(Meter.serial_number == serial, Meter.id != other))))
+    check_address_free(address, bool(db.scalar(
+        select(Meter.id).where(Meter.bus_id == bus_id, Meter.address == address, Meter.id != other))))
     if obj.bus_id != bus_id:
-        on_bus = db.scalar(select(func.count(Meter.id)).where(Meter.bus_id == bus_id)) or 0
-        if on_bus >= MAX_METERS_PER_BUS:
-            raise RuleViolation("A bus carries at most {limit} meters.", field="bus_id",
-                                limit=MAX_METERS_PER_BUS)
+        check_bus_room(db.scalar(select(func.count(Meter.id)).where(Meter.bus_id == bus_id)) or 0)
     unit_id = values.get("unit_id", obj.unit_id)
     if unit_id is not None:
         unit = get(db, Unit, unit_id)
@@ -165,6 +191,45 @@ def save_meter(db: Session, values: dict[str, Any], obj: Meter | None = None) ->
     db.add(obj)
     db.flush()
     return obj
+
+
+class MeterPlacement:
+    """Serials and bus addresses in use, loaded in a few queries, so that many new meters go
+    through the checks of `save_meter` without a query each (workbook imports).
+
+    Buses are keys: a bus id for an existing bus, any other hashable for a bus not yet created.
+    """
+
+    CHUNK = 500  # bound parameters per IN list (SQLite and drivers have limits)
+
+    def __init__(self, db: Session, serials: Iterable[str], bus_ids: Iterable[int], *,
+                 lock: bool = False) -> None:
+        serials, bus_ids = sorted(set(serials)), sorted(set(bus_ids))
+        self.serials: set[str] = set()
+        self.addresses: dict[Hashable, set[int]] = defaultdict(set)
+        for part in _chunks(bus_ids, self.CHUNK):
+            if lock:  # like save_meter: hold the buses so a concurrent writer cannot overfill them
+                db.execute(select(Bus.id).where(Bus.id.in_(part)).with_for_update())
+            for bus_id, address in db.execute(
+                    select(Meter.bus_id, Meter.address).where(Meter.bus_id.in_(part))):
+                self.addresses[bus_id].add(address)
+        for part in _chunks(serials, self.CHUNK):
+            self.serials.update(db.scalars(
+                select(Meter.serial_number).where(Meter.serial_number.in_(part))))
+
+    def place(self, serial: str, bus: Hashable, address: int) -> None:
+        """Check one new meter as `save_meter` would, then count it as placed."""
+        used = self.addresses[bus]
+        check_serial_free(serial, serial in self.serials)
+        check_address_free(address, address in used)
+        check_bus_room(len(used))
+        self.serials.add(serial)
+        used.add(address)
+
+
+def _chunks(items: list, size: int) -> Iterable[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 def delete(db: Session, obj: object) -> None:

@@ -1,0 +1,1 @@
+"""Registry workbooks: template, import and export."""

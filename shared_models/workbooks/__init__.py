@@ -1,0 +1,1 @@
+"""Registry workbooks (Excel): the layout, reading and writing .xlsx, import and export."""
