@@ -33,3 +33,19 @@ def test_keys_are_scoped_to_the_caller(client, auth_headers):
                        headers={**first, "Idempotency-Key": "shared"}).status_code == 201
     clash = client.post("/api/v1/sites", json=body, headers={**second, "Idempotency-Key": "shared"})
     assert clash.status_code == 409  # a fresh request from the second caller: code taken
+
+
+def test_multipart_retry_replays_despite_a_new_boundary(client, admin):
+    import io
+
+    template = client.get("/api/v1/workbooks/registry/template", headers=admin).data
+    headers = {**admin, "Idempotency-Key": "upload-1"}
+
+    def upload():
+        return client.post("/api/v1/workbooks/registry/import", headers=headers,
+                           data={"file": (io.BytesIO(template), "registry.xlsx")},
+                           content_type="multipart/form-data")
+
+    first, again = upload(), upload()
+    assert first.status_code == 201 and again.status_code == 201
+    assert again.headers.get("Idempotent-Replayed") == "true" and again.json == first.json

@@ -10,6 +10,7 @@ from flask_smorest import Blueprint, abort
 
 from backoffice import database
 from backoffice.auth.permissions import requires
+from backoffice.idempotency import idempotent
 from backoffice.auth.scope import visible_site_ids
 from backoffice.resources.common import load
 from backoffice.resources.workbooks import schemas
@@ -56,6 +57,7 @@ class RegistryTemplate(MethodView):
 @blp.route("/registry/import")
 class RegistryImport(MethodView):
     @requires("registry.write")
+    @idempotent
     @blp.arguments(schemas.ImportQuerySchema, location="query")
     @blp.arguments(schemas.ImportFileSchema, location="files")
     @blp.response(201, schemas.ImportResultSchema)
