@@ -14,6 +14,12 @@ PERMISSIONS: dict[str, str] = {
     "operators.read": "see operators and their roles",
     "operators.write": "create and change operators, issue and revoke tokens",
     "audit.read": "read and verify the system log",
+    "accounts.read": "see tenant accounts, their meters and balances",
+    "accounts.write": "open, change and close tenant accounts; add, remove and swap meters",
+    "sales.read": "see counter sales, receipts and shift cash reports",
+    "sales.write": "sell, refund and reverse at the counter; open and close one's shifts",
+    "sales.approve": "approve or reject refunds above the site threshold; close others' shifts",
+    "ledger.read": "see the ledger and verify its invariants",
     "self": "manage one's own login (second factor, password)",
 }
 
@@ -21,8 +27,8 @@ _READ = {p for p in PERMISSIONS if p.endswith(".read")} - {"audit.read", "operat
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
-    Role.FINANCE: frozenset(_READ | {"self"}),
-    Role.OPERATOR: frozenset(_READ | {"registry.write", "self"}),
+    Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve", "self"}),
+    Role.OPERATOR: frozenset(_READ | {"registry.write", "accounts.write", "sales.write", "self"}),
     Role.VIEWER: frozenset(_READ | {"self"}),
     Role.AUDITOR: frozenset(_READ | {"audit.read", "operators.read", "self"}),
     Role.KIOSK: frozenset(),

@@ -6,15 +6,20 @@ from flask_smorest import Api
 
 
 def register_resources(api: Api) -> None:
+    from backoffice.resources.accounts.routes import blp as accounts
     from backoffice.resources.audit.routes import blp as audit
     from backoffice.resources.auth.routes import blp as auth
     from backoffice.resources.gateways.routes import blp as gateways
+    from backoffice.resources.ledger.routes import blp as ledger
     from backoffice.resources.meters.routes import blp as meters
     from backoffice.resources.operators.routes import blp as operators
     from backoffice.resources.places.routes import blp as places
+    from backoffice.resources.sales.routes import blp as sales
+    from backoffice.resources.shifts.routes import blp as shifts
     from backoffice.resources.sites.routes import blp as sites
     from backoffice.resources.tokens.routes import blp as tokens
     from backoffice.resources.workbooks.routes import blp as workbooks
 
-    for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks, audit):
+    for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
+                      accounts, shifts, sales, ledger, audit):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -1,0 +1,177 @@
+"""Tenant account lifecycle: open (开户), meters, thresholds, meter swap (换表), close (销户)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared_models.enums import MeterStatus
+from shared_models.errors import NotFound, RuleViolation
+from shared_models.ledger.books import ensure_site_accounts, open_wallet, site_account, wallet_of
+from shared_models.ledger.posting import post
+from shared_models.ledger.rules import check_credit_cap, transfer
+from shared_models.models import AccountMeter, Meter, MeterSwap, Site, TenantAccount, Unit
+from shared_models.models.accounts import AccountStatus
+from shared_models.models.ledger import AccountKind, Channel, TransactionKind
+from shared_models.money import energy, money
+from shared_models.services import counters, sales
+from shared_models.services.registry import get
+from shared_models.types import utcnow
+
+PROFILE_FIELDS = ("tenant_name", "phone", "unit_id", "alarm1_threshold", "alarm2_threshold",
+                  "arrears_rule")
+
+
+def open_account(db: Session, values: dict[str, Any], *, operator_id: int | None,
+                 external_key: str | None = None) -> TenantAccount:
+    """Open an account on meters never opened before, with an optional opening balance that is
+    either paid now through a counter channel (a recharge with a receipt) or carried over from
+    an old meter (money the meters held moves into the wallet)."""
+    site = get(db, Site, values["site_id"])
+    meter_ids = list(dict.fromkeys(values.get("meter_ids") or []))
+    if not meter_ids:
+        raise RuleViolation("An account needs at least one meter.", field="meter_ids")
+    opening = money(values.get("opening_balance") or 0)
+    channel, carried_from = values.get("opening_channel"), values.get("carried_over_from")
+    if opening < 0 or (opening > 0 and (channel is None) == (not carried_from)):
+        raise RuleViolation("An opening balance is either paid through a channel or carried over "
+                            "from an old meter.", field="opening_balance")
+    number = counters.next_value(db, site.id, "account")  # serialises openings per site
+    ensure_site_accounts(db, site.id)
+    account = TenantAccount(site_id=site.id, number=f"{site.code}-{number:06d}",
+                            alarm1_threshold=site.alarm1_threshold,
+                            alarm2_threshold=site.alarm2_threshold)
+    update_account(db, account, {k: v for k, v in values.items() if k in PROFILE_FIELDS})
+    open_wallet(db, account)
+    for meter_id in meter_ids:
+        _attach(db, account, meter_id)
+    if opening > 0 and carried_from:
+        check_credit_cap(Decimal("0.00"), opening, site.credit_cap)
+        held = site_account(db, site.id, AccountKind.METER_HELD)
+        post(db, site_id=site.id, kind=TransactionKind.OPENING,
+             legs=transfer(held.id, wallet_of(db, account.id).id, opening),
+             reason=f"balance carried over from meter {carried_from}", operator_id=operator_id,
+             external_key=external_key)
+    elif opening > 0:
+        sales.recharge(db, account_id=account.id, amount=opening, channel=channel,
+                       operator_id=operator_id, external_key=external_key, reason="opening balance")
+    return account
+
+
+def update_account(db: Session, account: TenantAccount, values: dict[str, Any]) -> TenantAccount:
+    """Change the tenant's details, alarm thresholds or arrears rule."""
+    if values.get("unit_id") is not None:
+        unit = get(db, Unit, values["unit_id"])
+        if unit.floor.building.site_id != account.site_id:
+            raise RuleViolation("The unit belongs to another site.", field="unit_id")
+    for name, value in values.items():
+        setattr(account, name, value)
+    if account.alarm2_threshold > account.alarm1_threshold:
+        raise RuleViolation("Alarm threshold 2 must not exceed alarm threshold 1.",
+                            field="alarm2_threshold")
+    db.add(account)
+    db.flush()
+    return account
+
+
+def _attach(db: Session, account: TenantAccount, meter_id: int) -> Meter:
+    meter = get(db, Meter, meter_id, lock=True)
+    if meter.site_id != account.site_id:
+        raise RuleViolation("Meter {serial} belongs to another site.", field="meter_ids",
+                            serial=meter.serial_number)
+    if meter.status != MeterStatus.NOT_OPENED:
+        raise RuleViolation("Meter {serial} is {status}, not available for an account.",
+                            field="meter_ids", serial=meter.serial_number, status=meter.status.value)
+    meter.status = MeterStatus.OPENED
+    db.add(AccountMeter(account=account, meter_id=meter.id))
+    db.flush()
+    return meter
+
+
+def _link(db: Session, account: TenantAccount, meter_id: int) -> AccountMeter:
+    link = db.scalar(select(AccountMeter).where(AccountMeter.account_id == account.id,
+                                                AccountMeter.meter_id == meter_id,
+                                                AccountMeter.detached_at.is_(None)))
+    if link is None:
+        raise NotFound("The meter is not on this account.")
+    return link
+
+
+def _require_open(account: TenantAccount) -> None:
+    if account.status != AccountStatus.OPEN:
+        raise RuleViolation("The account is closed.")
+
+
+def add_meter(db: Session, account: TenantAccount, meter_id: int) -> TenantAccount:
+    _require_open(account)
+    _attach(db, account, meter_id)
+    return account
+
+
+def remove_meter(db: Session, account: TenantAccount, meter_id: int) -> TenantAccount:
+    """Take a meter off the account; it is free to be opened on another one."""
+    _require_open(account)
+    link = _link(db, account, meter_id)
+    if len(account.meters) <= 1:
+        raise RuleViolation("An account keeps at least one meter; close the account instead.")
+    link.detached_at = utcnow()
+    link.meter.status = MeterStatus.NOT_OPENED
+    db.flush()
+    return account
+
+
+def swap_meter(db: Session, account: TenantAccount, values: dict[str, Any], *,
+               operator_id: int | None) -> MeterSwap:
+    """Replace a meter: the old one's final reading and the new one's starting reading join
+    the two registers into one usage history; the balance stays in the account's wallet."""
+    _require_open(account)
+    final, start = energy(values["old_final_reading"]), energy(values["new_start_reading"])
+    if final < 0 or start < 0:
+        raise RuleViolation("Meter readings cannot be negative.")
+    link = _link(db, account, values["old_meter_id"])
+    old = link.meter
+    new = _attach(db, account, values["new_meter_id"])
+    link.detached_at = utcnow()
+    old.status = MeterStatus.REPLACED
+    if new.unit_id is None:
+        new.unit_id = old.unit_id
+    swap = MeterSwap(account_id=account.id, old_meter_id=old.id, new_meter_id=new.id,
+                     old_final_reading=final, new_start_reading=start,
+                     reason=values.get("reason", ""), operator_id=operator_id)
+    db.add(swap)
+    db.flush()
+    return swap
+
+
+def close_account(db: Session, account: TenantAccount, values: dict[str, Any], *,
+                  operator_id: int, external_key: str | None = None) -> TenantAccount:
+    """销户: book the final charge, refund what is left through the chosen channel (held for
+    approval above the site's threshold), close every meter and the account."""
+    _require_open(account)
+    wallet = wallet_of(db, account.id, lock=True)
+    final_charge = money(values.get("final_charge") or 0)
+    if final_charge > 0:
+        revenue = site_account(db, account.site_id, AccountKind.ENERGY_REVENUE)
+        post(db, site_id=account.site_id, kind=TransactionKind.CONSUMPTION,
+             legs=transfer(wallet.id, revenue.id, final_charge), reason="final settlement",
+             operator_id=operator_id, may_overdraw={wallet.id})
+    if wallet.balance < 0:
+        raise RuleViolation("The account owes {owed}; settle it before closing.",
+                            owed=-wallet.balance)
+    if wallet.balance > 0:
+        if values.get("refund_channel") is None:
+            raise RuleViolation("Choose the channel through which {amount} is refunded.",
+                                field="refund_channel", amount=wallet.balance)
+        sales.refund(db, account_id=account.id, amount=wallet.balance,
+                     channel=Channel(values["refund_channel"]), operator_id=operator_id,
+                     external_key=external_key, reason="account closed")
+    for link in account.links:
+        if link.detached_at is None:
+            link.detached_at = utcnow()
+            link.meter.status = MeterStatus.CLOSED
+    account.status, account.closed_at = AccountStatus.CLOSED, utcnow()
+    db.flush()
+    return account

@@ -1,0 +1,198 @@
+"""Counter sales: recharge (售电), refund (退电) with approval, reversal (冲正), receipts."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared_models import audit
+from shared_models.errors import NotFound, RuleViolation
+from shared_models.ledger.books import site_account, wallet_of
+from shared_models.ledger.posting import post
+from shared_models.ledger.rules import check_credit_cap, transfer
+from shared_models.models import LedgerAccount, LedgerTransaction, Posting, Sale, Site, TenantAccount
+from shared_models.models.accounts import AccountStatus
+from shared_models.models.ledger import COUNTER_CHANNELS, AccountKind, Channel, TransactionKind
+from shared_models.models.sales import SaleKind, SaleStatus
+from shared_models.money import money
+from shared_models.services import counters, shifts
+from shared_models.types import utcnow
+
+
+def _account(db: Session, account_id: int) -> TenantAccount:
+    account = db.get(TenantAccount, account_id)
+    if account is None:
+        raise NotFound("No such {what}.", what="account")
+    return account
+
+
+def _positive(amount: Decimal) -> Decimal:
+    amount = money(amount)
+    if amount <= 0:
+        raise RuleViolation("The amount must be greater than zero.", field="amount")
+    return amount
+
+
+def _counter_channel(channel: Channel) -> Channel:
+    if Channel(channel) not in COUNTER_CHANNELS:
+        raise RuleViolation("The counter takes cash, bank card or transfer.", field="channel")
+    return Channel(channel)
+
+
+def _complete(db: Session, sale: Sale) -> Sale:
+    sale.receipt_number = counters.next_value(db, sale.site_id, "receipt")
+    sale.status, sale.completed_at = SaleStatus.COMPLETED, utcnow()
+    db.flush()
+    return sale
+
+
+def _new_sale(db: Session, *, completed: bool, **values) -> Sale:
+    """A sale document; a completed one takes the next receipt number of its site."""
+    if completed:
+        values.update(status=SaleStatus.COMPLETED, completed_at=utcnow(),
+                      receipt_number=counters.next_value(db, values["site_id"], "receipt"))
+    sale = Sale(status=values.pop("status", SaleStatus.PENDING), **values)
+    db.add(sale)
+    db.flush()
+    return sale
+
+
+def _get_sale(db: Session, sale_id: int, *, lock: bool = False) -> Sale:
+    stmt = select(Sale).where(Sale.id == sale_id)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    sale = db.scalar(stmt)
+    if sale is None:
+        raise NotFound("No such {what}.", what="sale")
+    return sale
+
+
+def recharge(db: Session, *, account_id: int, amount: Decimal, channel: Channel, operator_id: int,
+             external_key: str | None = None, reason: str = "") -> Sale:
+    """Sell credit over the counter into the account's wallet, within the stored-credit cap."""
+    amount, channel = _positive(amount), _counter_channel(channel)
+    account = _account(db, account_id)
+    shift = shifts.current(db, operator_id, account.site_id)
+    clearing = site_account(db, account.site_id, AccountKind.CLEARING, channel)
+    wallet = wallet_of(db, account.id, lock=True)
+    if account.status != AccountStatus.OPEN:
+        raise RuleViolation("The account is closed.")
+    check_credit_cap(wallet.balance, amount, db.get(Site, account.site_id).credit_cap)
+    txn = post(db, site_id=account.site_id, kind=TransactionKind.SALE,
+               legs=transfer(clearing.id, wallet.id, amount), reason=reason or "counter sale",
+               operator_id=operator_id, external_key=external_key)
+    return _new_sale(db, completed=True, site_id=account.site_id, account_id=account.id,
+                     kind=SaleKind.RECHARGE, channel=channel, amount=amount, reason=reason,
+                     operator_id=operator_id, shift_id=shift.id, transaction_id=txn.id,
+                     balance_after=wallet.balance)
+
+
+def refund(db: Session, *, account_id: int, amount: Decimal, channel: Channel, operator_id: int,
+           external_key: str | None = None, reason: str = "") -> Sale:
+    """Pay back unconsumed credit. Above the site's threshold the money is held in refunds
+    payable and the refund waits for a second operator's approval."""
+    amount, channel = _positive(amount), _counter_channel(channel)
+    account = _account(db, account_id)
+    site = db.get(Site, account.site_id)
+    shift = shifts.current(db, operator_id, site.id)
+    clearing = site_account(db, site.id, AccountKind.CLEARING, channel)
+    payable = site_account(db, site.id, AccountKind.REFUNDS_PAYABLE)
+    wallet = wallet_of(db, account.id, lock=True)
+    if amount > wallet.balance:
+        raise RuleViolation("Only {balance} is left to refund.", field="amount",
+                            balance=max(wallet.balance, Decimal("0.00")))
+    needs_approval = amount > site.refund_approval_threshold
+    txn = post(db, site_id=site.id, kind=TransactionKind.REFUND,
+               legs=transfer(wallet.id, payable.id if needs_approval else clearing.id, amount),
+               reason=reason or ("refund awaiting approval" if needs_approval else "refund"),
+               operator_id=operator_id, external_key=external_key)
+    return _new_sale(db, completed=not needs_approval, site_id=site.id, account_id=account.id,
+                     kind=SaleKind.REFUND, channel=channel, amount=amount, reason=reason,
+                     operator_id=operator_id, shift_id=shift.id, transaction_id=txn.id,
+                     balance_after=wallet.balance)
+
+
+def approve_refund(db: Session, sale_id: int, operator_id: int,
+                   external_key: str | None = None) -> Sale:
+    """A second operator approves a held refund: it is paid out through its channel."""
+    sale = _pending_refund(db, sale_id)
+    if sale.operator_id == operator_id:
+        raise RuleViolation("A refund must be approved by another operator.")
+    payable = site_account(db, sale.site_id, AccountKind.REFUNDS_PAYABLE)
+    clearing = site_account(db, sale.site_id, AccountKind.CLEARING, sale.channel)
+    txn = post(db, site_id=sale.site_id, kind=TransactionKind.REFUND,
+               legs=transfer(payable.id, clearing.id, sale.amount), reason="refund approved",
+               operator_id=operator_id, external_key=external_key)
+    sale.settled_transaction_id, sale.approved_by_id = txn.id, operator_id
+    audit.record(db, "approve", "sales", sale.id)
+    return _complete(db, sale)
+
+
+def reject_refund(db: Session, sale_id: int, operator_id: int, reason: str = "",
+                  external_key: str | None = None) -> Sale:
+    """Turn down a held refund: the money goes back into the wallet."""
+    sale = _pending_refund(db, sale_id)
+    payable = site_account(db, sale.site_id, AccountKind.REFUNDS_PAYABLE)
+    wallet = wallet_of(db, sale.account_id, lock=True)
+    txn = post(db, site_id=sale.site_id, kind=TransactionKind.TRANSFER,
+               legs=transfer(payable.id, wallet.id, sale.amount),
+               reason=reason or "refund rejected", operator_id=operator_id,
+               external_key=external_key, corrects_id=sale.transaction_id)
+    sale.settled_transaction_id, sale.approved_by_id = txn.id, operator_id
+    sale.status, sale.completed_at = SaleStatus.REJECTED, utcnow()
+    audit.record(db, "reject", "sales", sale.id, after={"reason": reason})
+    db.flush()
+    return sale
+
+
+def _pending_refund(db: Session, sale_id: int) -> Sale:
+    sale = _get_sale(db, sale_id, lock=True)
+    if sale.kind != SaleKind.REFUND or sale.status != SaleStatus.PENDING:
+        raise RuleViolation("This is not a refund awaiting approval.")
+    return sale
+
+
+def reverse(db: Session, sale_id: int, operator_id: int, external_key: str | None = None,
+            reason: str = "") -> Sale:
+    """冲正: take back a recharge made by the same operator in the same, still open, shift,
+    while its credit is untouched (no consumption since, and the wallet still holds it)."""
+    sale = _get_sale(db, sale_id, lock=True)
+    if sale.kind != SaleKind.RECHARGE or sale.status != SaleStatus.COMPLETED:
+        raise RuleViolation("Only a completed recharge can be reversed.")
+    if sale.operator_id != operator_id:
+        raise RuleViolation("Only the operator who made the sale can reverse it.")
+    shift = shifts.current(db, operator_id, sale.site_id)
+    if shift.id != sale.shift_id:
+        raise RuleViolation("A sale can only be reversed in the shift it was made in.")
+    clearing = site_account(db, sale.site_id, AccountKind.CLEARING, sale.channel)
+    wallet = wallet_of(db, sale.account_id, lock=True)
+    if wallet.balance < sale.amount or _consumed_since(db, wallet, sale.transaction_id):
+        raise RuleViolation("The credit of this sale has already been used; refund it instead.")
+    txn = post(db, site_id=sale.site_id, kind=TransactionKind.REVERSAL,
+               legs=transfer(wallet.id, clearing.id, sale.amount), reason=reason or "reversal",
+               operator_id=operator_id, external_key=external_key, corrects_id=sale.transaction_id)
+    sale.status = SaleStatus.REVERSED
+    return _new_sale(db, completed=True, site_id=sale.site_id, account_id=sale.account_id,
+                     kind=SaleKind.REVERSAL, channel=sale.channel, amount=sale.amount,
+                     reason=reason, operator_id=operator_id, shift_id=shift.id,
+                     transaction_id=txn.id, reverses_id=sale.id, balance_after=wallet.balance)
+
+
+def _consumed_since(db: Session, wallet: LedgerAccount, transaction_id: int) -> bool:
+    return db.scalar(
+        select(Posting.id).join(LedgerTransaction, Posting.transaction_id == LedgerTransaction.id)
+        .where(Posting.account_id == wallet.id, LedgerTransaction.id > transaction_id,
+               LedgerTransaction.kind == TransactionKind.CONSUMPTION).limit(1)) is not None
+
+
+def reprint(db: Session, sale_id: int) -> Sale:
+    """Count a reprint of the receipt (the printed copy says which reprint it is)."""
+    sale = _get_sale(db, sale_id, lock=True)
+    if sale.receipt_number is None:
+        raise RuleViolation("This sale has no receipt yet.")
+    sale.reprint_count += 1
+    audit.record(db, "reprint", "sales", sale.id, after={"reprint_count": sale.reprint_count})
+    db.flush()
+    return sale

@@ -1,0 +1,110 @@
+"""Tenant accounts through the API: opening, meters, thresholds, swap and closing."""
+
+from decimal import Decimal
+
+from tests import money
+
+# The counter fixtures, shared by the money tests without a conftest of their own.
+desk, desk_for, money_site = money.desk, money.desk_for, money.money_site
+
+D = Decimal
+
+
+def test_open_account_takes_site_defaults_and_opens_its_meters(desk, client):
+    account = desk.open_account(meters=2, phone="13800000000")
+    assert account["number"] == f"{desk.site.code}-000001"
+    assert account["balance"] == "0.00" and account["status"] == "open"
+    assert account["alarm1_threshold"] == "20.00" and account["arrears_rule"] == "trip"
+    assert {m["status"] for m in account["meters"]} == {"opened"}
+    assert desk.open_account()["number"] == f"{desk.site.code}-000002"
+
+
+def test_a_meter_serves_one_account_and_one_site(desk, desk_for, make_site):
+    first = desk.open_account()
+    taken = first["meters"][0]["id"]
+    response = desk.open_account(meters=[taken], status=422)
+    assert "not available" in response["message"]
+    elsewhere = desk_for(make_site()).new_meter()
+    assert desk.open_account(meters=[elsewhere], status=422)["errors"]
+
+
+def test_opening_balance_paid_in_cash_is_a_sale_with_a_receipt(desk):
+    account = desk.open_account(opening_balance="150.00", opening_channel="cash")
+    assert account["balance"] == "150.00"
+    sales = desk.get("/sales", status=200).json
+    assert [(s["kind"], s["amount"], s["receipt_number"]) for s in sales] == [
+        ("recharge", "150.00", 1)]
+
+
+def test_balance_carried_over_from_an_old_meter(desk):
+    account = desk.open_account(opening_balance="42.10", carried_over_from="OLD-123")
+    assert account["balance"] == "42.10"
+    transactions = desk.get("/ledger/transactions", status=200).json
+    assert transactions[0]["kind"] == "opening" and "OLD-123" in transactions[0]["reason"]
+
+
+def test_opening_balance_needs_exactly_one_source(desk):
+    desk.open_account(opening_balance="10.00", status=422)
+    desk.open_account(opening_balance="10.00", opening_channel="cash", carried_over_from="X",
+                      status=422)
+
+
+def test_thresholds_and_arrears_rule_per_account(desk):
+    account = desk.open_account(alarm1_threshold="50.00", alarm2_threshold="10.00")
+    changed = desk.call("PATCH", f"/accounts/{account['id']}",
+                        {"arrears_rule": "protect", "alarm2_threshold": "60.00"}).json
+    assert changed["code"] == 422  # level 2 above level 1
+    changed = desk.call("PATCH", f"/accounts/{account['id']}", {"arrears_rule": "protect"},
+                        status=200).json
+    assert changed["arrears_rule"] == "protect" and changed["alarm1_threshold"] == "50.00"
+
+
+def test_add_and_remove_meters(desk):
+    account = desk.open_account()
+    extra = desk.new_meter()
+    grown = desk.post(f"/accounts/{account['id']}/meters", {"meter_id": extra}, status=200).json
+    assert len(grown["meters"]) == 2
+    shrunk = desk.call("DELETE", f"/accounts/{account['id']}/meters/{extra}", status=200).json
+    assert [m["id"] for m in shrunk["meters"]] == [account["meters"][0]["id"]]
+    assert desk.get(f"/meters/{extra}", status=200).json["status"] == "not_opened"
+    last = account["meters"][0]["id"]
+    desk.call("DELETE", f"/accounts/{account['id']}/meters/{last}", status=422)
+
+
+def test_meter_swap_keeps_the_balance_and_records_both_readings(desk):
+    account = desk.open_account(opening_balance="80.00", opening_channel="cash")
+    old, new = account["meters"][0]["id"], desk.new_meter()
+    swap = desk.post(f"/accounts/{account['id']}/swaps", {
+        "old_meter_id": old, "new_meter_id": new, "old_final_reading": "1234.56",
+        "new_start_reading": "0.00", "reason": "display broken"}, status=201).json
+    assert swap["old_final_reading"] == "1234.56" and swap["new_start_reading"] == "0.00"
+    after = desk.get(f"/accounts/{account['id']}", status=200).json
+    assert after["balance"] == "80.00" and [m["id"] for m in after["meters"]] == [new]
+    assert desk.get(f"/meters/{old}", status=200).json["status"] == "replaced"
+    assert desk.get(f"/meters/{new}", status=200).json["status"] == "opened"
+
+
+def test_close_account_refunds_what_is_left_and_closes_the_meters(desk):
+    account = desk.open_account(opening_balance="100.00", opening_channel="cash")
+    closed = desk.post(f"/accounts/{account['id']}/close",
+                       {"refund_channel": "cash", "final_charge": "12.30"}, status=200).json
+    assert closed["status"] == "closed" and closed["balance"] == "0.00"
+    assert closed["meters"] == []
+    meter = desk.get(f"/meters/{account['meters'][0]['id']}", status=200).json
+    assert meter["status"] == "closed"
+    refund = desk.get("/sales", status=200).json[0]
+    assert (refund["kind"], refund["amount"], refund["status"]) == ("refund", "87.70", "completed")
+    assert desk.get("/ledger/verify", status=200).json["ok"] is True
+    desk.recharge(account["id"], "1.00", status=422)
+
+
+def test_close_needs_a_refund_channel_when_money_is_left(desk):
+    account = desk.open_account(opening_balance="5.00", opening_channel="cash")
+    response = desk.post(f"/accounts/{account['id']}/close", {}, status=422).json
+    assert "refund_channel" in response["errors"]["json"]
+
+
+def test_accounts_of_other_sites_are_invisible(desk, desk_for, make_site):
+    other = desk_for(make_site()).open_account()
+    desk.get(f"/accounts/{other['id']}", status=404)
+    assert desk.get("/accounts", status=200).json == []
