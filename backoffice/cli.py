@@ -108,7 +108,10 @@ def create_admin_command(username: str, password: str | None) -> None:
 def seed_demo_command() -> None:
     from backoffice.seed import seed_demo
 
-    created = seed_demo(database.session())
+    admin_id = database.session().scalar(select(Operator.id).where(Operator.username == "admin"))
+    if admin_id is None:
+        raise click.ClickException("create the admin first (create-admin)")
+    created = seed_demo(database.session(), admin_id)
     database.session().commit()
     click.echo("demo site created" if created else "demo site already present")
 

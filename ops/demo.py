@@ -40,21 +40,28 @@ def _procfile(port: int, redis_port: int) -> str:
 
 def _prepare(database_url: str) -> str | None:
     """Migrate, seed and make sure an admin exists; returns a newly generated password."""
-    from backoffice import create_app
+    from sqlalchemy import select
+
+    from backoffice import create_app, database
     from backoffice.cli import ensure_admin
     from backoffice.seed import seed_demo
-    from backoffice import database
+    from shared_models.audit import Actor, set_actor
     from shared_models.db import upgrade
+    from shared_models.models import Operator
 
     upgrade(database_url)
     app = create_app({"DATABASE_URL": database_url})
     with app.app_context():
-        if seed_demo(database.session()):
-            database.session().commit()
-            print("seeded the demo site: 2 buildings, 3 gateways, 90 meters")
+        password = ensure_admin("admin", os.environ.get("WATTKEEPER_ADMIN_PASSWORD"))
+        db = database.session()
+        set_actor(db, Actor(None, "demo-seed"))
+        admin_id = db.scalar(select(Operator.id).where(Operator.username == "admin"))
+        if seed_demo(db, admin_id):
+            db.commit()
+            print("seeded the demo site: 2 buildings, 3 gateways, 90 meters, 60 tenants")
         if importlib.util.find_spec("metering_worker.simulator"):
-            _write_fleet(database.session())
-        return ensure_admin("admin", os.environ.get("WATTKEEPER_ADMIN_PASSWORD"))
+            _write_fleet(db)
+        return password
 
 
 def _write_fleet(db) -> None:
@@ -63,9 +70,8 @@ def _write_fleet(db) -> None:
 
     from sqlalchemy import select
 
-    from shared_models.models import Bus, Gateway, Meter
-
     from metering_worker.simulator.config import fleet_from_registry
+    from shared_models.models import Bus, Gateway, Meter
 
     rows = db.execute(select(Gateway.name, Gateway.host, Gateway.port, Bus.number, Bus.port.label("bus_port"),
                              Meter.address, Meter.serial_number, Meter.control_mode, Gateway.baud)

@@ -6,8 +6,8 @@ from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth.permissions import requires
+from backoffice.auth.scope import restrict, visible_site_ids
 from backoffice.idempotency import idempotent
-from backoffice.auth.scope import restrict
 from backoffice.resources.common import collection, filter_by, load
 from backoffice.resources.sites.schemas import SiteQuerySchema, SiteSchema
 from shared_models.errors import PermissionDenied
@@ -32,8 +32,6 @@ class Sites(MethodView):
     @blp.arguments(SiteSchema)
     @blp.response(201, SiteSchema)
     def post(self, data):
-        from backoffice.auth.scope import visible_site_ids
-
         if visible_site_ids() is not None:
             raise PermissionDenied("Only an operator of every site can create sites.")
         return registry.save_site(database.session(), data)
