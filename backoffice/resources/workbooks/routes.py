@@ -10,8 +10,8 @@ from flask_smorest import Blueprint, abort
 
 from backoffice import database
 from backoffice.auth.permissions import requires
-from backoffice.idempotency import idempotent
 from backoffice.auth.scope import visible_site_ids
+from backoffice.idempotency import idempotent
 from backoffice.resources.common import load
 from backoffice.resources.workbooks import schemas
 from shared_models.models import Site
