@@ -24,8 +24,14 @@ def _to_decimal(value: object, what: str) -> Decimal:
     return result
 
 
+# Far beyond any real amount, and inside what NUMERIC(16, x) columns hold.
+LIMIT = Decimal(10) ** 12
+
+
 def _exact(value: object, step: Decimal, what: str) -> Decimal:
     amount = _to_decimal(value, what)
+    if abs(amount) >= LIMIT:
+        raise InvalidValue(f"{what} is out of range: {value}")
     quantized = amount.quantize(step, rounding=ROUND_HALF_UP)
     if quantized != amount:
         raise InvalidValue(f"{what} has more than {-step.as_tuple().exponent} decimal places: {value}")

@@ -10,7 +10,8 @@ from shared_models.errors import InvalidValue
 from shared_models.money import cents, energy, money, money_from_cents, price, round_money
 
 
-@pytest.mark.parametrize("bad", [0.1, "1.001", "abc", "NaN", "Infinity", True])
+@pytest.mark.parametrize("bad", [0.1, "1.001", "abc", "NaN", "Infinity", True, "1E+999999",
+                                 "1000000000000"])
 def test_money_refuses_inexact_or_bad_values(bad):
     with pytest.raises(InvalidValue):
         money(bad)
