@@ -69,37 +69,29 @@ def _unique_name(db: Session, model: type, parent_col, parent_id: int, name: str
     check_name_free(name, bool(clash))
 
 
-def save_building(db: Session, values: dict[str, Any], obj: Building | None = None) -> Building:
-    obj = obj or Building()
-    site_id = values.get("site_id", obj.site_id)
-    get(db, Site, site_id)
-    _unique_name(db, Building, Building.site_id, site_id, values.get("name", obj.name), obj)
+def _save_place(db: Session, model: type, parent_model: type, parent_field: str,
+                values: dict[str, Any], obj):
+    """Buildings, floors and units: a parent that exists and a name unique under it."""
+    obj = obj or model()
+    parent_id = values.get(parent_field, getattr(obj, parent_field))
+    get(db, parent_model, parent_id)
+    _unique_name(db, model, getattr(model, parent_field), parent_id, values.get("name", obj.name), obj)
     apply(obj, values)
     db.add(obj)
     db.flush()
     return obj
+
+
+def save_building(db: Session, values: dict[str, Any], obj: Building | None = None) -> Building:
+    return _save_place(db, Building, Site, "site_id", values, obj)
 
 
 def save_floor(db: Session, values: dict[str, Any], obj: Floor | None = None) -> Floor:
-    obj = obj or Floor()
-    parent = values.get("building_id", obj.building_id)
-    get(db, Building, parent)
-    _unique_name(db, Floor, Floor.building_id, parent, values.get("name", obj.name), obj)
-    apply(obj, values)
-    db.add(obj)
-    db.flush()
-    return obj
+    return _save_place(db, Floor, Building, "building_id", values, obj)
 
 
 def save_unit(db: Session, values: dict[str, Any], obj: Unit | None = None) -> Unit:
-    obj = obj or Unit()
-    parent = values.get("floor_id", obj.floor_id)
-    get(db, Floor, parent)
-    _unique_name(db, Unit, Unit.floor_id, parent, values.get("name", obj.name), obj)
-    apply(obj, values)
-    db.add(obj)
-    db.flush()
-    return obj
+    return _save_place(db, Unit, Floor, "floor_id", values, obj)
 
 
 def check_link(framing: Framing, host: str | None, serial_device: str | None) -> None:
