@@ -3,8 +3,10 @@
 from shared_models.models.access import ApiToken, Operator, operator_sites
 from shared_models.models.accounts import AccountMeter, MeterSwap, TenantAccount
 from shared_models.models.audit import AuditEntry
+from shared_models.models.commands import Command, CommandBatch
 from shared_models.models.idempotency import IdempotencyRecord
 from shared_models.models.ledger import LedgerAccount, LedgerTransaction, Posting
+from shared_models.models.metering import Alarm, MeterState, Reading
 from shared_models.models.registry import (
     Building,
     Bus,
@@ -18,19 +20,24 @@ from shared_models.models.sales import Sale, Shift, SiteCounter
 
 __all__ = [
     "AccountMeter",
+    "Alarm",
     "ApiToken",
     "AuditEntry",
     "Building",
     "Bus",
+    "Command",
+    "CommandBatch",
     "Floor",
     "Gateway",
     "IdempotencyRecord",
     "LedgerAccount",
     "LedgerTransaction",
     "Meter",
+    "MeterState",
     "MeterSwap",
     "Operator",
     "Posting",
+    "Reading",
     "Sale",
     "Shift",
     "Site",

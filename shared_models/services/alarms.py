@@ -1,0 +1,53 @@
+"""Alarms: raise once per episode, clear on recovery, acknowledge by hand."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from shared_models.models.metering import Alarm, AlarmKind
+from shared_models.types import utcnow
+
+
+def subject_of(*, meter_id: int | None = None, account_id: int | None = None,
+               gateway_id: int | None = None) -> str:
+    """The one thing an alarm is about, used to keep one active alarm per kind and subject."""
+    for name, value in (("meter", meter_id), ("account", account_id), ("gateway", gateway_id)):
+        if value is not None:
+            return f"{name}:{value}"
+    raise ValueError("an alarm needs a meter, an account or a gateway")
+
+
+def active(db: Session, kind: AlarmKind, subject: str) -> Alarm | None:
+    return db.scalar(select(Alarm).where(Alarm.kind == kind, Alarm.subject == subject,
+                                         Alarm.cleared_at.is_(None)))
+
+
+def raise_alarm(db: Session, kind: AlarmKind, *, site_id: int, meter_id: int | None = None,
+                account_id: int | None = None, gateway_id: int | None = None, detail: str = "",
+                at: datetime | None = None) -> tuple[Alarm, bool]:
+    """The active alarm of this kind on this subject, and whether it was raised just now."""
+    subject = subject_of(meter_id=meter_id, account_id=account_id, gateway_id=gateway_id)
+    existing = active(db, kind, subject)
+    if existing is not None:
+        return existing, False
+    alarm = Alarm(site_id=site_id, kind=kind, subject=subject, meter_id=meter_id,
+                  account_id=account_id, gateway_id=gateway_id, detail=detail[:255],
+                  raised_at=at or utcnow())
+    db.add(alarm)
+    db.flush()
+    return alarm, True
+
+
+def clear_alarm(db: Session, kind: AlarmKind, *, meter_id: int | None = None,
+                account_id: int | None = None, gateway_id: int | None = None,
+                at: datetime | None = None) -> Alarm | None:
+    """Clear the active alarm of this kind on this subject, if there is one."""
+    alarm = active(db, kind, subject_of(meter_id=meter_id, account_id=account_id,
+                                        gateway_id=gateway_id))
+    if alarm is not None:
+        alarm.cleared_at = at or utcnow()
+        db.flush()
+    return alarm
