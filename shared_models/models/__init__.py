@@ -17,6 +17,7 @@ from shared_models.models.registry import (
     Unit,
 )
 from shared_models.models.sales import Sale, Shift, SiteCounter
+from shared_models.models.tariffs import TariffAssignment, TariffPlan, TariffPlanVersion
 
 __all__ = [
     "AccountMeter",
@@ -42,6 +43,9 @@ __all__ = [
     "Shift",
     "Site",
     "SiteCounter",
+    "TariffAssignment",
+    "TariffPlan",
+    "TariffPlanVersion",
     "TenantAccount",
     "Unit",
     "operator_sites",
