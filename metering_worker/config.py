@@ -1,0 +1,66 @@
+"""Worker configuration from the environment, and the per-process engine and Redis built lazily."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from redis import Redis
+from sqlalchemy.orm import Session, sessionmaker
+
+from metering_worker.protocol import KeyRing
+from metering_worker.simulator.config import DEMO_MASTER_KEY
+from shared_models.db import make_engine, make_session_factory
+
+
+def _instance_dir(env: Mapping[str, str]) -> Path:
+    return Path(env.get("WATTKEEPER_INSTANCE", Path.cwd() / "instance"))
+
+
+@dataclass(frozen=True)
+class WorkerConfig:
+    database_url: str
+    redis_url: str
+    # Hex of the 24-byte site master key the per-meter MAC keys are diversified from.
+    # The demo default is the simulator's key; production must set its own.
+    site_master_key: str = DEMO_MASTER_KEY
+    key_version: int = 1
+    clock_skew_s: int = 300  # a meter clock further off than this flags its reading clock_drift
+    shard_buses: int = 64  # buses per sweep job; a gateway is never split across jobs
+
+    def key_ring(self) -> KeyRing:
+        return KeyRing.single(bytes.fromhex(self.site_master_key), version=self.key_version)
+
+
+def load(env: Mapping[str, str] | None = None) -> WorkerConfig:
+    """Read DATABASE_URL, REDIS_URL, WATTKEEPER_SITE_MASTER_KEY and the polling knobs."""
+    env = os.environ if env is None else env
+    default_db = f"sqlite:///{_instance_dir(env) / 'wattkeeper.sqlite3'}"
+    return WorkerConfig(
+        database_url=env.get("DATABASE_URL", default_db),
+        redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
+        site_master_key=env.get("WATTKEEPER_SITE_MASTER_KEY", DEMO_MASTER_KEY),
+        key_version=int(env.get("WATTKEEPER_KEY_VERSION", "1")),
+        clock_skew_s=int(env.get("WATTKEEPER_CLOCK_SKEW_S", "300")),
+        shard_buses=max(1, int(env.get("WATTKEEPER_SHARD_BUSES", "64"))),
+    )
+
+
+@cache
+def settings() -> WorkerConfig:
+    """This process's configuration, read once on first use."""
+    return load()
+
+
+@cache
+def session_factory(database_url: str | None = None) -> sessionmaker[Session]:
+    """One engine per process and URL; jobs open a session per transaction from it."""
+    return make_session_factory(make_engine(database_url or settings().database_url))
+
+
+@cache
+def redis(redis_url: str | None = None) -> Redis:
+    return Redis.from_url(redis_url or settings().redis_url, socket_timeout=5, socket_connect_timeout=5)
