@@ -7,6 +7,7 @@ from shared_models.models.commands import Command, CommandBatch
 from shared_models.models.idempotency import IdempotencyRecord
 from shared_models.models.ledger import LedgerAccount, LedgerTransaction, Posting
 from shared_models.models.metering import Alarm, MeterState, Reading
+from shared_models.models.notifications import SmsMessage, SmsSettings
 from shared_models.models.registry import (
     Building,
     Bus,
@@ -43,6 +44,8 @@ __all__ = [
     "Shift",
     "Site",
     "SiteCounter",
+    "SmsMessage",
+    "SmsSettings",
     "TariffAssignment",
     "TariffPlan",
     "TariffPlanVersion",
