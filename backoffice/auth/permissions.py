@@ -20,6 +20,9 @@ PERMISSIONS: dict[str, str] = {
     "sales.write": "sell, refund and reverse at the counter; open and close one's shifts",
     "sales.approve": "approve or reject refunds above the site threshold; close others' shifts",
     "ledger.read": "see the ledger and verify its invariants",
+    "tariffs.read": "see tariff plans, their versions and assignments; run dry runs",
+    "tariffs.write": "create tariff plans and draft versions; assign plans to meters and sites",
+    "tariffs.publish": "publish a tariff version (it is then in force and never changes)",
     "self": "manage one's own login (second factor, password)",
 }
 
@@ -27,7 +30,8 @@ _READ = {p for p in PERMISSIONS if p.endswith(".read")} - {"audit.read", "operat
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
-    Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve", "self"}),
+    Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve",
+                                     "tariffs.write", "tariffs.publish", "self"}),
     Role.OPERATOR: frozenset(_READ | {"registry.write", "accounts.write", "sales.write", "self"}),
     Role.VIEWER: frozenset(_READ | {"self"}),
     Role.AUDITOR: frozenset(_READ | {"audit.read", "operators.read", "self"}),

@@ -57,6 +57,11 @@ class TariffPlanVersion(Base):
 
     plan: Mapped[TariffPlan] = relationship(back_populates="versions")
 
+    @property
+    def site_id(self) -> int:
+        """The plan's site, which scopes the version."""
+        return self.plan.site_id
+
     # Two published versions of one plan never start on the same day.
     __table_args__ = (Index("ux_tariff_plan_versions_published", "plan_id", "effective_from",
                             unique=True, postgresql_where=text("status = 'published'"),
