@@ -17,7 +17,7 @@ from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import COUNTER_CHANNELS, AccountKind, Channel, TransactionKind
 from shared_models.models.sales import SaleKind, SaleStatus
 from shared_models.money import money
-from shared_models.services import counters, shifts
+from shared_models.services import counters, notifications, shifts
 from shared_models.types import utcnow
 
 
@@ -83,10 +83,12 @@ def recharge(db: Session, *, account_id: int, amount: Decimal, channel: Channel,
     txn = post(db, site_id=account.site_id, kind=TransactionKind.SALE,
                legs=transfer(clearing.id, wallet.id, amount), reason=reason or "counter sale",
                operator_id=operator_id, external_key=external_key)
-    return _new_sale(db, completed=True, site_id=account.site_id, account_id=account.id,
+    sale = _new_sale(db, completed=True, site_id=account.site_id, account_id=account.id,
                      kind=SaleKind.RECHARGE, channel=channel, amount=amount, reason=reason,
                      operator_id=operator_id, shift_id=shift.id, transaction_id=txn.id,
                      balance_after=wallet.balance)
+    notifications.notify_sale(db, sale)  # the tenant's confirmation SMS, queued in this transaction
+    return sale
 
 
 def refund(db: Session, *, account_id: int, amount: Decimal, channel: Channel, operator_id: int,

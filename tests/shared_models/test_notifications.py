@@ -7,12 +7,16 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from sqlalchemy import select
 
 from shared_models.errors import InvalidValue
-from shared_models.models import SmsSettings
+from shared_models.models import SmsMessage, SmsSettings
 from shared_models.models.notifications import SmsState
 from shared_models.services.accounts import open_account
 from shared_models.services.notifications import normalise_phone, notify, quiet_until
+from tests import money
+
+desk, desk_for, money_site = money.desk, money.desk_for, money.money_site
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 10:00 in Shanghai (02:00 UTC): outside the default quiet hours there.
@@ -174,3 +178,14 @@ def test_quiet_hours_end_on_a_dst_change_day():
     # The night clocks go forward (29 March 2026): 08:00 local is 06:00 UTC, not 07:00.
     at = datetime(2026, 3, 28, 23, 0, tzinfo=berlin)
     assert quiet_until(at, berlin, time(22), time(8)) == datetime(2026, 3, 29, 6, 0, tzinfo=UTC)
+
+
+def test_a_counter_sale_through_the_api_queues_one_confirmation(db, desk):
+    account = desk.open_account(phone="13912345678")
+    body = {"account_id": account["id"], "amount": "50.00", "channel": "cash"}
+    sale = desk.post("/sales/recharges", body, key="till-9-0001", status=201).json
+    desk.post("/sales/recharges", body, key="till-9-0001", status=201)  # replay: no second SMS
+    rows = db.scalars(select(SmsMessage).where(SmsMessage.account_id == account["id"])).all()
+    assert [(m.kind, m.state, m.phone, m.dedup_key) for m in rows] == [
+        ("recharge", SmsState.QUEUED, "13912345678", f"recharge:sale:{sale['id']}")]
+    assert f"收据号{sale['receipt_number']}" in rows[0].body and "余额50.00元" in rows[0].body
