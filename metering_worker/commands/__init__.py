@@ -1,0 +1,1 @@
+"""Remote control: executing the outbox's command rows on meters and proving they applied."""

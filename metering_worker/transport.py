@@ -1,0 +1,117 @@
+"""How committed command rows reach their bus: a due set per bus in Redis and one RQ job per bus.
+
+The command row is the truth; Redis only says "bus N has something due at time T". Each bus
+has a sorted set `wk:bus:<bus_id>:commands` of command ids scored by when they are due (Unix
+seconds). Whoever holds the bus lock (a sweep, or the `run_bus_commands` job) drains it with
+`run_due_commands`, which rescored or removes every id from the rows themselves. A lost
+signal costs at most one cron re-announce interval, never a command.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING
+
+from redis import Redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+from sqlalchemy.orm import Session
+
+if TYPE_CHECKING:
+    from metering_worker.driver import MeterDriver
+    from metering_worker.protocol import KeyRing
+
+QUEUE = "commands"
+JOB_TIMEOUT_S = 600
+
+
+def due_key(bus_id: int) -> str:
+    return f"wk:bus:{bus_id}:commands"
+
+
+def marker_key(bus_id: int) -> str:
+    """Set while a `run_bus_commands` job for the bus waits in the queue (enqueue dedupe)."""
+    return f"wk:bus:{bus_id}:commands:job"
+
+
+def announce(redis: Redis, command_ids: list[int], bus_ids: list[int], *,
+             due_at: float | None = None) -> None:
+    """Mark each bus as having due commands and enqueue its runner. Call after the rows commit.
+
+    Every id is added to every listed bus: a runner drops ids that are not its bus's, so a
+    caller announcing several buses at once need not pair them up.
+    """
+    score = time.time() if due_at is None else due_at
+    buses = sorted({int(b) for b in bus_ids})
+    if not buses:
+        return
+    with redis.pipeline() as pipe:
+        for bus_id in buses:
+            if command_ids:
+                # LT: an earlier due time wins; a re-announce never postpones a command.
+                pipe.zadd(due_key(bus_id), {str(int(c)): score for c in command_ids}, lt=True)
+            else:
+                pipe.exists(due_key(bus_id))
+        pipe.execute()
+    for bus_id in buses:
+        enqueue_runner(redis, bus_id)
+
+
+def enqueue_runner(redis: Redis, bus_id: int) -> bool:
+    """Enqueue `run_bus_commands(bus_id)` unless one is already waiting; True if enqueued."""
+    if not redis.set(marker_key(bus_id), "1", nx=True, ex=JOB_TIMEOUT_S):
+        return False
+    queue = Queue(QUEUE, connection=redis, serializer=JSONSerializer)
+    try:
+        queue.enqueue("metering_worker.jobs.commands.run_bus_commands", bus_id,
+                      job_id=f"commands-bus-{bus_id}-{time.time_ns()}",
+                      job_timeout=JOB_TIMEOUT_S, result_ttl=60, failure_ttl=86_400,
+                      description=f"commands of bus {bus_id}")
+    except Exception:
+        redis.delete(marker_key(bus_id))  # let the next announce try again
+        raise
+    return True
+
+
+def has_due_commands(redis: Redis, bus_id: int, *, now: float | None = None) -> bool:
+    """One Redis round trip: is any command of this bus due now?"""
+    now = time.time() if now is None else now
+    return bool(redis.zrangebyscore(due_key(bus_id), "-inf", now, start=0, num=1))
+
+
+def next_due_at(redis: Redis, bus_id: int) -> float | None:
+    first = redis.zrange(due_key(bus_id), 0, 0, withscores=True)
+    return float(first[0][1]) if first else None
+
+
+def reschedule(redis: Redis, bus_id: int, *, due: dict[int, float], done: Iterable[int]) -> None:
+    """After a pass: open commands get their next due time, finished or foreign ids go."""
+    with redis.pipeline() as pipe:
+        if due:
+            pipe.zadd(due_key(bus_id), {str(c): at for c, at in due.items()})
+        gone = [str(c) for c in done]
+        if gone:
+            pipe.zrem(due_key(bus_id), *gone)
+        pipe.execute()
+
+
+def announced_ids(redis: Redis, bus_id: int) -> list[int]:
+    return [int(m) for m in redis.zrange(due_key(bus_id), 0, -1)]
+
+
+async def run_due_commands(bus_id: int, driver: MeterDriver, session_factory: Callable[[], Session], *,
+                           redis: Redis | None = None, keys: KeyRing | None = None,
+                           now: Callable[[], float] | None = None) -> int:
+    """Execute every due command of the bus on an open driver (the caller holds the bus lock).
+
+    Returns how many commands were worked on. `redis` and `keys` default to the worker's
+    configuration (REDIS_URL, WATTKEEPER_SITE_MASTER_KEY).
+    """
+    from metering_worker import config
+    from metering_worker.commands.runner import run_bus_pass
+
+    redis = config.redis() if redis is None else redis
+    keys = config.settings().key_ring() if keys is None else keys
+    return await run_bus_pass(bus_id, driver, session_factory, redis=redis, keys=keys,
+                              clock=now or time.time)
