@@ -147,8 +147,11 @@ def notify(db: Session, *, account_id: int, kind: str, context: dict[str, Any],
     reason = _suppression(db, message, policy, phone, at)
     if reason:
         message.state, message.last_error = SmsState.SUPPRESSED, reason
-    elif kind in DEFERRED_IN_QUIET_HOURS:
+        return _insert(db, message)
+    if kind in DEFERRED_IN_QUIET_HOURS:
         message.not_before = quiet_until(at, policy.zone, policy.quiet_start, policy.quiet_end)
+    # The dispatcher scans queued rows by this one column.
+    message.next_attempt_at = message.not_before or at
     return _insert(db, message)
 
 
@@ -210,3 +213,11 @@ def notify_sale(db: Session, sale: Any) -> SmsMessage:
                   context=recharge_context(amount=sale.amount, balance=sale.balance_after,
                                            receipt=sale.receipt_number),
                   dedup_key=f"recharge:sale:{sale.id}", at=sale.completed_at)
+
+
+def retry_time(db: Session, message: SmsMessage, candidate: datetime) -> datetime:
+    """When a retry may go out: `candidate`, or the end of quiet hours for a deferred kind."""
+    if message.kind not in DEFERRED_IN_QUIET_HOURS:
+        return candidate
+    policy = policy_of(db, db.get(Site, message.site_id))
+    return quiet_until(candidate, policy.zone, policy.quiet_start, policy.quiet_end) or candidate
