@@ -3,7 +3,9 @@ tenants with opening balances sold over the counter."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -11,7 +13,7 @@ from sqlalchemy.orm import Session
 from shared_models.enums import ControlMode
 from shared_models.models import Meter, Site
 from shared_models.models.ledger import Channel
-from shared_models.services import accounts, registry, shifts
+from shared_models.services import accounts, registry, shifts, tariffs
 
 DEMO_CODE = "DEMO"
 SIMULATOR_BASE_PORT = 15020
@@ -21,6 +23,20 @@ GATEWAYS = (("GW-A1", "A栋 Tower A", (1, 2, 3)), ("GW-A2", "A栋 Tower A", (4, 
 UNITS_PER_FLOOR = 10
 TENANTS = 60  # the other 30 meters stay "not opened", as in a building still letting
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
+# A commercial time-of-use tariff (一般工商业分时电价) in the shape of east China's:
+# valley 23:00-07:00, peak mornings and evenings, sharp (尖峰) 19:00-21:00 in July and August.
+_DAY = [["23:00", "07:00", "valley"], ["07:00", "08:00", "flat"], ["08:00", "11:00", "peak"],
+        ["11:00", "18:00", "flat"], ["18:00", "23:00", "peak"]]
+_SUMMER = [["23:00", "07:00", "valley"], ["07:00", "08:00", "flat"], ["08:00", "11:00", "peak"],
+           ["11:00", "18:00", "flat"], ["18:00", "19:00", "peak"], ["19:00", "21:00", "sharp"],
+           ["21:00", "23:00", "peak"]]
+DEMO_TARIFF = {
+    "name": "工商业分时 Commercial TOU",
+    "prices": {"sharp": "1.2866", "peak": "1.0722", "flat": "0.6433", "valley": "0.2895"},
+    "time_of_use": {"day_plan": _DAY,
+                    "seasons": [{"name": "summer", "from": "07-01", "to": "08-31",
+                                 "day_plan": _SUMMER}]},
+}
 
 
 def seed_demo(db: Session, operator_id: int) -> bool:
@@ -54,8 +70,19 @@ def seed_demo(db: Session, operator_id: int) -> bool:
                     "bus_id": bus.id, "address": address, "serial_number": f"WK{serial:010d}",
                     "unit_id": unit.id,
                     "control_mode": ControlMode.LOCAL if serial % 3 == 0 else ControlMode.REMOTE})
+    _seed_tariff(db, site, operator_id)
     _seed_tenants(db, site, operator_id)
     return True
+
+
+def _seed_tariff(db: Session, site: Site, operator_id: int) -> None:
+    """Publish the time-of-use tariff from today as the site's default plan."""
+    plan = tariffs.create_plan(db, site.id, "TOU-C", "工商业分时电价 Commercial TOU")
+    today = datetime.now(ZoneInfo(site.timezone)).date()
+    draft = tariffs.add_version(db, plan.id, today, DEMO_TARIFF, operator_id=operator_id,
+                                note="demo")
+    tariffs.publish_version(db, draft.id, operator_id)
+    tariffs.set_site_default(db, site.id, plan.id)
 
 
 def _seed_tenants(db: Session, site: Site, operator_id: int) -> None:

@@ -194,3 +194,12 @@ def test_dry_run_export(as_role, finance, site, march):
     notes = {r[0]: r[1] for r in book["Instructions"].iter_rows(values_only=True)}
     assert notes["month"] == "2026-03" and notes["status"] == "draft"
     assert date.fromisoformat(notes["effective_from"]) > date(2026, 1, 1)
+
+
+def test_errors_read_in_chinese(finance, site):
+    plan = finance.plan(site.id)
+    finance.headers["Accept-Language"] = "zh-CN"
+    body = finance.draft(plan["id"], {"prices": {"flat": "-1"}}, status=422).json
+    assert body["message"].startswith("电价方案在 tariff.prices.flat 处无效")
+    finance.call("POST", "/plans", {"site_id": site.id, "code": plan["code"], "name": "again"},
+                 status=409)
