@@ -17,7 +17,7 @@ from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import COUNTER_CHANNELS, AccountKind, Channel, TransactionKind
 from shared_models.models.sales import SaleKind, SaleStatus
 from shared_models.money import money
-from shared_models.services import counters, notifications, shifts
+from shared_models.services import counters, notifications, settlement, shifts
 from shared_models.types import utcnow
 
 
@@ -88,6 +88,7 @@ def recharge(db: Session, *, account_id: int, amount: Decimal, channel: Channel,
                      operator_id=operator_id, shift_id=shift.id, transaction_id=txn.id,
                      balance_after=wallet.balance)
     notifications.notify_sale(db, sale)  # the tenant's confirmation SMS, queued in this transaction
+    settlement.after_credit(db, account.id)  # push to a local meter; close a tripped relay
     return sale
 
 
