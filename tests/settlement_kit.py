@@ -20,6 +20,7 @@ from shared_models.services import accounts, sales, shifts
 from shared_models.services import tariffs as store
 from shared_models.services.meter_states import state_of
 from shared_models.services.settlement import settle_meters
+from shared_models.types import utcnow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = Decimal
@@ -64,7 +65,14 @@ class Kit:
                   "meter_ids": [m.id for m in meters], **values}
         if D(balance) > 0:
             values.update(opening_balance=D(balance), carried_over_from="old")
-        return accounts.open_account(self.db, values, operator_id=self.operator.id)
+        account = accounts.open_account(self.db, values, operator_id=self.operator.id)
+        for link in account.links:  # opened before the readings the tests write
+            link.attached_at -= timedelta(days=2)
+        self.db.flush()
+        return account
+
+    def ago(self, minutes: int) -> datetime:
+        return utcnow() - timedelta(minutes=minutes)
 
     def tou_plan(self, meters, document=TOU, effective: date | None = None):
         plan = store.create_plan(self.db, self.site.id, f"P{next(_codes)}", "tou")

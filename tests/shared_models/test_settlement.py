@@ -109,6 +109,7 @@ def test_readings_taken_before_the_account_opened_are_not_billed(kit):
     meter = kit.meter()
     kit.read(meter, utcnow() - timedelta(hours=1), "10.00")
     account = kit.account(meter, balance="50")
+    account.links[0].attached_at = utcnow()
     kit.read(meter, utcnow() + timedelta(hours=1), "20.00")
     kit.read(meter, utcnow() + timedelta(hours=2), "22.00")
     kit.settle(meter)
@@ -128,7 +129,6 @@ def test_arrears_the_wallet_may_run_below_zero(kit):
 def test_swap_bills_the_old_meter_to_its_final_and_the_new_from_its_start(kit, db):
     old, new = kit.meter(), kit.meter()
     account = kit.account(old, balance="100")
-    account.links[0].attached_at -= timedelta(hours=3)  # opened before the readings below
     kit.read(old, utcnow() - timedelta(hours=2), "1000.00")
     kit.read(old, utcnow() - timedelta(hours=1), "1002.00")
     kit.settle(old)
