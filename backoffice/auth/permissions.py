@@ -23,6 +23,8 @@ PERMISSIONS: dict[str, str] = {
     "tariffs.read": "see tariff plans, their versions and assignments; run dry runs",
     "tariffs.write": "create tariff plans and draft versions; assign plans to meters and sites",
     "tariffs.publish": "publish a tariff version (it is then in force and never changes)",
+    "commands.read": "see remote-control commands and batches and how far each got",
+    "commands.issue": "send commands to meters: trip, close, protect, tariff and settings pushes, clock sync",
     "self": "manage one's own login (second factor, password)",
 }
 
@@ -32,7 +34,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
     Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve",
                                      "tariffs.write", "tariffs.publish", "self"}),
-    Role.OPERATOR: frozenset(_READ | {"registry.write", "accounts.write", "sales.write", "self"}),
+    Role.OPERATOR: frozenset(_READ | {"registry.write", "accounts.write", "sales.write", "commands.issue",
+                                      "self"}),
     Role.VIEWER: frozenset(_READ | {"self"}),
     Role.AUDITOR: frozenset(_READ | {"audit.read", "operators.read", "self"}),
     Role.KIOSK: frozenset(),

@@ -9,6 +9,7 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.accounts.routes import blp as accounts
     from backoffice.resources.audit.routes import blp as audit
     from backoffice.resources.auth.routes import blp as auth
+    from backoffice.resources.commands.routes import blp as commands
     from backoffice.resources.gateways.routes import blp as gateways
     from backoffice.resources.ledger.routes import blp as ledger
     from backoffice.resources.meters.routes import blp as meters
@@ -22,5 +23,5 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
-                      accounts, shifts, sales, tariffs, ledger, audit):
+                      accounts, shifts, sales, tariffs, ledger, commands, audit):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

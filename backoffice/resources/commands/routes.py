@@ -1,0 +1,137 @@
+"""Remote control: issue commands to meters (one or a batch) and follow them to verified.
+
+A command row is committed before its bus is told about it, so a crash between the two loses
+nothing: the worker's cron re-announces rows nobody picked up.
+"""
+
+from collections import Counter
+from datetime import timedelta
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, Page
+from sqlalchemy import select
+
+from backoffice import database
+from backoffice.auth.identity import current
+from backoffice.auth.permissions import requires
+from backoffice.auth.scope import check_site, restrict, visible_site_ids
+from backoffice.idempotency import idempotent
+from backoffice.redis_conn import redis
+from backoffice.resources.commands.schemas import (
+    BatchIssueSchema,
+    BatchSchema,
+    CommandQuerySchema,
+    CommandSchema,
+    IssueSchema,
+)
+from backoffice.resources.common import collection, filter_by, load
+from metering_worker import transport
+from metering_worker.commands import issuing
+from metering_worker.commands.issuing import BatchRow
+from metering_worker.commands.payloads import validate
+from shared_models.errors import NotFound
+from shared_models.models import Command, CommandBatch, Floor, Meter, Unit
+
+blp = Blueprint("commands", __name__, description="Remote control: commands to meters (远程控制)")
+
+
+def _announce(command_ids: list[int]) -> None:
+    """After the commit: tell each command's bus. A failure here is healed by the cron."""
+    database.commit_now()
+    if not command_ids:
+        return
+    db = database.session()
+    buses = sorted(set(db.scalars(select(Meter.bus_id).join(Command, Command.meter_id == Meter.id)
+                                  .where(Command.id.in_(command_ids)))))
+    transport.announce(redis(), command_ids, buses)
+
+
+@blp.route("/meters/<int:meter_id>/commands")
+class MeterCommands(MethodView):
+    @requires("commands.issue")
+    @idempotent
+    @blp.arguments(IssueSchema)
+    @blp.response(201, CommandSchema)
+    def post(self, data, meter_id):
+        meter = load(Meter, meter_id)
+        issuing.check_issuable(data["kind"])
+        payload = validate(data["kind"], data["payload"])
+        command = issuing.issue_one(database.session(), meter, data["kind"], payload,
+                                    operator_id=current().operator_id, ttl=timedelta(seconds=data["ttl_s"]))
+        _announce([command.id])
+        return command
+
+
+@blp.route("/commands")
+class Commands(MethodView):
+    @requires("commands.read")
+    @blp.arguments(CommandQuerySchema, location="query")
+    @blp.response(200, CommandSchema(many=True))
+    @blp.paginate(Page)
+    def get(self, args):
+        stmt = restrict(filter_by(select(Command), Command, args), Command.site_id)
+        return collection(stmt.order_by(Command.id.desc()))
+
+
+@blp.route("/commands/<int:command_id>")
+class CommandById(MethodView):
+    @requires("commands.read")
+    @blp.response(200, CommandSchema)
+    def get(self, command_id):
+        return load(Command, command_id)
+
+
+def _batch_view(batch: CommandBatch, rows: list[BatchRow]) -> dict:
+    counts = Counter(row.state.value if row.state else "refused" for row in rows)
+    return {"id": batch.id, "site_id": batch.site_id, "kind": batch.kind, "operator_id": batch.operator_id,
+            "created_at": batch.created_at, "counts": dict(counts), "rows": rows}
+
+
+def _selected_meters(data: dict) -> tuple[int, list[Meter], list[int]]:
+    """(site, meters in the caller's scope, requested ids that are missing or out of scope)."""
+    db = database.session()
+    if "site_id" in data:
+        check_site(data["site_id"])
+        stmt = select(Meter).where(Meter.site_id == data["site_id"])
+        if "building_id" in data:
+            stmt = (stmt.join(Unit, Meter.unit_id == Unit.id).join(Floor, Unit.floor_id == Floor.id)
+                    .where(Floor.building_id == data["building_id"]))
+        return data["site_id"], list(db.scalars(stmt.order_by(Meter.id))), []
+    wanted = list(dict.fromkeys(data["meter_ids"]))
+    found = {m.id: m for m in db.scalars(restrict(select(Meter).where(Meter.id.in_(wanted)), Meter.site_id))}
+    meters = [found[i] for i in wanted if i in found]
+    if not meters:
+        raise NotFound("No such {what}.", what="meter", field="meter_ids")
+    return meters[0].site_id, meters, [i for i in wanted if i not in found]
+
+
+@blp.route("/command-batches")
+class Batches(MethodView):
+    @requires("commands.issue")
+    @idempotent
+    @blp.arguments(BatchIssueSchema)
+    @blp.response(201, BatchSchema)
+    def post(self, data):
+        issuing.check_issuable(data["kind"])
+        validate(data["kind"], data["payload"])  # a bad payload fails the whole request first
+        site_id, meters, missing = _selected_meters(data)
+        batch, rows, queued = issuing.issue_batch(
+            database.session(), site_id=site_id, meters=meters, missing=missing, kind=data["kind"],
+            payload=data["payload"], operator_id=current().operator_id, ttl=timedelta(seconds=data["ttl_s"]))
+        _announce(queued)
+        return _batch_view(batch, rows)
+
+
+@blp.route("/command-batches/<int:batch_id>")
+class BatchById(MethodView):
+    @requires("commands.read")
+    @blp.response(200, BatchSchema)
+    def get(self, batch_id):
+        db = database.session()
+        batch = db.get(CommandBatch, batch_id)
+        allowed = visible_site_ids()
+        if batch is None or (allowed is not None and batch.site_id not in allowed):
+            raise NotFound("No such {what}.", what="command batch")
+        commands = db.scalars(select(Command).where(Command.batch_id == batch.id).order_by(Command.id))
+        rows = [BatchRow(c.meter_id, c.id, c.state, c.error) for c in commands]
+        return _batch_view(batch, rows)
