@@ -55,12 +55,26 @@ def settings() -> WorkerConfig:
     return load()
 
 
-@cache
+_factories: dict[str, sessionmaker[Session]] = {}
+
+
 def session_factory(database_url: str | None = None) -> sessionmaker[Session]:
     """One engine per process and URL; jobs open a session per transaction from it."""
-    return make_session_factory(make_engine(database_url or settings().database_url))
+    url = database_url or settings().database_url
+    if url not in _factories:
+        _factories[url] = make_session_factory(make_engine(url))
+    return _factories[url]
 
 
 @cache
 def redis(redis_url: str | None = None) -> Redis:
     return Redis.from_url(redis_url or settings().redis_url, socket_timeout=5, socket_connect_timeout=5)
+
+
+def reset() -> None:
+    """Forget the cached configuration, engines and Redis clients (tests; a forked child)."""
+    for factory in _factories.values():
+        factory.kw["bind"].dispose()
+    _factories.clear()
+    settings.cache_clear()
+    redis.cache_clear()

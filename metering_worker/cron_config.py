@@ -1,0 +1,20 @@
+"""`rq cron` schedule of the metering worker: rq cron --url $REDIS_URL metering_worker/cron_config.py"""
+
+from rq import cron
+
+from metering_worker.jobs.commands import reannounce_commands
+from metering_worker.jobs.polls import schedule_sweeps
+from metering_worker.jobs.queues import COMMANDS, DEFAULT, POLLS, use_json_for_cron
+from metering_worker.jobs.sms import send_pending
+
+use_json_for_cron()
+
+# Every minute: start the sweeps of the sites whose poll interval has run out.
+cron.register(schedule_sweeps, POLLS, cron="* * * * *", job_timeout=120, result_ttl=600)
+
+# Every 10 s: expire stale queued commands, re-announce open ones that nobody picked up (RQ
+# only carries commands; a lost job or a killed worker must not strand a row).
+cron.register(reannounce_commands, COMMANDS, interval=10, job_timeout=60, result_ttl=60)
+
+# Every minute: send the due SMS (the dispatcher stops after 4 minutes; overlapping runs are safe).
+cron.register(send_pending, DEFAULT, cron="* * * * *", job_timeout=300, result_ttl=600)

@@ -1,0 +1,48 @@
+"""Polling jobs: the per-minute scheduler tick and one sweep shard."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Sequence
+
+from metering_worker import config
+from metering_worker.polling.plan import load_plan
+from metering_worker.polling.schedule import enqueue_due_sweeps
+from metering_worker.polling.sweep import SweepContext, sweep
+from shared_models.types import utcnow
+
+from .queues import POLLS, queue
+
+log = logging.getLogger(__name__)
+
+
+def schedule_sweeps() -> list[str]:
+    """Cron, every minute: start a sweep of each site whose poll interval has run out."""
+    redis = config.redis()
+    with config.session_factory()() as db:
+        enqueued = enqueue_due_sweeps(db, redis, queue(POLLS, redis),
+                                      max_buses=config.settings().shard_buses, now=utcnow())
+    if enqueued:
+        log.info("enqueued sweep shards %s", enqueued)
+    return enqueued
+
+
+def sweep_shard(site_id: int, gateway_ids: Sequence[int], sweep_id: str) -> dict[str, int]:
+    """Poll the given gateways of a site once; returns counts for the job result."""
+    factory = config.session_factory()
+    with factory() as db:
+        plan = load_plan(db, site_id, gateway_ids)
+        db.commit()  # meter_states rows created for new meters
+    ctx = SweepContext(redis=config.redis(), session_factory=factory, owner=f"sweep:{site_id}:{sweep_id}",
+                       clock_skew_s=config.settings().clock_skew_s)
+    outcomes = asyncio.run(sweep(ctx, plan)).values()
+    summary = {
+        "buses": len(plan.buses),
+        "skipped_buses": sum(o.skipped for o in outcomes),
+        "attempted": sum(o.attempted for o in outcomes),
+        "good": sum(o.good for o in outcomes),
+        "commands": sum(o.commands for o in outcomes),
+    }
+    log.info("site %s sweep %s: %s", site_id, sweep_id, summary)
+    return summary

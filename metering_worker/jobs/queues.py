@@ -1,0 +1,33 @@
+"""The worker's RQ queues, all JSON-serialized: commands (first), polls, default."""
+
+from __future__ import annotations
+
+from redis import Redis
+from rq import Queue
+from rq.serializers import JSONSerializer
+
+COMMANDS, POLLS, DEFAULT = "commands", "polls", "default"
+QUEUE_NAMES = (COMMANDS, POLLS, DEFAULT)  # a worker listens in this order: commands first
+
+
+def queue(name: str, connection: Redis) -> Queue:
+    return Queue(name, connection=connection, serializer=JSONSerializer)
+
+
+class _JSONQueue(Queue):
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("serializer", JSONSerializer)
+        super().__init__(*args, **kwargs)
+
+
+def use_json_for_cron() -> None:
+    """Make `rq cron` enqueue JSON jobs that our JSON workers can read.
+
+    rq 2.12's CronJob.enqueue builds `Queue(name, connection=...)` with the default pickle
+    serializer and `rq cron` has no serializer option, so its jobs would fail to deserialize in
+    a worker started with --serializer JSONSerializer. Only the cron process calls this (from
+    cron_config.py), so nothing else sees the substitution.
+    """
+    import rq.cron
+
+    rq.cron.Queue = _JSONQueue  # type: ignore[misc]
