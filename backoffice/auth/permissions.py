@@ -25,19 +25,20 @@ PERMISSIONS: dict[str, str] = {
     "tariffs.publish": "publish a tariff version (it is then in force and never changes)",
     "commands.read": "see remote-control commands and batches and how far each got",
     "commands.issue": "send commands to meters: trip, close, protect, tariff and settings pushes, clock sync",
+    "sms.read": "see the SMS outbox: texts to tenants, their phone numbers and delivery state",
     "self": "manage one's own login (second factor, password)",
 }
 
-_READ = {p for p in PERMISSIONS if p.endswith(".read")} - {"audit.read", "operators.read"}
+_READ = {p for p in PERMISSIONS if p.endswith(".read")} - {"audit.read", "operators.read", "sms.read"}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
     Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve",
                                      "tariffs.write", "tariffs.publish", "self"}),
     Role.OPERATOR: frozenset(_READ | {"registry.write", "accounts.write", "sales.write", "commands.issue",
-                                      "self"}),
+                                      "sms.read", "self"}),
     Role.VIEWER: frozenset(_READ | {"self"}),
-    Role.AUDITOR: frozenset(_READ | {"audit.read", "operators.read", "self"}),
+    Role.AUDITOR: frozenset(_READ | {"audit.read", "operators.read", "sms.read", "self"}),
     Role.KIOSK: frozenset(),
 }
 

@@ -18,10 +18,11 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.sales.routes import blp as sales
     from backoffice.resources.shifts.routes import blp as shifts
     from backoffice.resources.sites.routes import blp as sites
+    from backoffice.resources.sms.routes import blp as sms
     from backoffice.resources.tariffs.routes import blp as tariffs
     from backoffice.resources.tokens.routes import blp as tokens
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
-                      accounts, shifts, sales, tariffs, ledger, commands, audit):
+                      accounts, shifts, sales, tariffs, ledger, commands, sms, audit):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -89,7 +89,7 @@ def _record(factory: sessionmaker[Session], message_id: int, token: str, values:
 
 
 def _send_one(factory: sessionmaker[Session], driver: SmsDriver, message_id: int, token: str,
-              settings: Settings, outcome: Outcome) -> None:
+              settings: Settings, outcome: Outcome, now: datetime | None) -> None:
     with factory() as db:
         message = db.get(SmsMessage, message_id)
         outgoing = Outgoing(message.id, message.phone, message.body)
@@ -98,7 +98,7 @@ def _send_one(factory: sessionmaker[Session], driver: SmsDriver, message_id: int
         ref = driver.send(outgoing)
     except SendError as exc:
         error = str(exc)[:255]
-        now = utcnow()
+        now = now or utcnow()
         if exc.permanent or attempts >= settings.max_attempts:
             _record(factory, message_id, token, {"state": SmsState.FAILED, "attempts": attempts,
                                                  "provider": driver.name, "last_error": error})
@@ -115,7 +115,7 @@ def _send_one(factory: sessionmaker[Session], driver: SmsDriver, message_id: int
         return
     _record(factory, message_id, token, {"state": SmsState.SENT, "attempts": attempts,
                                          "provider": driver.name, "provider_ref": ref[:128],
-                                         "sent_at": utcnow(), "last_error": ""})
+                                         "sent_at": now or utcnow(), "last_error": ""})
     outcome.sent.append(message_id)
 
 
@@ -134,7 +134,7 @@ def send_due(factory: sessionmaker[Session], driver: SmsDriver, settings: Settin
                 if time.monotonic() - started >= settings.time_budget_s:
                     _release(factory, ids[index:], token)
                     return outcome
-                _send_one(factory, driver, message_id, token, settings, outcome)
+                _send_one(factory, driver, message_id, token, settings, outcome, now)
     return outcome
 
 

@@ -185,7 +185,8 @@ def test_a_counter_sale_through_the_api_queues_one_confirmation(db, desk):
     body = {"account_id": account["id"], "amount": "50.00", "channel": "cash"}
     sale = desk.post("/sales/recharges", body, key="till-9-0001", status=201).json
     desk.post("/sales/recharges", body, key="till-9-0001", status=201)  # replay: no second SMS
-    rows = db.scalars(select(SmsMessage).where(SmsMessage.account_id == account["id"])).all()
+    rows = db.scalars(select(SmsMessage).where(SmsMessage.account_id == account["id"],
+                                               SmsMessage.kind == "recharge")).all()
     assert [(m.kind, m.state, m.phone, m.dedup_key) for m in rows] == [
         ("recharge", SmsState.QUEUED, "13912345678", f"recharge:sale:{sale['id']}")]
     assert f"收据号{sale['receipt_number']}" in rows[0].body and "余额50.00元" in rows[0].body
