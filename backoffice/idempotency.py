@@ -8,13 +8,14 @@ import hashlib
 from collections.abc import Callable
 
 from flask import Response, current_app, request
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import select, update
+from sqlalchemy.dialects import postgresql, sqlite
 
 from backoffice import database
 from backoffice.auth.identity import current
 from shared_models.errors import InvalidValue, RuleViolation
 from shared_models.models import IdempotencyRecord
+from shared_models.types import utcnow
 
 HEADER = "Idempotency-Key"
 
@@ -41,6 +42,12 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
                     headers={"Idempotent-Replayed": "true"})
 
 
+def _insert(db):
+    """INSERT ... ON CONFLICT of the session's dialect (PostgreSQL in production, SQLite in the demo)."""
+    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+    return dialect.insert(IdempotencyRecord)
+
+
 def idempotent(view: Callable) -> Callable:
     """Wrap a POST view (inside `requires`, so the caller is known)."""
 
@@ -55,24 +62,21 @@ def idempotent(view: Callable) -> Callable:
         operator_id = current().operator_id
         db = database.session()
         fingerprint = _fingerprint()
-        lookup = select(IdempotencyRecord).where(
-            IdempotencyRecord.operator_id == operator_id, IdempotencyRecord.key == key)
-        if (found := db.scalar(lookup)) is not None:
-            return _replay(found, fingerprint)
-        record = IdempotencyRecord(operator_id=operator_id, key=key, method=request.method,
-                                   path=request.path[:512], request_hash=fingerprint)
-        try:
-            # On PostgreSQL a concurrent twin blocks here until the first commits, then fails.
-            with db.begin_nested():
-                db.add(record)
-        except IntegrityError:
-            return _replay(db.scalar(lookup.execution_options(populate_existing=True)),
-                           fingerprint)
+        # One round trip claims the key. On PostgreSQL a concurrent twin blocks here until the
+        # first commits (then finds the conflict and replays) or rolls back (then inserts).
+        claim = _insert(db).values(
+            operator_id=operator_id, key=key, method=request.method, path=request.path[:512],
+            request_hash=fingerprint, status_code=0, response_body="", created_at=utcnow(),
+        ).on_conflict_do_nothing(index_elements=["operator_id", "key"]).returning(IdempotencyRecord.id)
+        record_id = db.scalar(claim)
+        if record_id is None:
+            return _replay(db.scalar(select(IdempotencyRecord).where(
+                IdempotencyRecord.operator_id == operator_id, IdempotencyRecord.key == key)
+                .execution_options(populate_existing=True)), fingerprint)
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code < 400:
-            record.status_code = response.status_code
-            record.response_body = response.get_data(as_text=True)
-            db.flush()
+            db.execute(update(IdempotencyRecord).where(IdempotencyRecord.id == record_id).values(
+                status_code=response.status_code, response_body=response.get_data(as_text=True)))
         return response
 
     return wrapper

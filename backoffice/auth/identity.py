@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from flask import g, request, session
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from backoffice import database
 from backoffice.auth.permissions import ROLE_PERMISSIONS
@@ -38,7 +39,10 @@ def token_digest(token: str) -> str:
 
 def _from_token(raw: str) -> Operator:
     db = database.session()
-    token = db.scalar(select(ApiToken).where(ApiToken.token_hash == token_digest(raw)))
+    # The operator and their sites come in the same round trip: every request needs them.
+    token = db.scalars(select(ApiToken).where(ApiToken.token_hash == token_digest(raw))
+                       .options(joinedload(ApiToken.operator).joinedload(Operator.sites))
+                       ).unique().one_or_none()
     now = utcnow()
     if token is None or token.revoked_at is not None or token.expires_at <= now:
         raise AuthenticationFailed("The token is invalid, expired or revoked.")

@@ -32,9 +32,10 @@ def post(
     locked or updated: their balances are derived from postings.
     """
     legs = check_legs(legs)
-    accounts = {account.id: account for account in db.scalars(
-        select(LedgerAccount).where(LedgerAccount.id.in_({leg.account_id for leg in legs})))}
-    if len(accounts) != len({leg.account_id for leg in legs}):
+    # Callers have usually just loaded these accounts: get() takes them from the session.
+    ids = {leg.account_id for leg in legs}
+    accounts = {i: account for i in ids if (account := db.get(LedgerAccount, i)) is not None}
+    if len(accounts) != len(ids):
         raise RuleViolation("A posting names a ledger account that does not exist.")
     if any(account.site_id != site_id for account in accounts.values()):
         raise RuleViolation("A transaction cannot cross sites.")

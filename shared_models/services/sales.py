@@ -79,7 +79,8 @@ def recharge(db: Session, *, account_id: int, amount: Decimal, channel: Channel,
     wallet = wallet_of(db, account.id, lock=True)
     if account.status != AccountStatus.OPEN:
         raise RuleViolation("The account is closed.")
-    check_credit_cap(wallet.balance, amount, db.get(Site, account.site_id).credit_cap)
+    site = db.get(Site, account.site_id)  # held: what follows finds it in the session
+    check_credit_cap(wallet.balance, amount, site.credit_cap)
     txn = post(db, site_id=account.site_id, kind=TransactionKind.SALE,
                legs=transfer(clearing.id, wallet.id, amount), reason=reason or "counter sale",
                operator_id=operator_id, external_key=external_key)

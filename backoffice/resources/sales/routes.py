@@ -43,9 +43,11 @@ class Recharges(MethodView):
     @blp.arguments(CounterMoneySchema)
     @blp.response(201, SaleSchema)
     def post(self, data):
-        load(TenantAccount, data["account_id"])
-        return sales.recharge(database.session(), **data, operator_id=operator_id(),
-                              external_key=external_key())
+        # Held while the service runs, so it finds the account in the session (the identity
+        # map is weak) instead of reading it again.
+        account = load(TenantAccount, data.pop("account_id"))
+        return sales.recharge(database.session(), account_id=account.id, **data,
+                              operator_id=operator_id(), external_key=external_key())
 
 
 @blp.route("/refunds")
