@@ -16,5 +16,5 @@ cron.register(schedule_sweeps, POLLS, cron="* * * * *", job_timeout=120, result_
 # only carries commands; a lost job or a killed worker must not strand a row).
 cron.register(reannounce_commands, COMMANDS, interval=10, job_timeout=60, result_ttl=60)
 
-# Every minute: send the due SMS (the dispatcher stops after 4 minutes; overlapping runs are safe).
+# Every minute: send the due SMS (the dispatcher stops after 3 minutes; overlapping runs are safe).
 cron.register(send_pending, DEFAULT, cron="* * * * *", job_timeout=300, result_ttl=600)

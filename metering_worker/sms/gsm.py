@@ -61,7 +61,11 @@ class GsmModemDriver:
             self._serial = None
 
     def send(self, message: Outgoing) -> str:
-        """Send every part; the provider reference is the parts' +CMGS message references."""
+        """Send every part; the provider reference is the parts' +CMGS message references.
+
+        If a later part fails, a retry sends the whole text again (the modem cannot recall the
+        parts already sent): the tenant may see the first part twice, never a lost tail.
+        """
         try:
             pdus = encode(message.phone, message.body, reference=message.id % 256,
                           max_parts=self.max_parts)

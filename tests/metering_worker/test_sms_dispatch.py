@@ -5,12 +5,19 @@ from __future__ import annotations
 
 import threading
 from datetime import datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from rq import SimpleWorker
+from rq.cron import CronScheduler
+from rq.serializers import JSONSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
+import metering_worker
+from metering_worker import config
+from metering_worker.jobs.queues import DEFAULT, queue
 from metering_worker.sms.dispatch import LEASE, Settings, backoff, send_due
 from metering_worker.sms.gsm import GsmModemDriver
 from metering_worker.sms.http import HttpSmsDriver
@@ -191,3 +198,31 @@ def test_two_concurrent_dispatchers_never_send_a_message_twice(fresh_database, p
     assert sorted(refs) == sorted(f"wk-{i}" for i in ids)  # every message exactly once
     assert sorted(outcomes[0].sent + outcomes[1].sent) == sorted(ids)
     assert outcomes[0].sent and outcomes[1].sent  # both dispatchers took part
+
+
+def test_cron_job_sends_through_a_json_worker(fresh_database, redis_client, redis_url, monkeypatch):
+    factory = make_session_factory(make_engine(fresh_database))
+    with factory() as db:
+        site = registry.save_site(db, {"code": "J1", "name": "Job"})
+        sms_id = notify(db, account_id=new_account(db, site.id), kind="recharge", context=RECHARGE).id
+        db.commit()
+    monkeypatch.setenv("DATABASE_URL", fresh_database)
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    monkeypatch.setenv("WATTKEEPER_SMS_DRIVER", "outbox")
+    config.reset()
+    try:
+        scheduler = CronScheduler(connection=redis_client)
+        scheduler.load_config_from_file(str(Path(metering_worker.__file__).with_name("cron_config.py")))
+        [job] = [j for j in scheduler.get_jobs() if j.func_name.endswith("send_pending")]
+        assert (job.queue_name, job.cron) == (DEFAULT, "* * * * *")
+        job.enqueue(redis_client)  # what `rq cron` does every minute
+        worker = SimpleWorker([queue(DEFAULT, redis_client)], connection=redis_client,
+                              serializer=JSONSerializer)
+        assert worker.work(burst=True)
+    finally:
+        config.reset()
+    assert queue(DEFAULT, redis_client).failed_job_registry.count == 0
+    with factory() as db:
+        row = db.get(SmsMessage, sms_id)
+        assert (row.state, row.provider) == (SmsState.SENT, "outbox")
+    factory.kw["bind"].dispose()
