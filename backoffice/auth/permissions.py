@@ -26,6 +26,8 @@ PERMISSIONS: dict[str, str] = {
     "commands.read": "see remote-control commands and batches and how far each got",
     "commands.issue": "send commands to meters: trip, close, protect, tariff and settings pushes, clock sync",
     "sms.read": "see the SMS outbox: texts to tenants, their phone numbers and delivery state",
+    "alarms.read": "see alarms on meters, accounts and gateways, and export them",
+    "alarms.acknowledge": "acknowledge an alarm (it stays active until its cause clears)",
     "self": "manage one's own login (second factor, password)",
 }
 
@@ -36,7 +38,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve",
                                      "tariffs.write", "tariffs.publish", "self"}),
     Role.OPERATOR: frozenset(_READ | {"registry.write", "accounts.write", "sales.write", "commands.issue",
-                                      "sms.read", "self"}),
+                                      "sms.read", "alarms.acknowledge", "self"}),
     Role.VIEWER: frozenset(_READ | {"self"}),
     Role.AUDITOR: frozenset(_READ | {"audit.read", "operators.read", "sms.read", "self"}),
     Role.KIOSK: frozenset(),

@@ -7,6 +7,7 @@ from flask_smorest import Api
 
 def register_resources(api: Api) -> None:
     from backoffice.resources.accounts.routes import blp as accounts
+    from backoffice.resources.alarms.routes import blp as alarms
     from backoffice.resources.audit.routes import blp as audit
     from backoffice.resources.auth.routes import blp as auth
     from backoffice.resources.commands.routes import blp as commands
@@ -19,10 +20,12 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.shifts.routes import blp as shifts
     from backoffice.resources.sites.routes import blp as sites
     from backoffice.resources.sms.routes import blp as sms
+    from backoffice.resources.status.routes import blp as status
     from backoffice.resources.tariffs.routes import blp as tariffs
     from backoffice.resources.tokens.routes import blp as tokens
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
-                      accounts, shifts, sales, tariffs, ledger, commands, sms, audit):
+                      accounts, shifts, sales, tariffs, ledger, commands, status, alarms, sms,
+                      audit):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -7,6 +7,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared_models import audit
+from shared_models.errors import NotFound
 from shared_models.models.metering import Alarm, AlarmKind
 from shared_models.types import utcnow
 
@@ -50,4 +52,19 @@ def clear_alarm(db: Session, kind: AlarmKind, *, meter_id: int | None = None,
     if alarm is not None:
         alarm.cleared_at = at or utcnow()
         db.flush()
+    return alarm
+
+
+def acknowledge(db: Session, alarm_id: int, operator_id: int | None,
+                at: datetime | None = None) -> Alarm:
+    """An operator has seen the alarm; it stays active until its cause clears. Logged once:
+    acknowledging again changes nothing."""
+    alarm = db.scalar(select(Alarm).where(Alarm.id == alarm_id).with_for_update())
+    if alarm is None:
+        raise NotFound("No such {what}.", what="alarm")
+    if alarm.acknowledged_at is None:
+        alarm.acknowledged_at, alarm.acknowledged_by = at or utcnow(), operator_id
+        db.flush()
+        audit.record(db, "acknowledge", "alarms", alarm.id,
+                     after={"kind": alarm.kind.value, "subject": alarm.subject})
     return alarm

@@ -48,7 +48,8 @@ from shared_models.services.tariffs import tariff_for_meter
 from shared_models.tariffs import GapPolicy, cost
 from shared_models.types import utcnow
 
-# Session.info key: command ids queued inside a request, for the edge to announce after commit.
+# Session.info key: (command id, bus id) pairs queued inside a request, for the edge to
+# announce once the request commits (backoffice/announce.py).
 ANNOUNCE = "wk_commands_to_announce"
 
 
@@ -210,6 +211,7 @@ def after_credit(db: Session, account_id: int, *, now: datetime | None = None) -
                                AccountMeter.detached_at.is_(None)).order_by(Meter.id)).all()
     queued: list[int] = []
     for meter in meters:
-        queued += _follow_up(run, meter, state_of(db, meter.id, lock=True))
-    db.info.setdefault(ANNOUNCE, []).extend(queued)
+        ids = _follow_up(run, meter, state_of(db, meter.id, lock=True))
+        db.info.setdefault(ANNOUNCE, []).extend((command_id, meter.bus_id) for command_id in ids)
+        queued += ids
     return queued

@@ -6,6 +6,7 @@ from flask_smorest import Blueprint, Page
 from sqlalchemy import select
 
 from backoffice import database
+from backoffice.announce import announce_after_commit
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.idempotency import idempotent
@@ -46,8 +47,10 @@ class Recharges(MethodView):
         # Held while the service runs, so it finds the account in the session (the identity
         # map is weak) instead of reading it again.
         account = load(TenantAccount, data.pop("account_id"))
-        return sales.recharge(database.session(), account_id=account.id, **data,
+        sale = sales.recharge(database.session(), account_id=account.id, **data,
                               operator_id=operator_id(), external_key=external_key())
+        announce_after_commit(database.session())  # a close or push the sale queued
+        return sale
 
 
 @blp.route("/refunds")

@@ -1,0 +1,83 @@
+"""Alarms raised on meters, accounts and gateways: the list, acknowledgement, Excel export."""
+
+from datetime import date
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, Page
+from sqlalchemy import select
+
+from backoffice import database
+from backoffice.auth.identity import current
+from backoffice.auth.permissions import requires
+from backoffice.auth.scope import restrict
+from backoffice.resources.alarms.schemas import AlarmQuerySchema, AlarmSchema
+from backoffice.resources.common import collection, load
+from backoffice.resources.status.schemas import BINARY
+from backoffice.resources.workbooks.routes import _download
+from shared_models.models import Alarm, Site
+from shared_models.services import alarms
+from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
+
+blp = Blueprint("alarms", __name__, url_prefix="/alarms",
+                description="Alarms: raised, acknowledged and cleared history")
+
+COLUMNS = ("Alarm", "Site", "Kind", "Subject", "Detail", "Raised (UTC)", "Acknowledged (UTC)",
+           "Acknowledged by", "Cleared (UTC)")
+
+
+def _query(args):
+    args = dict(args)
+    if args.get("site_id") is not None:
+        load(Site, args["site_id"])
+    stmt = select(Alarm)
+    active = args.pop("active", None)
+    if active is not None:
+        stmt = stmt.where(Alarm.cleared_at.is_(None) if active else Alarm.cleared_at.is_not(None))
+    for name, value in args.items():
+        if value is not None:
+            stmt = stmt.where(getattr(Alarm, name) == value)
+    return restrict(stmt, Alarm.site_id).order_by(Alarm.raised_at.desc(), Alarm.id.desc())
+
+
+def _naive(moment):
+    return moment.replace(tzinfo=None) if moment else ""
+
+
+def _sheet_rows(db, stmt):
+    for alarm in db.scalars(stmt.execution_options(yield_per=500)):
+        yield [alarm.id, alarm.site_id, alarm.kind.value, alarm.subject, alarm.detail,
+               _naive(alarm.raised_at), _naive(alarm.acknowledged_at), alarm.acknowledged_by or "",
+               _naive(alarm.cleared_at)]
+
+
+@blp.route("")
+class Alarms(MethodView):
+    @requires("alarms.read")
+    @blp.arguments(AlarmQuerySchema, location="query")
+    @blp.response(200, AlarmSchema(many=True))
+    @blp.paginate(Page)
+    def get(self, args):
+        """Newest first."""
+        return collection(_query(args))
+
+
+@blp.route("/export")
+class AlarmExport(MethodView):
+    @requires("alarms.read")
+    @blp.arguments(AlarmQuerySchema, location="query")
+    @blp.response(200, BINARY, content_type=MIME_TYPE, description="The list as .xlsx")
+    def get(self, args):
+        db = database.session()
+        sheet = SheetSpec("Alarms", COLUMNS, _sheet_rows(db, _query(args)))
+        spool = write_workbook([sheet], [("Report", "Alarms 告警"), ("Times", "UTC")])
+        return _download(spool, f"wattkeeper-alarms-{date.today():%Y%m%d}.xlsx")
+
+
+@blp.route("/<int:alarm_id>/acknowledge")
+class AcknowledgeAlarm(MethodView):
+    @requires("alarms.acknowledge")
+    @blp.response(200, AlarmSchema)
+    def post(self, alarm_id):
+        """Mark the alarm seen (logged); it stays active until its cause clears."""
+        load(Alarm, alarm_id)
+        return alarms.acknowledge(database.session(), alarm_id, current().operator_id)

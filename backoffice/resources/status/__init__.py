@@ -1,0 +1,1 @@
+"""Meter status list and energy per day or month."""
