@@ -28,7 +28,7 @@ def schedule_sweeps() -> list[str]:
     return enqueued
 
 
-def sweep_shard(site_id: int, gateway_ids: Sequence[int], sweep_id: str) -> dict[str, int]:
+def sweep_shard(site_id: int, gateway_ids: Sequence[int], sweep_id: str) -> dict[str, float]:
     """Poll the given gateways of a site once; returns counts for the job result."""
     factory = config.session_factory()
     with factory() as db:
@@ -43,6 +43,7 @@ def sweep_shard(site_id: int, gateway_ids: Sequence[int], sweep_id: str) -> dict
         "attempted": sum(o.attempted for o in outcomes),
         "good": sum(o.good for o in outcomes),
         "commands": sum(o.commands for o in outcomes),
+        "last_stored_at": max((o.stored_at for o in outcomes), default=0.0),
     }
     log.info("site %s sweep %s: %s", site_id, sweep_id, summary)
     return summary

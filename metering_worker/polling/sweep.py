@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,6 +54,7 @@ class BusOutcome:
     attempted: int = 0
     good: int = 0
     commands: int = 0
+    stored_at: float = 0.0  # Unix time the bus's readings were committed (0: nothing stored)
     errors: list[str] = field(default_factory=list)
 
 
@@ -70,26 +72,31 @@ async def _commands_first(ctx: SweepContext, bus_id: int, driver: MeterDriver) -
     return await transport.run_due_commands(bus_id, driver, ctx.session_factory, redis=ctx.redis)
 
 
-def _store_bus(ctx: SweepContext, plan: ShardPlan, results: list[PollResult]) -> None:
-    """One transaction for the bus's readings, then settlement, then announce what it queued."""
+def _store_bus(ctx: SweepContext, plan: ShardPlan, results: list[PollResult]) -> float:
+    """One transaction for the bus's readings, then settlement, then announce what it queued.
+
+    Returns when (Unix time) the readings were committed.
+    """
     with ctx.session_factory() as db:
         set_actor(db, WORKER)
         meter_ids = write_results(db, plan.site_id, plan.poll_interval_s, ctx.clock_skew_s, results)
         db.commit()
+        stored_at = time.time()
         settlement, transport = hooks.settlement(), hooks.transport()
         if not meter_ids or settlement is None:
-            return
+            return stored_at
         try:
             command_ids = settlement.settle_meters(db, meter_ids, now=ctx.clock())
             db.commit()
         except Exception:  # the readings are safe; the settlement cursor retries next poll
             db.rollback()
             log.exception("settling meters %s failed", meter_ids)
-            return
+            return stored_at
         if command_ids and transport is not None:
             bus_ids = sorted(set(db.scalars(select(Meter.bus_id).join(Command, Command.meter_id == Meter.id)
                                             .where(Command.id.in_(command_ids)))))
             transport.announce(ctx.redis, list(command_ids), bus_ids)
+    return stored_at
 
 
 async def poll_bus(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus: BusPlan) -> BusOutcome:
@@ -123,7 +130,7 @@ async def poll_bus(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus
                         results.append(PollResult(meter, ctx.clock(), block))
             outcome.attempted = len(results)
             outcome.good = sum(1 for r in results if r.block is not None)
-            await asyncio.to_thread(_store_bus, ctx, plan, results)
+            outcome.stored_at = await asyncio.to_thread(_store_bus, ctx, plan, results)
             if not outcome.unreachable:  # settlement may just have queued a trip on this bus
                 outcome.commands += await _commands_first(ctx, bus.bus_id, driver)
         finally:
