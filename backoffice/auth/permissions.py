@@ -23,6 +23,7 @@ PERMISSIONS: dict[str, str] = {
     "tariffs.read": "see tariff plans, their versions and assignments; run dry runs",
     "tariffs.write": "create tariff plans and draft versions; assign plans to meters and sites",
     "tariffs.publish": "publish a tariff version (it is then in force and never changes)",
+    "reports.read": "see and export the sales journal, sales totals and account statements",
     "commands.read": "see remote-control commands and batches and how far each got",
     "commands.issue": "send commands to meters: trip, close, protect, tariff and settings pushes, clock sync",
     "sms.read": "see the SMS outbox: texts to tenants, their phone numbers and delivery state",

@@ -16,6 +16,7 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.meters.routes import blp as meters
     from backoffice.resources.operators.routes import blp as operators
     from backoffice.resources.places.routes import blp as places
+    from backoffice.resources.reports.routes import blp as reports
     from backoffice.resources.sales.routes import blp as sales
     from backoffice.resources.shifts.routes import blp as shifts
     from backoffice.resources.sites.routes import blp as sites
@@ -26,6 +27,6 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
-                      accounts, shifts, sales, tariffs, ledger, commands, status, alarms, sms,
-                      audit):
+                      accounts, shifts, sales, tariffs, ledger, reports, commands, status, alarms,
+                      sms, audit):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

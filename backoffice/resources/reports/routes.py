@@ -1,0 +1,143 @@
+"""Financial reports: sales journal, totals per period, account statements, each as JSON pages
+and as a streamed .xlsx built from the same select."""
+
+from flask.views import MethodView
+from flask_smorest import Blueprint, Page
+
+from backoffice import database
+from backoffice.auth.permissions import requires
+from backoffice.auth.scope import visible_site_ids
+from backoffice.pagination import SelectCollection
+from backoffice.resources.common import load
+from backoffice.resources.reports import schemas
+from backoffice.resources.reports.sheets import journal_book, statement_book, totals_book
+from backoffice.resources.workbooks.routes import _download
+from backoffice.resources.workbooks.schemas import BINARY
+from shared_models.models import Site, TenantAccount
+from shared_models.reports import journal, statements, totals
+from shared_models.reports.periods import Period, parse_period
+from shared_models.workbooks.xlsx import MIME_TYPE
+
+blp = Blueprint("reports", __name__, url_prefix="/reports",
+                description="Financial reports, cut at each site's local midnight")
+
+
+class _Rows(SelectCollection):
+    """Pages of a multi-column select as dicts."""
+
+    def __getitem__(self, window: slice) -> list:
+        start = window.start or 0
+        stmt = self.stmt.offset(start)
+        if window.stop is not None:
+            stmt = stmt.limit(window.stop - start)
+        return list(self.session.execute(stmt).mappings())
+
+
+def _period(args) -> Period:
+    return parse_period(args["period"], args.get("date"), args.get("start"), args.get("stop"))
+
+
+def _sites(args) -> frozenset[int] | None:
+    """The asked-for site, or every site the caller may see (None: all)."""
+    if args.get("site_id") is not None:
+        return frozenset({load(Site, args["site_id"]).id})
+    return visible_site_ids()
+
+
+def _journal(args):
+    if args.get("account_id") is not None:
+        load(TenantAccount, args["account_id"])
+    period = _period(args)
+    filters = {name: args.get(name) for name in ("channel", "operator_id", "kind", "account_id")}
+    return period, journal.journal(database.session(), period, site_ids=_sites(args), **filters)
+
+
+def _totals(args):
+    period = _period(args)
+    return period, totals.totals(database.session(), period, by=set(args["by"]),
+                                 site_ids=_sites(args), channel=args.get("channel"),
+                                 operator_id=args.get("operator_id"))
+
+
+def _statement(args, account_id):
+    account = load(TenantAccount, account_id)
+    return statements.statement(database.session(), account.id, _period(args))
+
+
+@blp.route("/journal")
+class Journal(MethodView):
+    @requires("reports.read")
+    @blp.arguments(schemas.JournalQuerySchema, location="query")
+    @blp.response(200, schemas.JournalRowSchema(many=True))
+    @blp.paginate(Page)
+    def get(self, args):
+        """Sales journal (售电流水): receipted recharges, refunds and reversals in order."""
+        return _Rows(database.session(), _journal(args)[1])
+
+
+@blp.route("/journal/export")
+class JournalExport(MethodView):
+    @requires("reports.read")
+    @blp.arguments(schemas.JournalQuerySchema, location="query")
+    @blp.response(200, BINARY, content_type=MIME_TYPE, description="The journal as .xlsx")
+    def get(self, args):
+        period, stmt = _journal(args)
+        return _download(journal_book(database.session(), stmt, period),
+                         f"wattkeeper-journal-{period.first}-{period.last}.xlsx")
+
+
+@blp.route("/totals")
+class Totals(MethodView):
+    @requires("reports.read")
+    @blp.arguments(schemas.TotalsQuerySchema, location="query")
+    @blp.response(200, schemas.TotalsRowSchema(many=True))
+    @blp.paginate(Page)
+    def get(self, args):
+        """Totals per site and local day, month or year, optionally by channel and operator."""
+        return _Rows(database.session(), _totals(args)[1])
+
+
+@blp.route("/totals/export")
+class TotalsExport(MethodView):
+    @requires("reports.read")
+    @blp.arguments(schemas.TotalsQuerySchema, location="query")
+    @blp.response(200, BINARY, content_type=MIME_TYPE, description="The totals as .xlsx")
+    def get(self, args):
+        period, stmt = _totals(args)
+        return _download(totals_book(database.session(), stmt, period),
+                         f"wattkeeper-totals-{period.unit}-{period.first}-{period.last}.xlsx")
+
+
+@blp.route("/statements/<int:account_id>")
+class Statement(MethodView):
+    @requires("reports.read")
+    @blp.arguments(schemas.StatementQuerySchema, location="query")
+    @blp.response(200, schemas.StatementSchema)
+    def get(self, args, account_id):
+        """Opening and closing balance of a tenant's wallet over a period (对账单)."""
+        return _statement(args, account_id)
+
+
+@blp.route("/statements/<int:account_id>/lines")
+class StatementLines(MethodView):
+    @requires("reports.read")
+    @blp.arguments(schemas.StatementQuerySchema, location="query")
+    @blp.response(200, schemas.StatementLineSchema(many=True))
+    @blp.paginate(Page)
+    def get(self, args, account_id):
+        """Every posting on the wallet in the period, with the balance after each."""
+        head = _statement(args, account_id)
+        return _Rows(database.session(), statements.lines(database.session(), head))
+
+
+@blp.route("/statements/<int:account_id>/export")
+class StatementExport(MethodView):
+    @requires("reports.read")
+    @blp.arguments(schemas.StatementQuerySchema, location="query")
+    @blp.response(200, BINARY, content_type=MIME_TYPE, description="The statement as .xlsx")
+    def get(self, args, account_id):
+        head = _statement(args, account_id)
+        db = database.session()
+        return _download(statement_book(db, head, statements.lines(db, head)),
+                         f"wattkeeper-statement-{head.account_number}-{head.period.first}"
+                         f"-{head.period.last}.xlsx")
