@@ -65,6 +65,18 @@ class ApiServer:
         self.kill()
         raise RuntimeError(f"gunicorn did not become healthy in {timeout:.0f} s; see {self.log_path}")
 
+    def cpu_seconds(self) -> float:
+        """CPU time (user + system) used so far by the master and its live workers (Linux /proc)."""
+        total, tick = 0.0, os.sysconf("SC_CLK_TCK")
+        for stat in Path("/proc").glob("[0-9]*/stat"):
+            try:
+                fields = stat.read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if self.process is not None and int(fields[2]) == self.process.pid:  # process group
+                total += (int(fields[11]) + int(fields[12])) / tick
+        return total
+
     def kill(self) -> None:
         """SIGKILL the master and every worker at once (no graceful shutdown)."""
         if self.process is None:

