@@ -1,7 +1,8 @@
 """Remote control: issue commands to meters (one or a batch) and follow them to verified.
 
-A command row is committed before its bus is told about it, so a crash between the two loses
-nothing: the worker's cron re-announces rows nobody picked up.
+A command row is committed (with the request's Idempotency-Key record) before its bus is told
+about it, so a crash between the two loses nothing: the worker's cron re-announces rows nobody
+picked up.
 """
 
 from collections import Counter
@@ -12,11 +13,11 @@ from flask_smorest import Blueprint, Page
 from sqlalchemy import select
 
 from backoffice import database
+from backoffice.announce import announce_after_commit
 from backoffice.auth.identity import current
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import check_site, restrict, visible_site_ids
 from backoffice.idempotency import idempotent
-from backoffice.redis_conn import redis
 from backoffice.resources.commands.schemas import (
     BatchIssueSchema,
     BatchSchema,
@@ -25,25 +26,26 @@ from backoffice.resources.commands.schemas import (
     IssueSchema,
 )
 from backoffice.resources.common import collection, filter_by, load
-from metering_worker import transport
 from metering_worker.commands import issuing
 from metering_worker.commands.issuing import BatchRow
 from metering_worker.commands.payloads import validate
 from shared_models.errors import NotFound
 from shared_models.models import Command, CommandBatch, Floor, Meter, Unit
+from shared_models.services.settlement import ANNOUNCE
 
 blp = Blueprint("commands", __name__, description="Remote control: commands to meters (远程控制)")
 
 
 def _announce(command_ids: list[int]) -> None:
-    """After the commit: tell each command's bus. A failure here is healed by the cron."""
-    database.commit_now()
+    """Tell each command's bus once the request commits (with its Idempotency-Key record, in
+    one transaction). If Redis is unreachable then, the worker's cron re-announces the rows."""
     if not command_ids:
         return
     db = database.session()
-    buses = sorted(set(db.scalars(select(Meter.bus_id).join(Command, Command.meter_id == Meter.id)
-                                  .where(Command.id.in_(command_ids)))))
-    transport.announce(redis(), command_ids, buses)
+    pairs = db.execute(select(Command.id, Meter.bus_id).join(Meter, Command.meter_id == Meter.id)
+                       .where(Command.id.in_(command_ids))).all()
+    db.info.setdefault(ANNOUNCE, []).extend((command_id, bus_id) for command_id, bus_id in pairs)
+    announce_after_commit(db)
 
 
 @blp.route("/meters/<int:meter_id>/commands")
