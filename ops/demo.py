@@ -33,8 +33,9 @@ def _procfile(port: int, redis_port: int) -> str:
     if importlib.util.find_spec("metering_worker.jobs"):
         lines.append(f"worker: {python} -m rq.cli worker --url redis://127.0.0.1:{redis_port}/0 "
                      "--serializer rq.serializers.JSONSerializer commands polls default")
+        # `rq cron` takes the schedule file as its argument (--config names RQ's settings module).
         lines.append(f"cron: {python} -m rq.cli cron --url redis://127.0.0.1:{redis_port}/0 "
-                     f"--config {ROOT / 'metering_worker' / 'cron_config.py'}")
+                     f"{ROOT / 'metering_worker' / 'cron_config.py'}")
     return "\n".join(lines) + "\n"
 
 
