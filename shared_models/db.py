@@ -58,8 +58,8 @@ def alembic_config(url: str):
     return config
 
 
-def upgrade(url: str, revision: str = "heads") -> None:
-    """Bring the database at `url` to `revision` (default: every head; creates all tables when fresh)."""
+def upgrade(url: str, revision: str = "head") -> None:
+    """Bring the database at `url` to `revision` (creates every table on a fresh database)."""
     from alembic import command
 
     command.upgrade(alembic_config(url), revision)

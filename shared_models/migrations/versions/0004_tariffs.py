@@ -1,8 +1,8 @@
 """tariff plans, dated versions, assignments
 
 Revision ID: 0004_tariffs
-Revises: 0002_ledger_accounts
-Create Date: 2026-11-21 09:10:00.000000
+Revises: 0003_metering
+Create Date: 2026-11-20 22:40:00.000000
 
 Tariff plans per site, their versions (the engine's tariff as JSON, draft or published) and
 where each plan applies (a meter, an account, or the site by default). The database refuses
@@ -15,7 +15,7 @@ from alembic import op
 import shared_models.types
 
 revision = '0004_tariffs'
-down_revision = '0002_ledger_accounts'
+down_revision = '0003_metering'
 branch_labels = None
 depends_on = None
 

@@ -1,8 +1,8 @@
 """notifications: the SMS outbox and per-site SMS settings
 
 Revision ID: 0005_notifications
-Revises: 0003_metering
-Create Date: 2026-11-21 11:00:00.000000
+Revises: 0004_tariffs
+Create Date: 2026-11-20 22:45:00.000000
 
 One row per text message (queued, sending, sent, failed, suppressed) with its dedup key,
 quiet-hours release time, retry schedule and the provider's reference; and a per-site row of
@@ -15,7 +15,7 @@ from alembic import op
 import shared_models.types
 
 revision = '0005_notifications'
-down_revision = '0003_metering'
+down_revision = '0004_tariffs'
 branch_labels = None
 depends_on = None
 
