@@ -80,6 +80,9 @@ def current() -> Identity | None:
     if operator is not None:
         if not operator.active:
             raise AuthenticationFailed("This operator is disabled.")
+        # Held for the request: the session's identity map is weak, and the sale paths read
+        # the operator's sites again (found in the session, not queried, while this holds).
+        g.operator = operator
         site_ids = operator.site_ids()
         identity = Identity(operator.id, operator.username, operator.role,
                             None if site_ids is None else frozenset(site_ids), via)
