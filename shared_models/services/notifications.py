@@ -121,11 +121,14 @@ def render(kind: SmsKind, *, sender: str, tenant: str, number: str, context: dic
 
 
 def notify(db: Session, *, account_id: int, kind: str, context: dict[str, Any],
-           dedup_key: str | None = None, at: datetime | None = None) -> SmsMessage:
+           dedup_key: str | None = None, at: datetime | None = None,
+           new_key: bool = False) -> SmsMessage:
     """Queue (or suppress, with a reason) one SMS to the account's tenant; flushes, never sends.
 
     Returns the existing row when `dedup_key` was used before. `at` is the event time
     (defaults to now); quiet hours and the repeat window are judged at that instant.
+    `new_key` says the key names a row this transaction has just inserted (a new sale), so no
+    message can hold it yet: the lookup and the savepoint against a concurrent twin are skipped.
     """
     kind = SmsKind(kind)
     at = at or utcnow()
@@ -133,7 +136,7 @@ def notify(db: Session, *, account_id: int, kind: str, context: dict[str, Any],
     if account is None:
         raise NotFound("No such {what}.", what="account")
     site = db.get(Site, account.site_id)
-    if dedup_key is not None:
+    if dedup_key is not None and not new_key:
         existing = _by_key(db, dedup_key)
         if existing is not None:
             return existing
@@ -147,12 +150,12 @@ def notify(db: Session, *, account_id: int, kind: str, context: dict[str, Any],
     reason = _suppression(db, message, policy, phone, at)
     if reason:
         message.state, message.last_error = SmsState.SUPPRESSED, reason
-        return _insert(db, message)
+        return _insert(db, message, new_key)
     if kind in DEFERRED_IN_QUIET_HOURS:
         message.not_before = quiet_until(at, policy.zone, policy.quiet_start, policy.quiet_end)
     # The dispatcher scans queued rows by this one column.
     message.next_attempt_at = message.not_before or at
-    return _insert(db, message)
+    return _insert(db, message, new_key)
 
 
 def _suppression(db: Session, message: SmsMessage, policy: Policy, phone: str | None,
@@ -187,7 +190,11 @@ def _by_key(db: Session, dedup_key: str) -> SmsMessage | None:
     return db.scalar(select(SmsMessage).where(SmsMessage.dedup_key == dedup_key))
 
 
-def _insert(db: Session, message: SmsMessage) -> SmsMessage:
+def _insert(db: Session, message: SmsMessage, new_key: bool = False) -> SmsMessage:
+    if new_key:  # nothing can hold the key yet
+        db.add(message)
+        db.flush()
+        return message
     # A concurrent writer may commit the same dedup_key first: the savepoint keeps the
     # caller's transaction alive and the existing row is returned instead.
     try:
@@ -212,7 +219,7 @@ def notify_sale(db: Session, sale: Any) -> SmsMessage:
     return notify(db, account_id=sale.account_id, kind=SmsKind.RECHARGE,
                   context=recharge_context(amount=sale.amount, balance=sale.balance_after,
                                            receipt=sale.receipt_number),
-                  dedup_key=f"recharge:sale:{sale.id}", at=sale.completed_at)
+                  dedup_key=f"recharge:sale:{sale.id}", at=sale.completed_at, new_key=True)
 
 
 def retry_time(db: Session, message: SmsMessage, candidate: datetime) -> datetime:
