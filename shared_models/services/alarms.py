@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from sqlalchemy import select
@@ -22,17 +23,30 @@ def subject_of(*, meter_id: int | None = None, account_id: int | None = None,
     raise ValueError("an alarm needs a meter, an account or a gateway")
 
 
-def active(db: Session, kind: AlarmKind, subject: str) -> Alarm | None:
+Known = dict[tuple[AlarmKind, str], Alarm]
+
+
+def active(db: Session, kind: AlarmKind, subject: str, known: Known | None = None) -> Alarm | None:
+    if known is not None:
+        return known.get((kind, subject))
     return db.scalar(select(Alarm).where(Alarm.kind == kind, Alarm.subject == subject,
                                          Alarm.cleared_at.is_(None)))
 
 
+def active_among(db: Session, kinds: Iterable[AlarmKind], subjects: Iterable[str]) -> Known:
+    """Every active alarm of these kinds on these subjects, in one query: pass it as `known`
+    to several raise/clear calls on them instead of a lookup each."""
+    rows = db.scalars(select(Alarm).where(Alarm.kind.in_(list(kinds)), Alarm.subject.in_(list(subjects)),
+                                          Alarm.cleared_at.is_(None)))
+    return {(alarm.kind, alarm.subject): alarm for alarm in rows}
+
+
 def raise_alarm(db: Session, kind: AlarmKind, *, site_id: int, meter_id: int | None = None,
                 account_id: int | None = None, gateway_id: int | None = None, detail: str = "",
-                at: datetime | None = None) -> tuple[Alarm, bool]:
+                at: datetime | None = None, known: Known | None = None) -> tuple[Alarm, bool]:
     """The active alarm of this kind on this subject, and whether it was raised just now."""
     subject = subject_of(meter_id=meter_id, account_id=account_id, gateway_id=gateway_id)
-    existing = active(db, kind, subject)
+    existing = active(db, kind, subject, known)
     if existing is not None:
         return existing, False
     alarm = Alarm(site_id=site_id, kind=kind, subject=subject, meter_id=meter_id,
@@ -45,10 +59,10 @@ def raise_alarm(db: Session, kind: AlarmKind, *, site_id: int, meter_id: int | N
 
 def clear_alarm(db: Session, kind: AlarmKind, *, meter_id: int | None = None,
                 account_id: int | None = None, gateway_id: int | None = None,
-                at: datetime | None = None) -> Alarm | None:
+                at: datetime | None = None, known: Known | None = None) -> Alarm | None:
     """Clear the active alarm of this kind on this subject, if there is one."""
     alarm = active(db, kind, subject_of(meter_id=meter_id, account_id=account_id,
-                                        gateway_id=gateway_id))
+                                        gateway_id=gateway_id), known)
     if alarm is not None:
         alarm.cleared_at = at or utcnow()
         db.flush()

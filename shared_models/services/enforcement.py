@@ -63,30 +63,34 @@ def balance_of(db: Session, meter: Meter, account: TenantAccount, state: MeterSt
     """The money that keeps this meter on: the wallet (remote) or the meter's own (local)."""
     if meter.control_mode == ControlMode.LOCAL:
         return state.balance
-    return wallet_of(db, account.id).balance
+    # The wallet loads with its account (selectin): the same object wallet_of would return.
+    return (account.wallet or wallet_of(db, account.id)).balance
 
 
 def update_alarms(db: Session, site: Site, meter: Meter, account: TenantAccount | None,
                   state: MeterState, balance: Decimal | None, at: datetime) -> None:
     """Balance level (on the account, or on the meter for a meter-held wallet) and overload."""
+    subject = ({"meter_id": meter.id} if account is None or meter.control_mode == ControlMode.LOCAL
+               else {"account_id": account.id})
+    # The overload alarm and the balance levels, looked up together (this runs on every sale).
+    known = alarms.active_among(db, (AlarmKind.OVERLOAD, *LEVELS),
+                                {alarms.subject_of(meter_id=meter.id), alarms.subject_of(**subject)})
     if state.status_bits & OVERLOAD_BIT:
         alarms.raise_alarm(db, AlarmKind.OVERLOAD, site_id=site.id, meter_id=meter.id, at=at,
-                           detail=f"overload trip, status 0x{state.status_bits:04x}")
+                           detail=f"overload trip, status 0x{state.status_bits:04x}", known=known)
     else:
-        alarms.clear_alarm(db, AlarmKind.OVERLOAD, meter_id=meter.id, at=at)
+        alarms.clear_alarm(db, AlarmKind.OVERLOAD, meter_id=meter.id, at=at, known=known)
     if account is None or balance is None:
         return
-    subject = ({"meter_id": meter.id} if meter.control_mode == ControlMode.LOCAL
-               else {"account_id": account.id})
     level = balance_level(balance, account)
     for kind in LEVELS:
         if kind != level:
-            alarms.clear_alarm(db, kind, **subject, at=at)
+            alarms.clear_alarm(db, kind, **subject, at=at, known=known)
     if level is None:
         return
     alarm, raised = alarms.raise_alarm(db, level, site_id=site.id, account_id=account.id,
                                        meter_id=subject.get("meter_id"), at=at,
-                                       detail=f"balance {balance}")
+                                       detail=f"balance {balance}", known=known)
     if raised:
         threshold = (account.alarm1_threshold if level == AlarmKind.ALARM1
                      else account.alarm2_threshold if level == AlarmKind.ALARM2 else ZERO)

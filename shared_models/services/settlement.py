@@ -182,10 +182,12 @@ def _bill_swap_final(run: _Run, swap: MeterSwap) -> None:
     _bill(run, old, account, point_of(last), final_point(swap), key)
 
 
-def _follow_up(run: _Run, meter: Meter, state) -> list[int]:
-    """Alarms and enforcement on the meter's newest state; local credit still to push."""
+def _follow_up(run: _Run, meter: Meter, state,
+               found: tuple[TenantAccount, AccountMeter] | None = None) -> list[int]:
+    """Alarms and enforcement on the meter's newest state; local credit still to push.
+    `found` is the meter's account and link now, when the caller knows them."""
     db = run.db
-    found = account_at(db, meter.id, run.now)
+    found = found or account_at(db, meter.id, run.now)
     account = found[0] if found else None
     site = run.site(meter.site_id)
     queued: list[int] = []
@@ -206,12 +208,15 @@ def after_credit(db: Session, account_id: int, *, now: datetime | None = None) -
     alarms, and close remote-mode relays tripped for arrears, on fresh data. Returns the
     command ids to announce after the caller commits."""
     run = _Run(db, now or utcnow())
-    meters = db.scalars(select(Meter).join(AccountMeter, AccountMeter.meter_id == Meter.id)
-                        .where(AccountMeter.account_id == account_id,
-                               AccountMeter.detached_at.is_(None)).order_by(Meter.id)).all()
+    account = db.get(TenantAccount, account_id)  # the caller's, from the session
+    # Each meter with its current link: what account_at would find for it again.
+    attached = db.execute(select(Meter, AccountMeter).join(AccountMeter, AccountMeter.meter_id == Meter.id)
+                          .where(AccountMeter.account_id == account_id, AccountMeter.attached_at <= run.now,
+                                 AccountMeter.detached_at.is_(None)).order_by(Meter.id)).all()
     queued: list[int] = []
-    for meter in meters:
-        ids = _follow_up(run, meter, state_of(db, meter.id, lock=True))
+    for meter, link in attached:
+        found = (account, link) if account.status == AccountStatus.OPEN else None
+        ids = _follow_up(run, meter, state_of(db, meter.id, lock=True), found)
         db.info.setdefault(ANNOUNCE, []).extend((command_id, meter.bus_id) for command_id in ids)
         queued += ids
     return queued
