@@ -84,12 +84,14 @@ def recharge(db: Session, *, account_id: int, amount: Decimal, channel: Channel,
     txn = post(db, site_id=account.site_id, kind=TransactionKind.SALE,
                legs=transfer(clearing.id, wallet.id, amount), reason=reason or "counter sale",
                operator_id=operator_id, external_key=external_key)
+    settlement.after_credit(db, account.id)  # push to a local meter; close a tripped relay
+    # The site's receipt counter row stays locked from here to commit (numbers are gapless),
+    # so it is taken as late as possible: only the sale and its SMS are written after it.
     sale = _new_sale(db, completed=True, site_id=account.site_id, account_id=account.id,
                      kind=SaleKind.RECHARGE, channel=channel, amount=amount, reason=reason,
                      operator_id=operator_id, shift_id=shift.id, transaction_id=txn.id,
                      balance_after=wallet.balance)
     notifications.notify_sale(db, sale)  # the tenant's confirmation SMS, queued in this transaction
-    settlement.after_credit(db, account.id)  # push to a local meter; close a tripped relay
     return sale
 
 
