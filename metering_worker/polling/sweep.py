@@ -3,7 +3,8 @@
 A bus coroutine holds the bus lock, reads each due meter's hot block, and lets commands jump
 the queue: before every exchange it asks the transport whether commands wait for the bus and
 runs them on the same open connection. Results are stored per bus in one transaction, off the
-event loop, then settled; commands that settlement queues are announced after the commit.
+event loop; billing is not the bus's business: after the commit the bus gets a settle job
+(`metering_worker.jobs.settlement`, queue default), which announces the commands it queues.
 """
 
 from __future__ import annotations
@@ -16,17 +17,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from redis import Redis
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from metering_worker import buslock
+from metering_worker import buslock, transport
 from metering_worker.driver import DeviceError, DeviceUnreachable, MeterDriver
+from metering_worker.jobs.settlement import request_settlement
 from shared_models.audit import Actor, set_actor
 from shared_models.enums import Framing
-from shared_models.models import Command, Meter
 from shared_models.types import utcnow
 
-from . import hooks
 from .outcome import is_due
 from .plan import BusPlan, GatewayPlan, ShardPlan
 from .store import PollResult, write_gateway_state, write_results
@@ -66,14 +65,13 @@ def make_driver(gateway: GatewayPlan, bus: BusPlan) -> MeterDriver:
 
 
 async def _commands_first(ctx: SweepContext, bus_id: int, driver: MeterDriver) -> int:
-    transport = hooks.transport()
-    if transport is None or not transport.has_due_commands(ctx.redis, bus_id):
+    if not transport.has_due_commands(ctx.redis, bus_id):
         return 0
     return await transport.run_due_commands(bus_id, driver, ctx.session_factory, redis=ctx.redis)
 
 
-def _store_bus(ctx: SweepContext, plan: ShardPlan, results: list[PollResult]) -> float:
-    """One transaction for the bus's readings, then settlement, then announce what it queued.
+def _store_bus(ctx: SweepContext, plan: ShardPlan, bus: BusPlan, results: list[PollResult]) -> float:
+    """One transaction for the bus's readings, then a settle job for them.
 
     Returns when (Unix time) the readings were committed.
     """
@@ -81,21 +79,14 @@ def _store_bus(ctx: SweepContext, plan: ShardPlan, results: list[PollResult]) ->
         set_actor(db, WORKER)
         meter_ids = write_results(db, plan.site_id, plan.poll_interval_s, ctx.clock_skew_s, results)
         db.commit()
-        stored_at = time.time()
-        settlement, transport = hooks.settlement(), hooks.transport()
-        if not meter_ids or settlement is None:
-            return stored_at
+    stored_at = time.time()
+    if meter_ids:
+        # The readings are safe; if Redis fails here, the next sweep of the bus asks again and
+        # the cursor picks up every reading since.
         try:
-            command_ids = settlement.settle_meters(db, meter_ids, now=ctx.clock())
-            db.commit()
-        except Exception:  # the readings are safe; the settlement cursor retries next poll
-            db.rollback()
-            log.exception("settling meters %s failed", meter_ids)
-            return stored_at
-        if command_ids and transport is not None:
-            bus_ids = sorted(set(db.scalars(select(Meter.bus_id).join(Command, Command.meter_id == Meter.id)
-                                            .where(Command.id.in_(command_ids)))))
-            transport.announce(ctx.redis, list(command_ids), bus_ids)
+            request_settlement(ctx.redis, bus.bus_id)
+        except Exception:
+            log.exception("could not enqueue the settlement of bus %s", bus.bus_id)
     return stored_at
 
 
@@ -130,13 +121,12 @@ async def poll_bus(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus
                         results.append(PollResult(meter, ctx.clock(), block))
             outcome.attempted = len(results)
             outcome.good = sum(1 for r in results if r.block is not None)
-            outcome.stored_at = await asyncio.to_thread(_store_bus, ctx, plan, results)
-            if not outcome.unreachable:  # settlement may just have queued a trip on this bus
+            outcome.stored_at = await asyncio.to_thread(_store_bus, ctx, plan, bus, results)
+            if not outcome.unreachable:  # announced while the last meter was read: still ours
                 outcome.commands += await _commands_first(ctx, bus.bus_id, driver)
         finally:
             driver.close()
-    transport = hooks.transport()
-    if transport is not None and transport.has_due_commands(ctx.redis, bus.bus_id):
+    if transport.has_due_commands(ctx.redis, bus.bus_id):
         # Announced after our last look: its runner found the bus locked and left it to us.
         transport.announce(ctx.redis, [], [bus.bus_id])
     return outcome
