@@ -11,6 +11,8 @@ under the meter-state row lock, so two workers never settle one meter at once:
 - readings of a meter not on an open account, or taken before it was attached, move the
   cursor and no money. Every booking has an external key (`consume:<meter>:<reading>`), so a
   re-run never bills twice.
+A batch costs a few queries for the meters on no open account (most of a fleet before it is
+let): their cursors move in one statement, and only their overload alarm is looked at.
 The caller commits, then announces the returned command ids to the transport.
 """
 
@@ -20,16 +22,27 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, aliased, joinedload
 
 from shared_models.enums import ControlMode
 from shared_models.ledger.books import site_account, wallet_of
 from shared_models.ledger.posting import post
 from shared_models.ledger.rules import transfer
-from shared_models.models import AccountMeter, Meter, MeterSwap, Reading, Site, TenantAccount
+from shared_models.models import (
+    AccountMeter,
+    Alarm,
+    LedgerAccount,
+    Meter,
+    MeterState,
+    MeterSwap,
+    Reading,
+    Site,
+    TenantAccount,
+)
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import AccountKind, TransactionKind
+from shared_models.models.metering import AlarmKind
 from shared_models.services import enforcement, local_credit
 from shared_models.services.meter_history import (
     PeriodUsage,
@@ -77,14 +90,126 @@ class _Run:
                     gap=GapPolicy(timedelta(seconds=site.poll_interval_s)))
 
 
+class _Batch(_Run):
+    """One `settle_meters` call: the rows of its walked meters, loaded (and locked) together."""
+
+    def __init__(self, db: Session, now: datetime) -> None:
+        super().__init__(db, now)
+        self.links: dict[int, list[AccountMeter]] = {}  # per meter, newest link first
+        self.wallets: dict[int, LedgerAccount] = {}  # by tenant account, locked
+        self.states: dict[int, MeterState] = {}  # locked
+        self.readings: dict[int, list[Reading]] = {}  # after each cursor, in id order
+        self.swapped: set[int] = set()  # meters a swap installed
+        self.revenue: dict[int, LedgerAccount] = {}
+
+    def load(self, meter_ids: list[int]) -> None:
+        db = self.db
+        db.scalars(select(Meter).where(Meter.id.in_(meter_ids))).all()  # into the identity map
+        for link in db.scalars(select(AccountMeter).where(AccountMeter.meter_id.in_(meter_ids))
+                               .options(joinedload(AccountMeter.account)).order_by(AccountMeter.id.desc())):
+            self.links.setdefault(link.meter_id, []).append(link)
+        # Wallets before meter states, the order a sale takes them in; each in id order.
+        open_now = {found[0].id for m in meter_ids if (found := self.account_at(m, self.now))}
+        if open_now:
+            self.wallets = {w.tenant_account_id: w for w in db.scalars(
+                select(LedgerAccount).where(LedgerAccount.tenant_account_id.in_(open_now))
+                .order_by(LedgerAccount.id).with_for_update().execution_options(populate_existing=True))}
+        self.states = {s.meter_id: s for s in db.scalars(
+            select(MeterState).where(MeterState.meter_id.in_(meter_ids)).order_by(MeterState.meter_id)
+            .with_for_update().execution_options(populate_existing=True))}
+        for meter_id in meter_ids:
+            if meter_id not in self.states:
+                self.states[meter_id] = state_of(db, meter_id, lock=True)
+        after = min(s.settled_reading_id or 0 for s in self.states.values())
+        for reading in db.scalars(select(Reading).where(Reading.meter_id.in_(meter_ids), Reading.id > after)
+                                  .order_by(Reading.meter_id, Reading.id)):
+            if reading.id > (self.states[reading.meter_id].settled_reading_id or 0):
+                self.readings.setdefault(reading.meter_id, []).append(reading)
+
+    def account_at(self, meter_id: int, at: datetime) -> tuple[TenantAccount, AccountMeter] | None:
+        """`account_at` from the links loaded for the batch."""
+        for link in self.links.get(meter_id, ()):
+            if link.attached_at <= at and (link.detached_at is None or link.detached_at >= at):
+                return (link.account, link) if link.account.status == AccountStatus.OPEN else None
+        return None
+
+    def wallet(self, account_id: int) -> LedgerAccount:
+        return self.wallets.get(account_id) or wallet_of(self.db, account_id)
+
+    def revenue_of(self, site_id: int) -> LedgerAccount:
+        if site_id not in self.revenue:
+            self.revenue[site_id] = site_account(self.db, site_id, AccountKind.ENERGY_REVENUE)
+        return self.revenue[site_id]
+
+
 def settle_meters(db: Session, meter_ids: Iterable[int], *, now: datetime | None = None) -> list[int]:
     """Settle each meter's new readings; returns the ids of the commands queued (trip, close,
     recharge pushes) for the caller to announce after it commits."""
-    run = _Run(db, now or utcnow())
+    run = _Batch(db, now or utcnow())
+    ids = sorted(set(meter_ids))  # a fixed order: row locks never deadlock
+    if not ids:
+        return []
+    db.flush()
+    pending = _pending(db, ids)
+    run.swapped = set(db.scalars(select(MeterSwap.new_meter_id).where(MeterSwap.new_meter_id.in_(ids))))
+    walked = sorted(_maybe_billed(db, pending) | run.swapped)
+    _skip_unbilled(run, sorted(set(pending) - set(walked)))
+    if not walked:
+        return []
+    run.load(walked)
     queued: list[int] = []
-    for meter_id in sorted(set(meter_ids)):  # a fixed order: row locks never deadlock
+    for meter_id in walked:
         queued += _settle_meter(run, meter_id)
     return queued
+
+
+def _pending(db: Session, meter_ids: list[int]) -> dict[int, datetime | None]:
+    """Meters with readings after their cursor (the poller moves `last_reading_id` with each
+    reading it stores), with the time of the reading the cursor is on."""
+    at_cursor = aliased(Reading)
+    rows = db.execute(select(MeterState.meter_id, at_cursor.read_at)
+                      .outerjoin(at_cursor, at_cursor.id == MeterState.settled_reading_id)
+                      .where(MeterState.meter_id.in_(meter_ids),
+                             MeterState.last_reading_id > func.coalesce(MeterState.settled_reading_id, 0)))
+    return {meter_id: read_at for meter_id, read_at in rows}
+
+
+def _maybe_billed(db: Session, pending: dict[int, datetime | None]) -> set[int]:
+    """The pending meters linked to an open account at or after their cursor: these are walked
+    reading by reading (`account_at` then decides), the rest cannot be billed."""
+    if not pending:
+        return set()
+    rows = db.execute(select(AccountMeter.meter_id, AccountMeter.detached_at)
+                      .join(TenantAccount, TenantAccount.id == AccountMeter.account_id)
+                      .where(AccountMeter.meter_id.in_(list(pending)),
+                             TenantAccount.status == AccountStatus.OPEN))
+    return {meter_id for meter_id, detached_at in rows
+            if detached_at is None or pending[meter_id] is None or detached_at >= pending[meter_id]}
+
+
+def _skip_unbilled(run: _Batch, meter_ids: list[int]) -> None:
+    """Meters on no open account: the cursor moves to the newest reading in one statement, and
+    of the follow-up only the overload alarm applies (what `_follow_up` does without an account)."""
+    if not meter_ids:
+        return
+    db = run.db
+    cols = MeterState.__table__.c
+    moved = db.execute(update(MeterState.__table__)
+                       .where(cols.meter_id.in_(meter_ids),
+                              cols.last_reading_id > func.coalesce(cols.settled_reading_id, 0))
+                       .values(settled_reading_id=cols.last_reading_id)
+                       .returning(cols.meter_id, cols.status_bits)).all()
+    for state in db.identity_map.values():  # the statement went round the session
+        if isinstance(state, MeterState) and state.meter_id in meter_ids:
+            db.expire(state, ["settled_reading_id"])
+    overloaded = {meter_id for meter_id, bits in moved if bits & enforcement.OVERLOAD_BIT}
+    alarmed = set(db.scalars(select(Alarm.meter_id).where(Alarm.kind == AlarmKind.OVERLOAD,
+                                                           Alarm.meter_id.in_([m for m, _ in moved]),
+                                                           Alarm.cleared_at.is_(None))))
+    for meter_id in sorted(overloaded ^ alarmed):  # to raise or to clear: rare
+        meter = db.get(Meter, meter_id)
+        enforcement.update_alarms(db, run.site(meter.site_id), meter, None,
+                                  state_of(db, meter_id, lock=True), None, run.now)
 
 
 def account_at(db: Session, meter_id: int, at: datetime) -> tuple[TenantAccount, AccountMeter] | None:
@@ -98,19 +223,14 @@ def account_at(db: Session, meter_id: int, at: datetime) -> tuple[TenantAccount,
     return link.account, link
 
 
-def _settle_meter(run: _Run, meter_id: int) -> list[int]:
+def _settle_meter(run: _Batch, meter_id: int) -> list[int]:
     db = run.db
     meter = db.get(Meter, meter_id)
     if meter is None:
         return []
-    current = account_at(db, meter_id, run.now)
-    if current is not None:  # wallet before meter state, the order a sale takes them in
-        wallet_of(db, current[0].id, lock=True)
-    state = state_of(db, meter_id, lock=True)
-    readings = db.scalars(select(Reading).where(Reading.meter_id == meter_id,
-                                                Reading.id > (state.settled_reading_id or 0))
-                          .order_by(Reading.id)).all()
-    swap = swap_into(db, meter_id)
+    state = run.states[meter_id]  # locked by run.load, after the wallet
+    readings = run.readings.get(meter_id, [])
+    swap = swap_into(db, meter_id) if meter_id in run.swapped else None
     if swap is not None:
         _bill_swap_final(run, swap)
     base = baseline(db, meter_id, state.settled_reading_id)
@@ -132,11 +252,11 @@ def _settle_meter(run: _Run, meter_id: int) -> list[int]:
     db.flush()
     if not readings:
         return []
-    return _follow_up(run, meter, state)
+    return _follow_up(run, meter, state, run.account_at(meter_id, run.now))
 
 
-def _book(run: _Run, meter: Meter, start: Point, end: Point) -> None:
-    found = account_at(run.db, meter.id, end.read_at)
+def _book(run: _Batch, meter: Meter, start: Point, end: Point) -> None:
+    found = run.account_at(meter.id, end.read_at)
     if found is None or start.read_at < found[1].attached_at:
         return  # not on an open account for the whole interval: no money
     account = found[0]
@@ -148,7 +268,7 @@ def _book(run: _Run, meter: Meter, start: Point, end: Point) -> None:
         _bill(run, meter, account, start, end, f"consume:{meter.id}:{end.reading_id}")
 
 
-def _bill(run: _Run, meter: Meter, account: TenantAccount, start: Point, end: Point,
+def _bill(run: _Batch, meter: Meter, account: TenantAccount, start: Point, end: Point,
           key: str) -> None:
     """Take the priced energy from the wallet (into arrears if need be), once per key."""
     if end.total <= start.total or end.read_at <= start.read_at:
@@ -159,8 +279,8 @@ def _bill(run: _Run, meter: Meter, account: TenantAccount, start: Point, end: Po
     amount = breakdown.total_due
     if amount <= Decimal("0.00"):
         return
-    wallet = wallet_of(run.db, account.id)
-    revenue = site_account(run.db, meter.site_id, AccountKind.ENERGY_REVENUE)
+    wallet = run.wallet(account.id)
+    revenue = run.revenue_of(meter.site_id)
     note = " (estimated after a gap)" if breakdown.estimated else ""
     post(run.db, site_id=meter.site_id, kind=TransactionKind.CONSUMPTION,
          legs=transfer(wallet.id, revenue.id, amount), external_key=key,
@@ -168,7 +288,7 @@ def _bill(run: _Run, meter: Meter, account: TenantAccount, start: Point, end: Po
          may_overdraw={wallet.id})
 
 
-def _bill_swap_final(run: _Run, swap: MeterSwap) -> None:
+def _bill_swap_final(run: _Batch, swap: MeterSwap) -> None:
     """The old meter's last stretch, from its last reading up to the final reading taken at
     the swap, billed to the account once (remote mode)."""
     key = f"swapfinal:{swap.id}"

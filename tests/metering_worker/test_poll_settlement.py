@@ -14,9 +14,10 @@ from metering_worker.jobs import settlement
 from metering_worker.jobs.queues import DEFAULT, queue
 from metering_worker.simulator import SimulatorFleet
 from shared_models.enums import ControlMode
-from shared_models.models import Command, Meter
+from shared_models.models import Alarm, Command, Meter, MeterState
 from shared_models.models.commands import CommandKind, CommandOrigin
-from shared_models.services import accounts
+from shared_models.models.metering import AlarmKind
+from shared_models.services import accounts, enforcement
 from tests.metering_worker.polling_world import (
     PrivateDatabase,
     fleet_clock,
@@ -109,3 +110,30 @@ def test_settle_job_queues_a_trip_and_announces_it_on_the_bus(sessions, redis_cl
     assert transport.has_due_commands(redis_client, bus_id)
     # Run again with nothing new: nothing queued twice.
     assert settlement.run(bus_id, redis=redis_client, session_factory=sessions, now=now)["commands"] == 0
+
+
+def test_meters_on_no_account_move_their_cursor_and_keep_the_overload_alarm(sessions, redis_client,
+                                                                           fleet) -> None:
+    site = register_fleet(sessions, fleet)
+    port = fleet.ports[0]
+    meter_id, other_id, bus_id = site.meter_ids[(port, 1)], site.meter_ids[(port, 2)], site.bus_ids[port]
+    now = fleet_clock(fleet)()
+    run_sweep(sessions, redis_client, site, fleet)
+    with sessions() as db:  # as if the meter had just reported an overload trip (status b7)
+        db.get(MeterState, meter_id).status_bits |= enforcement.OVERLOAD_BIT
+        db.commit()
+
+    assert settlement.run(bus_id, redis=redis_client, session_factory=sessions, now=now)["commands"] == 0
+
+    def overloads():
+        with sessions() as db:
+            return list(db.scalars(select(Alarm.meter_id).where(Alarm.kind == AlarmKind.OVERLOAD,
+                                                                Alarm.cleared_at.is_(None))))
+
+    assert overloads() == [meter_id]
+    for m in (meter_id, other_id):
+        assert state_of(sessions, m).settled_reading_id == state_of(sessions, m).last_reading_id
+    fleet.advance(60)
+    run_sweep(sessions, redis_client, site, fleet)  # the meter reclosed: no overload bit
+    settlement.run(bus_id, redis=redis_client, session_factory=sessions, now=now)
+    assert overloads() == []
