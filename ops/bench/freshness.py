@@ -4,6 +4,9 @@ The whole pipeline runs as in production: the simulator fleet in its own process
 with metering_worker/cron_config.py starting a sweep every minute (the site polls every 60 s),
 and BENCH_WORKERS `rq worker` processes running the shards, on a scratch PostgreSQL database.
 After BENCH_WARMUP_S the age of the oldest reading is sampled every 5 s for BENCH_MEASURE_S.
+Each bus's commit enqueues a settle job on the default queue, run by the same workers after the
+poll shards (queue order commands, polls, default): each sample also prints how many settle jobs
+wait, and the last lines how many meters' cursors are behind their newest reading.
 
 Environment: BENCH_METERS (100000), BENCH_WORKERS (2), BENCH_SIM_PROCS (2), BENCH_WARMUP_S (150),
 BENCH_MEASURE_S (240), BENCH_BASE_PORT (21000), DATABASE_URL, REDIS_URL (as ops.bench.sweep).
@@ -22,6 +25,7 @@ from pathlib import Path
 from redis import Redis
 from sqlalchemy import create_engine, func, select
 
+from metering_worker.jobs.queues import DEFAULT, queue
 from ops.bench.recharge import DEFAULT_SERVER, redis_url, scratch_database
 from ops.bench.sweep import (
     ROOT,
@@ -59,7 +63,9 @@ def main() -> None:
         database = stack.enter_context(scratch_database(os.environ.get("DATABASE_URL", DEFAULT_SERVER),
                                                         "fresh"))
         redis_address = stack.enter_context(redis_url())
-        Redis.from_url(redis_address).flushdb()
+        redis = Redis.from_url(redis_address)
+        redis.flushdb()
+        settle_queue = queue(DEFAULT, redis)
         upgrade(database)
         insert_registry(database, config, poll_interval_s=60)
         start_simulators(config, env_int("BENCH_SIM_PROCS", 2), children, Path(directory))
@@ -79,9 +85,14 @@ def main() -> None:
             age, read = oldest_age(engine, time.time())
             if elapsed >= warmup:
                 worst, samples = max(worst, age), samples + 1
-            print(f"t={elapsed:5.0f}s meters read {read}, oldest reading {age:.1f} s", flush=True)
+            print(f"t={elapsed:5.0f}s meters read {read}, oldest reading {age:.1f} s, "
+                  f"settle jobs waiting {settle_queue.count}", flush=True)
             time.sleep(5)
-    print(f"{samples} samples over {measure} s after {warmup} s of warm-up")
+        with engine.connect() as conn:
+            behind = conn.scalar(select(func.count()).where(
+                MeterState.last_reading_id > func.coalesce(MeterState.settled_reading_id, 0)))
+    print(f"{samples} samples over {measure} s after {warmup} s of warm-up; at the end {behind} meters "
+          f"had readings not yet settled")
     print(f"max_age_s={worst:.1f} meters={meters}")
 
 

