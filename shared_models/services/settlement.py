@@ -199,8 +199,9 @@ def _skip_unbilled(run: _Batch, meter_ids: list[int]) -> None:
                               cols.last_reading_id > func.coalesce(cols.settled_reading_id, 0))
                        .values(settled_reading_id=cols.last_reading_id)
                        .returning(cols.meter_id, cols.status_bits)).all()
+    skipped = set(meter_ids)
     for state in db.identity_map.values():  # the statement went round the session
-        if isinstance(state, MeterState) and state.meter_id in meter_ids:
+        if isinstance(state, MeterState) and state.meter_id in skipped:
             db.expire(state, ["settled_reading_id"])
     overloaded = {meter_id for meter_id, bits in moved if bits & enforcement.OVERLOAD_BIT}
     alarmed = set(db.scalars(select(Alarm.meter_id).where(Alarm.kind == AlarmKind.OVERLOAD,
