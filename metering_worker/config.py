@@ -25,13 +25,16 @@ class WorkerConfig:
     database_url: str
     redis_url: str
     # Hex of the 24-byte site master key the per-meter MAC keys are diversified from.
-    # The demo default is the simulator's key; production must set its own.
-    site_master_key: str = DEMO_MASTER_KEY
+    # None when unset on a server database: the worker then refuses to talk to meters.
+    site_master_key: str | None = DEMO_MASTER_KEY
     key_version: int = 1
     clock_skew_s: int = 300  # a meter clock further off than this flags its reading clock_drift
     shard_buses: int = 64  # buses per sweep job; a gateway is never split across jobs
 
     def key_ring(self) -> KeyRing:
+        if not self.site_master_key:
+            raise RuntimeError("WATTKEEPER_SITE_MASTER_KEY is not set; the worker will not sign "
+                               "meter commands with the published demo key outside the demo.")
         return KeyRing.single(bytes.fromhex(self.site_master_key), version=self.key_version)
 
 
@@ -39,10 +42,13 @@ def load(env: Mapping[str, str] | None = None) -> WorkerConfig:
     """Read DATABASE_URL, REDIS_URL, WATTKEEPER_SITE_MASTER_KEY and the polling knobs."""
     env = os.environ if env is None else env
     default_db = f"sqlite:///{_instance_dir(env) / 'wattkeeper.sqlite3'}"
+    database_url = env.get("DATABASE_URL", default_db)
+    # The simulator's published key is only a default on the embedded (SQLite) demo setup.
+    demo = database_url.startswith("sqlite")
     return WorkerConfig(
-        database_url=env.get("DATABASE_URL", default_db),
+        database_url=database_url,
         redis_url=env.get("REDIS_URL", "redis://127.0.0.1:6379/0"),
-        site_master_key=env.get("WATTKEEPER_SITE_MASTER_KEY", DEMO_MASTER_KEY),
+        site_master_key=env.get("WATTKEEPER_SITE_MASTER_KEY") or (DEMO_MASTER_KEY if demo else None),
         key_version=int(env.get("WATTKEEPER_KEY_VERSION", "1")),
         clock_skew_s=int(env.get("WATTKEEPER_CLOCK_SKEW_S", "300")),
         shard_buses=max(1, int(env.get("WATTKEEPER_SHARD_BUSES", "64"))),
