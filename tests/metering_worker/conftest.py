@@ -12,6 +12,7 @@ from metering_worker.driver import MeterDriver
 from metering_worker.protocol import KeyRing, MeterKey
 from metering_worker.simulator import FleetConfig, SimulatorFleet, generate_fleet
 from metering_worker.simulator.config import DEMO_MASTER_KEY
+from tests.metering_worker.polling_world import PrivateDatabase
 
 Scenario = Callable[[SimulatorFleet], Awaitable[Any]]
 
@@ -65,3 +66,32 @@ def driver(fleet: SimulatorFleet, port: int | None = None, timeout: float = 0.4)
 @pytest.fixture
 def connect() -> Callable[..., MeterDriver]:
     return driver
+
+
+@pytest.fixture(scope="module")
+def private_db(tmp_path_factory):
+    """A migrated database of the module's own, for tests whose workers commit for real."""
+    database = PrivateDatabase(tmp_path_factory.mktemp("polldb"))
+    yield database
+    database.close()
+
+
+@pytest.fixture
+def sessions(private_db):
+    return private_db.sessions
+
+
+@pytest.fixture
+def start_fleet():
+    """Start fleets in background threads; every one is stopped after the test."""
+    fleets = []
+
+    def start(config: FleetConfig) -> SimulatorFleet:
+        fleet = SimulatorFleet(config)
+        fleet.start_in_thread()
+        fleets.append(fleet)
+        return fleet
+
+    yield start
+    for fleet in fleets:
+        fleet.stop_in_thread()

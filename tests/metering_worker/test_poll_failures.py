@@ -5,13 +5,9 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-import pytest
-
 from metering_worker.polling.outcome import backoff_seconds
-from metering_worker.simulator import SimulatorFleet
 from shared_models.models.metering import AlarmKind
 from tests.metering_worker.polling_world import (
-    PrivateDatabase,
     alarms,
     fleet_clock,
     readings_of,
@@ -19,33 +15,6 @@ from tests.metering_worker.polling_world import (
     run_sweep,
     state_of,
 )
-
-
-@pytest.fixture(scope="module")
-def private_db(tmp_path_factory):
-    database = PrivateDatabase(tmp_path_factory.mktemp("polldb"))
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def sessions(private_db):
-    return private_db.sessions
-
-
-@pytest.fixture
-def start_fleet():
-    fleets = []
-
-    def start(config) -> SimulatorFleet:
-        fleet = SimulatorFleet(config)
-        fleet.start_in_thread()
-        fleets.append(fleet)
-        return fleet
-
-    yield start
-    for fleet in fleets:
-        fleet.stop_in_thread()
 
 
 def test_backoff_doubles_from_30_s_to_5_min() -> None:

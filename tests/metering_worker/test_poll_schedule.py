@@ -17,21 +17,9 @@ from metering_worker.jobs.queues import POLLS, QUEUE_NAMES, queue
 from metering_worker.polling.schedule import enqueue_due_sweeps, pack
 from metering_worker.simulator import SimulatorFleet
 from shared_models.models.metering import ReadingQuality
-from tests.metering_worker.polling_world import PrivateDatabase, readings_of, register_fleet, state_of
+from tests.metering_worker.polling_world import readings_of, register_fleet, state_of
 
 CRON_CONFIG = Path(metering_worker.__file__).with_name("cron_config.py")
-
-
-@pytest.fixture(scope="module")
-def private_db(tmp_path_factory):
-    database = PrivateDatabase(tmp_path_factory.mktemp("polldb"))
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def sessions(private_db):
-    return private_db.sessions
 
 
 @pytest.fixture

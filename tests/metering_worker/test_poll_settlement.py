@@ -19,25 +19,12 @@ from shared_models.models.commands import CommandKind, CommandOrigin
 from shared_models.models.metering import AlarmKind
 from shared_models.services import accounts, enforcement
 from tests.metering_worker.polling_world import (
-    PrivateDatabase,
     fleet_clock,
     readings_of,
     register_fleet,
     run_sweep,
     state_of,
 )
-
-
-@pytest.fixture(scope="module")
-def private_db(tmp_path_factory):
-    database = PrivateDatabase(tmp_path_factory.mktemp("polldb"))
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def sessions(private_db):
-    return private_db.sessions
 
 
 @pytest.fixture

@@ -4,45 +4,15 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from metering_worker import buslock
-from metering_worker.simulator import SimulatorFleet, hot_block_read_seconds
+from metering_worker.simulator import hot_block_read_seconds
 from shared_models.models.metering import ReadingQuality
 from tests.metering_worker.polling_world import (
-    PrivateDatabase,
     readings_of,
     register_fleet,
     run_sweep,
     state_of,
 )
-
-
-@pytest.fixture(scope="module")
-def private_db(tmp_path_factory):
-    database = PrivateDatabase(tmp_path_factory.mktemp("polldb"))
-    yield database
-    database.close()
-
-
-@pytest.fixture
-def sessions(private_db):
-    return private_db.sessions
-
-
-@pytest.fixture
-def start_fleet():
-    fleets = []
-
-    def start(config) -> SimulatorFleet:
-        fleet = SimulatorFleet(config)
-        fleet.start_in_thread()
-        fleets.append(fleet)
-        return fleet
-
-    yield start
-    for fleet in fleets:
-        fleet.stop_in_thread()
 
 
 def test_sweep_stores_each_meters_values(sessions, redis_client, fleet_config, start_fleet) -> None:
