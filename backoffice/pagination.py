@@ -26,4 +26,14 @@ class SelectCollection:
         stmt = self.stmt.offset(start)
         if window.stop is not None:
             stmt = stmt.limit(window.stop - start)
+        return self._rows(stmt)
+
+    def _rows(self, stmt: Select) -> list:
         return list(self.session.scalars(stmt))
+
+
+class MappingCollection(SelectCollection):
+    """The same over a multi-column select (reports, status lists): each row as a mapping."""
+
+    def _rows(self, stmt: Select) -> list:
+        return list(self.session.execute(stmt).mappings())

@@ -1,13 +1,22 @@
-"""Helpers every resource uses: scoped loading and paging of selects."""
+"""Helpers every resource uses: scoped loading, paging of selects, workbook downloads."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+from flask import Response
 from sqlalchemy import Select
 
 from backoffice import database
 from backoffice.auth.scope import check_site
 from backoffice.pagination import SelectCollection
 from shared_models.services import registry
+from shared_models.workbooks import xlsx
+
+CHUNK_BYTES = 64 * 1024
+
+# OpenAPI schema of a downloaded file.
+BINARY = {"type": "string", "format": "binary"}
 
 
 def load(model: type, obj_id: int, *, lock: bool = False):
@@ -27,3 +36,18 @@ def filter_by(stmt: Select, model: type, args: dict) -> Select:
         if value is not None:
             stmt = stmt.where(getattr(model, name) == value)
     return stmt
+
+
+def download(spool, name: str) -> Response:
+    """Stream a spooled workbook to the client as an attachment named `name`."""
+    size = spool.seek(0, 2)
+    spool.seek(0)
+    return Response(_chunks(spool), mimetype=xlsx.MIME_TYPE, headers={
+        "Content-Length": str(size), "Content-Disposition": f'attachment; filename="{name}"'})
+
+
+def _chunks(spool) -> Iterator[bytes]:
+    # The file closes when the body is sent or the client goes away (the server closes us).
+    with spool:
+        while chunk := spool.read(CHUNK_BYTES):
+            yield chunk

@@ -11,9 +11,7 @@ from backoffice.auth.identity import current
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.resources.alarms.schemas import AlarmQuerySchema, AlarmSchema
-from backoffice.resources.common import collection, load
-from backoffice.resources.status.schemas import BINARY
-from backoffice.resources.workbooks.routes import _download
+from backoffice.resources.common import BINARY, collection, download, load
 from shared_models.models import Alarm, Site
 from shared_models.services import alarms
 from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
@@ -70,7 +68,7 @@ class AlarmExport(MethodView):
         db = database.session()
         sheet = SheetSpec("Alarms", COLUMNS, _sheet_rows(db, _query(args)))
         spool = write_workbook([sheet], [("Report", "Alarms 告警"), ("Times", "UTC")])
-        return _download(spool, f"wattkeeper-alarms-{date.today():%Y%m%d}.xlsx")
+        return download(spool, f"wattkeeper-alarms-{date.today():%Y%m%d}.xlsx")
 
 
 @blp.route("/<int:alarm_id>/acknowledge")

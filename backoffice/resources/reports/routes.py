@@ -7,12 +7,10 @@ from flask_smorest import Blueprint, Page
 from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import visible_site_ids
-from backoffice.pagination import SelectCollection
-from backoffice.resources.common import load
+from backoffice.pagination import MappingCollection
+from backoffice.resources.common import BINARY, download, load
 from backoffice.resources.reports import schemas
 from backoffice.resources.reports.sheets import journal_book, statement_book, totals_book
-from backoffice.resources.workbooks.routes import _download
-from backoffice.resources.workbooks.schemas import BINARY
 from shared_models.models import Site, TenantAccount
 from shared_models.reports import journal, statements, totals
 from shared_models.reports.periods import Period, parse_period
@@ -20,17 +18,6 @@ from shared_models.workbooks.xlsx import MIME_TYPE
 
 blp = Blueprint("reports", __name__, url_prefix="/reports",
                 description="Financial reports, cut at each site's local midnight")
-
-
-class _Rows(SelectCollection):
-    """Pages of a multi-column select as dicts."""
-
-    def __getitem__(self, window: slice) -> list:
-        start = window.start or 0
-        stmt = self.stmt.offset(start)
-        if window.stop is not None:
-            stmt = stmt.limit(window.stop - start)
-        return list(self.session.execute(stmt).mappings())
 
 
 def _period(args) -> Period:
@@ -72,7 +59,7 @@ class Journal(MethodView):
     @blp.paginate(Page)
     def get(self, args):
         """Sales journal (售电流水): receipted recharges, refunds and reversals in order."""
-        return _Rows(database.session(), _journal(args)[1])
+        return MappingCollection(database.session(), _journal(args)[1])
 
 
 @blp.route("/journal/export")
@@ -82,7 +69,7 @@ class JournalExport(MethodView):
     @blp.response(200, BINARY, content_type=MIME_TYPE, description="The journal as .xlsx")
     def get(self, args):
         period, stmt = _journal(args)
-        return _download(journal_book(database.session(), stmt, period),
+        return download(journal_book(database.session(), stmt, period),
                          f"wattkeeper-journal-{period.first}-{period.last}.xlsx")
 
 
@@ -94,7 +81,7 @@ class Totals(MethodView):
     @blp.paginate(Page)
     def get(self, args):
         """Totals per site and local day, month or year, optionally by channel and operator."""
-        return _Rows(database.session(), _totals(args)[1])
+        return MappingCollection(database.session(), _totals(args)[1])
 
 
 @blp.route("/totals/export")
@@ -104,7 +91,7 @@ class TotalsExport(MethodView):
     @blp.response(200, BINARY, content_type=MIME_TYPE, description="The totals as .xlsx")
     def get(self, args):
         period, stmt = _totals(args)
-        return _download(totals_book(database.session(), stmt, period),
+        return download(totals_book(database.session(), stmt, period),
                          f"wattkeeper-totals-{period.unit}-{period.first}-{period.last}.xlsx")
 
 
@@ -127,7 +114,7 @@ class StatementLines(MethodView):
     def get(self, args, account_id):
         """Every posting on the wallet in the period, with the balance after each."""
         head = _statement(args, account_id)
-        return _Rows(database.session(), statements.lines(database.session(), head))
+        return MappingCollection(database.session(), statements.lines(database.session(), head))
 
 
 @blp.route("/statements/<int:account_id>/export")
@@ -138,6 +125,6 @@ class StatementExport(MethodView):
     def get(self, args, account_id):
         head = _statement(args, account_id)
         db = database.session()
-        return _download(statement_book(db, head, statements.lines(db, head)),
+        return download(statement_book(db, head, statements.lines(db, head)),
                          f"wattkeeper-statement-{head.account_number}-{head.period.first}"
                          f"-{head.period.last}.xlsx")

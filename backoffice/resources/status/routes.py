@@ -11,26 +11,14 @@ from flask_smorest import Blueprint, Page
 from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import visible_site_ids
-from backoffice.pagination import SelectCollection
-from backoffice.resources.common import load
+from backoffice.pagination import MappingCollection
+from backoffice.resources.common import BINARY, download, load
 from backoffice.resources.status import schemas
-from backoffice.resources.workbooks.routes import _download
 from shared_models.models import Building, Meter, Site, TenantAccount
 from shared_models.services import energy, meter_status
 from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
 
 blp = Blueprint("status", __name__, description="Meter status and energy (for the screens)")
-
-
-class _Rows(SelectCollection):
-    """Pages of the multi-column status select, as mappings."""
-
-    def __getitem__(self, window: slice) -> list:
-        start = window.start or 0
-        stmt = self.stmt.offset(start)
-        if window.stop is not None:
-            stmt = stmt.limit(window.stop - start)
-        return list(self.session.execute(stmt).mappings())
 
 
 def _query(args):
@@ -49,21 +37,21 @@ class MeterStatusList(MethodView):
     @blp.paginate(Page)
     def get(self, args):
         """Per meter: newest reading, relay, online, balance and alarm level."""
-        return _Rows(database.session(), _query(args))
+        return MappingCollection(database.session(), _query(args))
 
 
 @blp.route("/meter-status/export")
 class MeterStatusExport(MethodView):
     @requires("registry.read")
     @blp.arguments(schemas.StatusQuerySchema, location="query")
-    @blp.response(200, schemas.BINARY, content_type=MIME_TYPE, description="The list as .xlsx")
+    @blp.response(200, BINARY, content_type=MIME_TYPE, description="The list as .xlsx")
     def get(self, args):
         db = database.session()
         sheet = SheetSpec("Meter status", meter_status.COLUMNS,
                           meter_status.sheet_rows(db, _query(args)))
         spool = write_workbook([sheet], [("Report", "Meter status 表计状态"),
                                          ("Balance", "wallet (remote mode) or meter (local mode)")])
-        return _download(spool, f"wattkeeper-meter-status-{date.today():%Y%m%d}.xlsx")
+        return download(spool, f"wattkeeper-meter-status-{date.today():%Y%m%d}.xlsx")
 
 
 def _energy(site: Site, args, compute) -> dict:

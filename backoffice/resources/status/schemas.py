@@ -7,8 +7,6 @@ from shared_models.enums import ControlMode, MeterStatus
 from shared_models.services.energy import Granularity
 from shared_models.services.meter_status import StatusFilter
 
-BINARY = {"type": "string", "format": "binary"}
-
 
 class StatusQuerySchema(Schema):
     site_id = Id()

@@ -10,10 +10,8 @@ from backoffice import database
 from backoffice.auth.identity import current
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import check_site, restrict
-from backoffice.resources.common import collection, filter_by, load
+from backoffice.resources.common import BINARY, collection, download, filter_by, load
 from backoffice.resources.tariffs import export, schemas
-from backoffice.resources.workbooks.routes import _download
-from backoffice.resources.workbooks.schemas import BINARY
 from shared_models.models import Meter, Site, TenantAccount
 from shared_models.models.tariffs import TariffPlan, TariffPlanVersion
 from shared_models.services import tariffs
@@ -133,7 +131,7 @@ class VersionDryRunExport(MethodView):
     def get(self, args, version_id):
         version, month, rows = _dry_run(version_id, args)
         spool = export.dry_run_workbook(database.session(), version, month, rows)
-        return _download(spool, f"wattkeeper-tariff-dry-run-{version.id}.xlsx")
+        return download(spool, f"wattkeeper-tariff-dry-run-{version.id}.xlsx")
 
 
 @blp.route("/assignments")

@@ -1,9 +1,7 @@
 """Quick configuration from Excel: the registry template, its import and its export."""
 
-from collections.abc import Iterator
 from datetime import date
 
-from flask import Response
 from flask.views import MethodView
 from flask_babel import gettext
 from flask_smorest import Blueprint, abort
@@ -12,31 +10,17 @@ from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import visible_site_ids
 from backoffice.idempotency import idempotent
-from backoffice.resources.common import load
+from backoffice.resources.common import BINARY, download, load
 from backoffice.resources.workbooks import schemas
 from shared_models.models import Site
 from shared_models.workbooks import export, layout, xlsx
 from shared_models.workbooks.importer import import_registry
 from shared_models.workbooks.rows import RowError
 
-CHUNK_BYTES = 64 * 1024
-
 blp = Blueprint("workbooks", __name__, url_prefix="/workbooks",
                 description="Excel workbooks: quick configuration of the registry")
 
 
-def _download(spool, name: str) -> Response:
-    size = spool.seek(0, 2)
-    spool.seek(0)
-    return Response(_chunks(spool), mimetype=xlsx.MIME_TYPE, headers={
-        "Content-Length": str(size), "Content-Disposition": f'attachment; filename="{name}"'})
-
-
-def _chunks(spool) -> Iterator[bytes]:
-    # The file closes when the body is sent or the client goes away (the server closes us).
-    with spool:
-        while chunk := spool.read(CHUNK_BYTES):
-            yield chunk
 
 
 def _reason(error: RowError) -> dict:
@@ -47,11 +31,11 @@ def _reason(error: RowError) -> dict:
 @blp.route("/registry/template")
 class RegistryTemplate(MethodView):
     @requires("registry.read")
-    @blp.response(200, schemas.BINARY, content_type=xlsx.MIME_TYPE,
+    @blp.response(200, BINARY, content_type=xlsx.MIME_TYPE,
                   description="An empty workbook with the Gateways and Meters sheets")
     def get(self):
         spool = xlsx.write_workbook(schemas.sheet_specs(), layout.instructions())
-        return _download(spool, "wattkeeper-registry-template.xlsx")
+        return download(spool, "wattkeeper-registry-template.xlsx")
 
 
 @blp.route("/registry/import")
@@ -84,7 +68,7 @@ class RegistryImport(MethodView):
 class RegistryExport(MethodView):
     @requires("registry.read")
     @blp.arguments(schemas.ExportQuerySchema, location="query")
-    @blp.response(200, schemas.BINARY, content_type=xlsx.MIME_TYPE,
+    @blp.response(200, BINARY, content_type=xlsx.MIME_TYPE,
                   description="The registry in the template's layout (re-importable)")
     def get(self, args):
         if "site_id" in args:
@@ -96,4 +80,4 @@ class RegistryExport(MethodView):
         specs = schemas.sheet_specs(export.gateway_rows(db, site_ids),
                                     export.meter_rows(db, site_ids))
         spool = xlsx.write_workbook(specs, layout.instructions())
-        return _download(spool, f"wattkeeper-registry-{date.today():%Y%m%d}.xlsx")
+        return download(spool, f"wattkeeper-registry-{date.today():%Y%m%d}.xlsx")

@@ -15,7 +15,6 @@ from shared_models.workbooks.rows import Row, RowError
 from shared_models.workbooks.xlsx import SheetRows, SheetSpec
 
 # What a download is, for the API document.
-BINARY = {"type": "string", "format": "binary"}
 
 
 class GatewayRowSchema(GatewaySchema):
