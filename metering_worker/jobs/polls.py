@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Sequence
 
 from metering_worker import config
@@ -30,10 +31,12 @@ def schedule_sweeps() -> list[str]:
 
 def sweep_shard(site_id: int, gateway_ids: Sequence[int], sweep_id: str) -> dict[str, float]:
     """Poll the given gateways of a site once; returns counts for the job result."""
+    begun = time.time()
     factory = config.session_factory()
     with factory() as db:
         plan = load_plan(db, site_id, gateway_ids)
         db.commit()  # meter_states rows created for new meters
+    planned = time.time()
     ctx = SweepContext(redis=config.redis(), session_factory=factory, owner=f"sweep:{site_id}:{sweep_id}",
                        clock_skew_s=config.settings().clock_skew_s)
     outcomes = asyncio.run(sweep(ctx, plan)).values()
@@ -41,9 +44,26 @@ def sweep_shard(site_id: int, gateway_ids: Sequence[int], sweep_id: str) -> dict
         "buses": len(plan.buses),
         "skipped_buses": sum(o.skipped for o in outcomes),
         "attempted": sum(o.attempted for o in outcomes),
+        "backing_off": sum(len(b.meters) for b in plan.buses) - sum(o.attempted for o in outcomes),
         "good": sum(o.good for o in outcomes),
         "commands": sum(o.commands for o in outcomes),
         "last_stored_at": max((o.stored_at for o in outcomes), default=0.0),
+        # Where the time went: a sweep slower than its interval starves the next one.
+        "started_at": begun,
+        "plan_s": round(planned - begun, 2),
+        "sweep_s": round(time.time() - planned, 2),
+        **_worst(outcomes, "connect_s", "read_s", "store_s", "store_wait_s"),
     }
     log.info("site %s sweep %s: %s", site_id, sweep_id, summary)
     return summary
+
+
+def _worst(outcomes, *names: str) -> dict[str, float]:
+    """Mean and maximum over the buses of each timing."""
+    outcomes = list(outcomes)
+    figures = {}
+    for name in names:
+        values = [getattr(o, name) for o in outcomes] or [0.0]
+        figures[f"mean_{name}"] = round(sum(values) / len(values), 3)
+        figures[f"max_{name}"] = round(max(values), 3)
+    return figures

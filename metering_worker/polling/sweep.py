@@ -27,7 +27,7 @@ from shared_models.enums import Framing
 from shared_models.types import utcnow
 
 from .outcome import is_due
-from .plan import BusPlan, GatewayPlan, ShardPlan
+from .plan import BusPlan, GatewayPlan, MeterPlan, ShardPlan
 from .store import PollResult, write_gateway_state, write_results
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,10 @@ class SweepContext:
     owner: str = "sweep"  # names the lock holder, for whoever finds the bus busy
     clock_skew_s: int = 300
     lock_wait_s: float = 10.0  # a command run on the bus usually ends well within this
+    # Buses between taking the lock and being connected, at once. pymodbus gives a connect the
+    # request timeout (0.4 s); a shard of 1,560 buses opening together kept the event loop busy
+    # longer than that and every connect of every sweep timed out.
+    max_connecting: int = 32
     clock: Callable[[], datetime] = utcnow
 
 
@@ -54,6 +58,10 @@ class BusOutcome:
     good: int = 0
     commands: int = 0
     stored_at: float = 0.0  # Unix time the bus's readings were committed (0: nothing stored)
+    connect_s: float = 0.0  # timings for the job result: where a slow sweep spends its time
+    read_s: float = 0.0
+    store_s: float = 0.0  # in the transaction
+    store_wait_s: float = 0.0  # waiting for a thread of the executor
     errors: list[str] = field(default_factory=list)
 
 
@@ -70,11 +78,11 @@ async def _commands_first(ctx: SweepContext, bus_id: int, driver: MeterDriver) -
     return await transport.run_due_commands(bus_id, driver, ctx.session_factory, redis=ctx.redis)
 
 
-def _store_bus(ctx: SweepContext, plan: ShardPlan, bus: BusPlan, results: list[PollResult]) -> float:
-    """One transaction for the bus's readings, then a settle job for them.
-
-    Returns when (Unix time) the readings were committed.
-    """
+def _store_bus(ctx: SweepContext, plan: ShardPlan, bus: BusPlan, results: list[PollResult],
+               outcome: BusOutcome, queued: float) -> None:
+    """One transaction for the bus's readings, then a settle job for them; times it in outcome."""
+    begun = time.perf_counter()
+    outcome.store_wait_s = begun - queued
     with ctx.session_factory() as db:
         set_actor(db, WORKER)
         meter_ids = write_results(db, plan.site_id, plan.poll_interval_s, ctx.clock_skew_s, results)
@@ -87,14 +95,38 @@ def _store_bus(ctx: SweepContext, plan: ShardPlan, bus: BusPlan, results: list[P
             request_settlement(ctx.redis, bus.bus_id)
         except Exception:
             log.exception("could not enqueue the settlement of bus %s", bus.bus_id)
-    return stored_at
+    outcome.stored_at = stored_at
+    outcome.store_s = time.perf_counter() - begun
 
 
-async def poll_bus(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus: BusPlan) -> BusOutcome:
+async def poll_bus(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus: BusPlan,
+                   opening: asyncio.Semaphore | None = None) -> BusOutcome:
     outcome = BusOutcome(bus.bus_id)
     due = [m for m in bus.meters if is_due(m.next_attempt_at, ctx.clock())]
     if not due:
         return outcome
+    opening = opening or asyncio.Semaphore(1)
+    await opening.acquire()
+    opened = _once(opening.release)
+    try:
+        return await _poll_due(ctx, plan, gateway, bus, due, outcome, opened)
+    finally:
+        opened()  # left before connecting: the bus was busy, or an error
+
+
+def _once(release: Callable[[], None]) -> Callable[[], None]:
+    done = False
+
+    def call() -> None:
+        nonlocal done
+        if not done:
+            done = True
+            release()
+    return call
+
+
+async def _poll_due(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus: BusPlan,
+                    due: list[MeterPlan], outcome: BusOutcome, opened: Callable[[], None]) -> BusOutcome:
     async with buslock.hold(ctx.redis, bus.bus_id, wait_s=ctx.lock_wait_s, owner=ctx.owner) as lock:
         if lock is None:
             log.warning("bus %s stayed busy (%s); not polled this sweep", bus.bus_id,
@@ -104,13 +136,17 @@ async def poll_bus(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus
         driver = make_driver(gateway, bus)
         results: list[PollResult] = []
         try:
+            begun = time.perf_counter()
             try:
                 await driver.connection.connect()
             except DeviceUnreachable as exc:
+                opened()
                 outcome.unreachable = True
                 outcome.errors.append(str(exc))
                 results = [PollResult(m, ctx.clock(), error=str(exc)) for m in due]
             else:
+                opened()
+                outcome.connect_s = time.perf_counter() - begun
                 for meter in due:
                     outcome.commands += await _commands_first(ctx, bus.bus_id, driver)
                     try:
@@ -119,9 +155,10 @@ async def poll_bus(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus
                         results.append(PollResult(meter, ctx.clock(), error=str(exc)[:200]))
                     else:
                         results.append(PollResult(meter, ctx.clock(), block))
+                outcome.read_s = time.perf_counter() - begun - outcome.connect_s
             outcome.attempted = len(results)
             outcome.good = sum(1 for r in results if r.block is not None)
-            outcome.stored_at = await asyncio.to_thread(_store_bus, ctx, plan, bus, results)
+            await asyncio.to_thread(_store_bus, ctx, plan, bus, results, outcome, time.perf_counter())
             if not outcome.unreachable:  # announced while the last meter was read: still ours
                 outcome.commands += await _commands_first(ctx, bus.bus_id, driver)
         finally:
@@ -133,10 +170,10 @@ async def poll_bus(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus
 
 
 async def _poll_bus_safely(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan,
-                           bus: BusPlan) -> BusOutcome:
+                           bus: BusPlan, opening: asyncio.Semaphore) -> BusOutcome:
     """One bus's failure (a database error, say) must not stop the other buses of the sweep."""
     try:
-        return await poll_bus(ctx, plan, gateway, bus)
+        return await poll_bus(ctx, plan, gateway, bus, opening)
     except Exception:
         log.exception("polling bus %s failed", bus.bus_id)
         return BusOutcome(bus.bus_id, skipped=True)
@@ -170,7 +207,8 @@ def _store_gateways(ctx: SweepContext, plan: ShardPlan, verdicts: dict[int, tupl
 async def sweep(ctx: SweepContext, plan: ShardPlan) -> dict[int, BusOutcome]:
     """Poll every bus of the plan concurrently; returns each bus's outcome by bus id."""
     pairs = [(gateway, bus) for gateway in plan.gateways for bus in gateway.buses]
-    outcomes = await asyncio.gather(*(_poll_bus_safely(ctx, plan, g, b) for g, b in pairs))
+    opening = asyncio.Semaphore(ctx.max_connecting)
+    outcomes = await asyncio.gather(*(_poll_bus_safely(ctx, plan, g, b, opening) for g, b in pairs))
     by_bus = {o.bus_id: o for o in outcomes}
     verdicts = gateway_verdicts(plan, by_bus)
     if verdicts:

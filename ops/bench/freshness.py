@@ -23,9 +23,12 @@ from contextlib import ExitStack
 from pathlib import Path
 
 from redis import Redis
+from rq.job import Job
+from rq.registry import FinishedJobRegistry
+from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, func, select
 
-from metering_worker.jobs.queues import DEFAULT, queue
+from metering_worker.jobs.queues import DEFAULT, POLLS, queue
 from ops.bench.recharge import DEFAULT_SERVER, redis_url, scratch_database
 from ops.bench.sweep import (
     ROOT,
@@ -49,6 +52,20 @@ def oldest_age(engine, now: float) -> tuple[float, int]:
     if read < meters or oldest is None:
         return float("inf"), read
     return now - oldest.timestamp(), read
+
+
+def report_shards(redis: Redis, seen: set[str]) -> None:
+    """Print the timing summary of each poll job that finished since the last call."""
+    registry = FinishedJobRegistry(POLLS, connection=redis, serializer=JSONSerializer)
+    new = [job_id for job_id in registry.get_job_ids() if job_id not in seen]
+    for job in Job.fetch_many(new, connection=redis, serializer=JSONSerializer):
+        if job is None:
+            continue
+        seen.add(job.id)
+        result = job.return_value()
+        if isinstance(result, dict) and "started_at" in result:
+            result["queued_s"] = round(result.pop("started_at") - job.enqueued_at.timestamp(), 1)
+        print(f"  {job.id}: {result}", flush=True)
 
 
 def main() -> None:
@@ -81,12 +98,14 @@ def main() -> None:
         stack.callback(engine.dispose)
         started = time.time()
         worst, samples = 0.0, 0
+        shards: set[str] = set()
         while (elapsed := time.time() - started) < warmup + measure:
             age, read = oldest_age(engine, time.time())
             if elapsed >= warmup:
                 worst, samples = max(worst, age), samples + 1
             print(f"t={elapsed:5.0f}s meters read {read}, oldest reading {age:.1f} s, "
-                  f"settle jobs waiting {settle_queue.count}", flush=True)
+                  f"settle jobs waiting {settle_queue.count}, load {os.getloadavg()[0]:.1f}", flush=True)
+            report_shards(redis, shards)
             time.sleep(5)
         with engine.connect() as conn:
             behind = conn.scalar(select(func.count()).where(
