@@ -81,6 +81,20 @@ class Energy(_ScaledDecimal):
         return energy(value)
 
 
+class Remainder(_ScaledDecimal):
+    """Yuan to 12 decimal places: the sub-cent part of a running bill carried to the next posting.
+
+    Exact costs are rationals (`tariffs.engine`); the carry keeps them to 1e-12 yuan, so a
+    meter's postings match its exact total within 1e-12 per reading, far below a cent.
+    """
+
+    cache_ok = True
+    precision, scale = 16, 12
+
+    def validate(self, value: object) -> Decimal:
+        return Decimal(value).quantize(Decimal(1).scaleb(-self.scale))  # type: ignore[arg-type]
+
+
 class UTCDateTime(TypeDecorator):
     """Aware datetimes in, aware UTC datetimes out; naive values are refused."""
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shared_models.base import Base
 from shared_models.enums import db_enum
-from shared_models.types import Energy, Money, UTCDateTime, utcnow
+from shared_models.types import Energy, Money, Remainder, UTCDateTime, utcnow
 
 
 class ReadingQuality(enum.StrEnum):
@@ -74,6 +74,11 @@ class MeterState(Base):
     command_sequence: Mapped[int] = mapped_column(Integer, default=0)
     # Settlement cursor: readings up to this id have been billed or booked.
     settled_reading_id: Mapped[int | None] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+    # Remote-mode billing (settlement): the exact cost not yet posted, below half a cent either
+    # way, for the account it belongs to; energy up to `billed_until` is in it.
+    cost_carry: Mapped[Decimal] = mapped_column(Remainder, default=Decimal(0), server_default="0")
+    carry_account_id: Mapped[int | None] = mapped_column(ForeignKey("tenant_accounts.id"))
+    billed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased, joinedload
@@ -59,6 +60,7 @@ from shared_models.services.meter_history import (
 from shared_models.services.meter_states import state_of
 from shared_models.services.tariffs import tariff_for_meter
 from shared_models.tariffs import GapPolicy, cost
+from shared_models.tariffs.rounding import as_remainder, carry_round
 from shared_models.types import utcnow
 
 # Session.info key: (command id, bus id) pairs queued inside a request, for the edge to
@@ -266,19 +268,29 @@ def _book(run: _Batch, meter: Meter, start: Point, end: Point) -> None:
         local_credit.book_consumption(run.db, site, meter, start, end,
                                       lambda: run.price(meter, start, end).total_due)
     else:
-        _bill(run, meter, account, start, end, f"consume:{meter.id}:{end.reading_id}")
+        _bill(run, meter, account, start, end, f"consume:{meter.id}:{end.reading_id}",
+              run.states[meter.id])
 
 
 def _bill(run: _Batch, meter: Meter, account: TenantAccount, start: Point, end: Point,
-          key: str) -> None:
-    """Take the priced energy from the wallet (into arrears if need be), once per key."""
+          key: str, state: MeterState) -> None:
+    """Take the priced energy from the wallet (into arrears if need be), once.
+
+    The meter's running bill is rounded once, not each interval: the interval's exact cost
+    joins the carried remainder and only whole cents are posted (`carry_round`), so a meter's
+    postings always add up to its exact cost rounded half-up. `billed_until` marks the energy
+    already in the carry, so an interval is never counted twice, posted or not."""
     if end.total <= start.total or end.read_at <= start.read_at:
         return
-    if local_credit.posted(run.db, meter.site_id, key):
+    if (state.billed_until is not None and end.read_at <= state.billed_until) \
+            or local_credit.posted(run.db, meter.site_id, key):
         return
     breakdown = run.price(meter, start, end)
-    amount = breakdown.total_due
-    if amount <= Decimal("0.00"):
+    carry = Fraction(state.cost_carry or 0) if state.carry_account_id == account.id else Fraction(0)
+    amount, carry = carry_round(carry, breakdown.total)
+    state.cost_carry, state.carry_account_id = as_remainder(carry), account.id
+    state.billed_until = end.read_at
+    if amount == 0:
         return
     wallet = run.wallet(account.id)
     revenue = run.revenue_of(meter.site_id)
@@ -300,7 +312,14 @@ def _bill_swap_final(run: _Batch, swap: MeterSwap) -> None:
     account = run.db.get(TenantAccount, swap.account_id)
     if last is None or account.status != AccountStatus.OPEN:
         return
-    _bill(run, old, account, point_of(last), final_point(swap), key)
+    old_state = state_of(run.db, old.id, lock=True)
+    _bill(run, old, account, point_of(last), final_point(swap), key, old_state)
+    # The account's sub-cent remainder goes on with the new meter, as its history does.
+    new_state = run.states[swap.new_meter_id]
+    if old_state.carry_account_id == account.id and old_state.cost_carry \
+            and new_state.carry_account_id in (None, account.id):
+        new_state.cost_carry = (new_state.cost_carry or 0) + old_state.cost_carry
+        new_state.carry_account_id, old_state.cost_carry = account.id, Decimal(0)
 
 
 def _follow_up(run: _Run, meter: Meter, state,

@@ -42,8 +42,9 @@ def compare(
 ) -> list[ComparisonRow]:
     """One row per account (in order of first appearance), records billed in time order.
 
-    Each record is rounded to the cent as its posting would be, and the tier cumulative
-    starts at 0 at the first record (records should start at a period boundary).
+    An account's cost is the exact sum of its records rounded once, as its postings add up to
+    (settlement carries the sub-cent remainder), and the tier cumulative starts at 0 at the
+    first record (records should start at a period boundary).
     """
     zone = as_zone(tz)
     by_account: dict[Hashable, list[ConsumptionRecord]] = {}
@@ -59,7 +60,7 @@ def compare(
 
 
 def _bill(tariff: TariffLike, records: list[ConsumptionRecord], tz: tzinfo) -> Decimal:
-    total = Decimal("0.00")
+    total = Fraction(0)
     cumulative, period = Fraction(0), None
     for record in records:
         here = period_start(tariff, record.start, tz)
@@ -68,6 +69,6 @@ def _bill(tariff: TariffLike, records: list[ConsumptionRecord], tz: tzinfo) -> D
         breakdown = cost(
             tariff, record.start, record.end, record.energy_kwh, tz, cumulative, record.profile
         )
-        total += round_exact(breakdown.total)
+        total += breakdown.total
         cumulative, period = breakdown.cumulative_after, period_start(tariff, record.end, tz)
-    return total
+    return round_exact(total)

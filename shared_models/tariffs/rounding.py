@@ -38,3 +38,28 @@ def allocate_hundredths(shares: Sequence[Fraction], total: Fraction) -> list[Dec
     for i in order[:missing]:
         floors[i] += 1
     return [energy_from_hundredths(units) for units in floors]
+
+
+def carry_round(carry: Fraction, cost: Fraction) -> tuple[Decimal, Fraction]:
+    """The amount to post for one more interval of a running bill, and the new carry.
+
+    `carry` is what the postings so far fall short of (or exceed) the exact running total:
+    exact - posted, within [-0.005, 0.005). Posting round(carry + cost) keeps every partial sum
+    of the postings equal to the exact running total rounded half-up once (`round_exact`),
+    however small each interval: a cent added to a cent-aligned total moves its rounding by
+    exactly a cent, and half-up on a non-negative total is floor(x + 1/2).
+    """
+    if cost < 0:
+        raise ValueError("a cost is never negative")
+    cents = floor((carry + cost) * 100 + Fraction(1, 2))
+    return Decimal(cents).scaleb(-2), carry + cost - Fraction(cents, 100)
+
+
+REMAINDER_PLACES = 12
+
+
+def as_remainder(value: Fraction) -> Decimal:
+    """A carry as stored (`types.Remainder`): to 1e-12 yuan, half-even, from exact integers."""
+    scaled = value * 10**REMAINDER_PLACES
+    units = round(scaled)  # Fraction.__round__ is half-even
+    return Decimal(units).scaleb(-REMAINDER_PLACES)

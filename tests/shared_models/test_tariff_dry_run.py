@@ -48,3 +48,13 @@ def test_tiers_are_threaded_through_an_accounts_records_and_reset_each_month():
     assert row.old_cost == Decimal("200.00")
     assert row.new_cost == Decimal("207.00")
     assert row.difference == Decimal("7.00")
+
+
+def test_an_accounts_cost_is_its_exact_total_rounded_once():
+    # Ten readings of 0.01 kWh: 0.006433 each, which per-record rounding bills at 0.01 under
+    # both tariffs; the postings round the running total once, and so must the dry run.
+    records = [ConsumptionRecord("A", datetime(2024, 3, 1, 8, minute, tzinfo=SHANGHAI),
+                                 datetime(2024, 3, 1, 8, minute + 1, tzinfo=SHANGHAI), Decimal("0.01"))
+               for minute in range(10)]
+    (row,) = compare(Tariff.flat("0.6433"), Tariff.flat("1.2866"), records)
+    assert (row.old_cost, row.new_cost) == (Decimal("0.06"), Decimal("0.13"))  # 0.06433, 0.12866

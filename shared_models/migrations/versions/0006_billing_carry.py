@@ -20,8 +20,20 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table('meter_states', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('cost_carry', shared_models.types.Remainder(precision=16, scale=12),
+                                      server_default='0', nullable=False))
+        batch_op.add_column(sa.Column('carry_account_id', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('billed_until', shared_models.types.UTCDateTime(timezone=True),
+                                      nullable=True))
+        batch_op.create_foreign_key(batch_op.f('fk_meter_states_carry_account_id_tenant_accounts'),
+                                    'tenant_accounts', ['carry_account_id'], ['id'])
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table('meter_states', schema=None) as batch_op:
+        batch_op.drop_constraint(batch_op.f('fk_meter_states_carry_account_id_tenant_accounts'),
+                                 type_='foreignkey')
+        batch_op.drop_column('billed_until')
+        batch_op.drop_column('carry_account_id')
+        batch_op.drop_column('cost_carry')
