@@ -2,6 +2,13 @@
 
 Changes are captured from the session itself (one listener for every model), so no write
 path can forget to log. A session says who is acting through `session.info["actor"]`.
+
+A chain alone cannot show that rows were cut off its end: what is left is still a valid
+chain. So the newest row's id and hash are also kept in `audit_head`, written in the same
+transaction as each append. A file or Redis copy written after the commit would lag the log
+after any crash between the two and cry wolf; a row in the same transaction is always exactly
+right, and an intruder must now find and rewrite a second table (which only moves forward
+unless its triggers are dropped too) to cut the log unseen.
 """
 
 from __future__ import annotations
@@ -14,14 +21,15 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, insert, inspect, select, text
+from sqlalchemy import event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from shared_models.models.audit import AuditEntry
+from shared_models.models.audit import AuditEntry, AuditHead
 from shared_models.types import utcnow
 
 GENESIS = "0" * 64
+CHAIN = "system"  # the one chain there is; audit_head keeps a row per chain
 # Serialises appends on PostgreSQL so two transactions never chain onto the same row.
 _PG_CHAIN_LOCK = 0x57415454  # "WATT"
 
@@ -72,17 +80,28 @@ def append(connection: Connection, rows: list[dict[str, Any]]) -> None:
     """Append rows (dicts of AuditEntry fields) to the chain inside the caller's transaction."""
     if not rows:
         return
+    # Appends are serialised: on PostgreSQL by this lock, on SQLite by the write lock every
+    # transaction takes at BEGIN IMMEDIATE (shared_models.db). The head is read and moved
+    # under it.
     if connection.dialect.name == "postgresql":
         connection.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_CHAIN_LOCK})
-    prev = connection.execute(
-        select(AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-    ).scalar_one_or_none() or GENESIS
+    # Chain onto the checkpoint, not onto the newest row found: after rows were cut off the
+    # end, the next append then shows the cut (its link) instead of hiding it by moving the
+    # checkpoint onto the shortened chain.
+    head = connection.execute(select(AuditHead.hash).where(AuditHead.chain == CHAIN)).scalar_one_or_none()
+    prev = head or GENESIS
+    entry_id = None
     for row in rows:
         row = {**row, "before": jsonable(row.get("before")), "after": jsonable(row.get("after"))}
         row["at"] = row.get("at") or utcnow()
         row["prev_hash"] = prev
         row["hash"] = prev = entry_hash(prev, _hashed_fields(row))
-        connection.execute(insert(AuditEntry), row)
+        entry_id = connection.execute(insert(AuditEntry), row).inserted_primary_key[0]
+    moved = {"entry_id": entry_id, "hash": prev, "updated_at": utcnow()}
+    if head is None:
+        connection.execute(insert(AuditHead), {"chain": CHAIN, **moved})
+    else:
+        connection.execute(update(AuditHead).where(AuditHead.chain == CHAIN).values(**moved))
 
 
 def record(
@@ -121,9 +140,14 @@ class ChainBreak:
 
 
 def verify(session: Session) -> tuple[int, ChainBreak | None]:
-    """Walk the whole chain; returns how many rows were checked and the first break, if any."""
+    """Walk the whole chain and hold its end against the checkpoint; returns how many rows
+    were checked and the first break, if any."""
+    # The checkpoint is read first: rows appended while the chain is walked only lengthen it.
+    head = session.execute(select(AuditHead.entry_id, AuditHead.hash)
+                           .where(AuditHead.chain == CHAIN)).one_or_none()
     prev = GENESIS
-    checked = 0
+    checked = last_id = 0
+    head_seen = False
     rows = session.execute(select(AuditEntry).order_by(AuditEntry.id)).scalars()
     for entry in rows.yield_per(1000):
         checked += 1
@@ -133,7 +157,16 @@ def verify(session: Session) -> tuple[int, ChainBreak | None]:
                                                    "entity", "entity_id", "before", "after")}
         if entry_hash(prev, fields) != entry.hash:
             return checked, ChainBreak(entry.id, "row content does not match its hash")
-        prev = entry.hash
+        if head is not None and entry.id == head.entry_id:
+            if entry.hash != head.hash:
+                return checked, ChainBreak(entry.id, "row does not match the checkpoint's hash")
+            head_seen = True
+        prev, last_id = entry.hash, entry.id
+    if head is None and checked:
+        return checked, ChainBreak(last_id, "the chain has no checkpoint of its end")
+    if head is not None and not head_seen:
+        return checked, ChainBreak(
+            head.entry_id, f"the chain ends at {last_id} but the checkpoint says {head.entry_id}")
     return checked, None
 
 

@@ -28,3 +28,19 @@ class AuditEntry(Base):
     after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class AuditHead(Base):
+    """The newest row of a chain, kept outside the log so that deleting rows off its end shows.
+
+    Written in the same transaction as every append (see `shared_models.audit.append`); the
+    database lets it only move forward.
+    """
+
+    __tablename__ = "audit_head"
+    __audited__ = False
+
+    chain: Mapped[str] = mapped_column(String(32), primary_key=True)
+    entry_id: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -5,7 +5,10 @@ Revises: 0007_staff_sessions
 Create Date: 2026-11-29 01:30:00.000000
 
 The verify step compares the chain's end with the checkpoint, so deleting the newest rows is
-detected.
+detected. An existing log is checkpointed at its newest row. A trigger refuses to delete the
+checkpoint (a superuser can drop it, as they can drop the log's own guard). It is not kept
+from moving back: SQLite hands a deleted newest id out again, and the append after a cut must
+still go through, so that verify can show the cut.
 """
 
 import sqlalchemy as sa
@@ -18,10 +21,37 @@ down_revision = '0007_staff_sessions'
 branch_labels = None
 depends_on = None
 
+_POSTGRESQL_GUARD = [
+    # wk_refuse_change() is the append-only tables' function (shared_models.append_only).
+    "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head "
+    "FOR EACH ROW EXECUTE FUNCTION wk_refuse_change()",
+]
+_SQLITE_GUARD = [
+    "CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head "
+    "BEGIN SELECT RAISE(ABORT, 'audit_head: DELETE refused'); END",
+]
+
 
 def upgrade() -> None:
-    pass
+    op.create_table('audit_head',
+    sa.Column('chain', sa.String(length=32), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('hash', sa.String(length=64), nullable=False),
+    sa.Column('updated_at', shared_models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('chain', name=op.f('pk_audit_head'))
+    )
+    # The log written so far ends where it ends now.
+    op.execute("INSERT INTO audit_head (chain, entry_id, hash, updated_at) "
+               "SELECT 'system', id, hash, at FROM audit_log "
+               "WHERE id = (SELECT max(id) FROM audit_log)")
+    bind = op.get_bind()
+    for statement in _POSTGRESQL_GUARD if bind.dialect.name == "postgresql" else _SQLITE_GUARD:
+        op.execute(statement)
 
 
 def downgrade() -> None:
-    pass
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("DROP TRIGGER IF EXISTS audit_head_no_delete ON audit_head")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS audit_head_no_delete")
+    op.drop_table('audit_head')
