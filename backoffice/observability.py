@@ -1,7 +1,8 @@
-"""/healthz (database and Redis), /metrics (Prometheus) and the docs UI assets (no CDN)."""
+"""/healthz (database and Redis), /metrics (Prometheus, one or many processes) and the docs UI assets."""
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from prometheus_client import (
     Counter,
     Histogram,
     generate_latest,
+    multiprocess,
 )
 from sqlalchemy import text
 from swagger_ui_bundle import swagger_ui_path
@@ -22,7 +24,12 @@ from backoffice.redis_conn import redis
 
 
 def init_app(app: Flask) -> None:
+    # Under gunicorn each worker process counts on its own. With PROMETHEUS_MULTIPROC_DIR set
+    # (before prometheus_client is imported: the production unit does) the workers write their
+    # counts to files there and a scrape adds them up, so counters never go down between
+    # scrapes that land on different workers. Without it, one process and its own registry.
     registry = CollectorRegistry()
+    multiproc_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     requests = Counter("wattkeeper_http_requests_total", "HTTP requests",
                        ["method", "endpoint", "status"], registry=registry)
     latency = Histogram("wattkeeper_http_request_seconds", "HTTP request latency",
@@ -52,7 +59,11 @@ def init_app(app: Flask) -> None:
     @public
     def metrics():
         # Public by design like every Prometheus target; nginx limits it to the monitoring net.
-        return Response(generate_latest(registry), mimetype=CONTENT_TYPE_LATEST)
+        scraped = registry
+        if multiproc_dir:
+            scraped = CollectorRegistry()
+            multiprocess.MultiProcessCollector(scraped, path=multiproc_dir)
+        return Response(generate_latest(scraped), mimetype=CONTENT_TYPE_LATEST)
 
     @app.get("/api/docs-assets/<path:name>", endpoint="docs_assets")
     @public
