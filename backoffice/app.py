@@ -43,8 +43,11 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json = ExactJSONProvider(app)
     config.load(app, overrides)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # One trusted proxy (nginx) sets X-Forwarded-For/-Proto in production.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1)
+    # Forwarded headers only from the proxies we run (nginx in production appends one hop);
+    # the right-most TRUSTED_PROXIES entries are theirs, anything left of them is the client's.
+    trusted = app.config["TRUSTED_PROXIES"]
+    if trusted:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=trusted, x_proto=trusted)
 
     database.init_app(app)
     redis_conn.init_app(app)

@@ -30,6 +30,10 @@ class Defaults:
     SESSION_COOKIE_SECURE = False  # set WATTKEEPER_SESSION_COOKIE_SECURE=1 behind HTTPS
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
 
+    # Proxies in front that append to X-Forwarded-For (nginx: 1). With 0 the header is ignored:
+    # anyone can write it, and the address feeds login throttling and the system log.
+    TRUSTED_PROXIES = 0
+
     LOGIN_MAX_FAILURES = 5          # per account, then locked
     LOGIN_LOCK_MINUTES = 15
     LOGIN_MAX_PER_IP = 30           # failures per address per window
@@ -41,12 +45,17 @@ class Defaults:
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploaded workbooks
 
 
-# Environment variables read into the config, with their types.
+def _flag(value: str) -> bool:
+    return value.lower() in {"1", "true", "yes"}
+
+
+# Environment variables (also read with a WATTKEEPER_ prefix): the config key each sets, and how.
 _ENV = {
-    "DATABASE_URL": str,
-    "REDIS_URL": str,
-    "SECRET_KEY": str,
-    "SESSION_COOKIE_SECURE": lambda v: v.lower() in {"1", "true", "yes"},
+    "DATABASE_URL": ("DATABASE_URL", str),
+    "REDIS_URL": ("REDIS_URL", str),
+    "SECRET_KEY": ("SECRET_KEY", str),
+    "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
+    "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
 }
 
 
@@ -56,10 +65,10 @@ def load(app, overrides: dict | None = None) -> None:
     settings = os.environ.get("WATTKEEPER_SETTINGS")
     if settings:
         app.config.from_pyfile(settings)
-    for name, convert in _ENV.items():
+    for name, (key, convert) in _ENV.items():
         for env_name in (f"WATTKEEPER_{name}", name):
             if env_name in os.environ:
-                app.config[name] = convert(os.environ[env_name])
+                app.config[key] = convert(os.environ[env_name])
                 break
     if overrides:
         app.config.update(overrides)
