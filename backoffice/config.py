@@ -28,13 +28,16 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_SECURE = False  # set WATTKEEPER_SESSION_COOKIE_SECURE=1 behind HTTPS
+    # Staff sessions end after this long whatever happens (the cookie's lifetime too)...
     PERMANENT_SESSION_LIFETIME = timedelta(hours=8)
+    # ...and after this long without a request.
+    SESSION_IDLE_TIMEOUT = timedelta(minutes=60)
 
     # Proxies in front that append to X-Forwarded-For (nginx: 1). With 0 the header is ignored:
     # anyone can write it, and the address feeds login throttling and the system log.
     TRUSTED_PROXIES = 0
 
-    LOGIN_MAX_FAILURES = 5          # per account, then locked
+    LOGIN_MAX_FAILURES = 5          # per username and client address, then that pair is locked
     LOGIN_LOCK_MINUTES = 15
     LOGIN_MAX_PER_IP = 30           # failures per address per window
     LOGIN_IP_WINDOW_S = 900
@@ -49,12 +52,22 @@ def _flag(value: str) -> bool:
     return value.lower() in {"1", "true", "yes"}
 
 
+def _minutes(value: str) -> timedelta:
+    return timedelta(minutes=int(value))
+
+
+def _hours(value: str) -> timedelta:
+    return timedelta(hours=int(value))
+
+
 # Environment variables (also read with a WATTKEEPER_ prefix): the config key each sets, and how.
 _ENV = {
     "DATABASE_URL": ("DATABASE_URL", str),
     "REDIS_URL": ("REDIS_URL", str),
     "SECRET_KEY": ("SECRET_KEY", str),
     "SESSION_COOKIE_SECURE": ("SESSION_COOKIE_SECURE", _flag),
+    "SESSION_IDLE_MINUTES": ("SESSION_IDLE_TIMEOUT", _minutes),
+    "SESSION_MAX_HOURS": ("PERMANENT_SESSION_LIFETIME", _hours),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
 }
 

@@ -9,8 +9,10 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backoffice.auth.identity import token_digest
+from backoffice.auth import sessions
+from backoffice.auth.login import clear_lockouts
 from backoffice.auth.passwords import MIN_LENGTH, hash_password
+from shared_models import audit
 from shared_models.errors import Conflict, InvalidValue, NotFound
 from shared_models.models import ApiToken, Operator, Site
 from shared_models.types import utcnow
@@ -40,18 +42,33 @@ def save_operator(db: Session, values: dict[str, Any], operator: Operator | None
             Operator.id != (operator.id if operator else -1)))
         if clash:
             raise Conflict("The username {username} is taken.", field="username", username=username)
+    existing = operator is not None
+    was_active = existing and operator.active
     operator = operator or Operator()
     for name, value in values.items():
         setattr(operator, name, value)
     if password is not None:
         check_password_strength(password)
         operator.password_hash = hash_password(password)
-        operator.session_epoch = (operator.session_epoch or 0) + 1
     if site_ids is not None:
         operator.sites = _sites(db, site_ids)
     db.add(operator)
     db.flush()
+    if existing and password is not None:
+        # A new password ends every browser session and lifts every lock on the username.
+        ended = sessions.revoke_all(db, operator.id)
+        cleared = clear_lockouts(db, operator.id)
+        audit.record(db, "password_set", "operators", operator.id,
+                     after={"sessions_ended": ended, "cleared_addresses": cleared})
+    elif was_active and not operator.active:
+        sessions.revoke_all(db, operator.id)
     return operator
+
+
+def unlock(db: Session, operator: Operator) -> None:
+    """Lift the login locks on an operator from every address, in the system log."""
+    cleared = clear_lockouts(db, operator.id)
+    audit.record(db, "unlock", "operators", operator.id, after={"cleared_addresses": cleared})
 
 
 def issue_token(db: Session, operator_id: int, name: str, days: int) -> tuple[ApiToken, str]:
@@ -59,7 +76,7 @@ def issue_token(db: Session, operator_id: int, name: str, days: int) -> tuple[Ap
     if db.get(Operator, operator_id) is None:
         raise NotFound("No such operator.", field="operator_id")
     raw = "wk_" + secrets.token_urlsafe(32)
-    token = ApiToken(operator_id=operator_id, name=name, token_hash=token_digest(raw),
+    token = ApiToken(operator_id=operator_id, name=name, token_hash=sessions.token_digest(raw),
                      prefix=raw[:10], expires_at=utcnow() + timedelta(days=days))
     db.add(token)
     db.flush()

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 
-from flask import g, request, session
+from flask import current_app, g, request, session
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from backoffice import database
+from backoffice.auth import sessions
 from backoffice.auth.permissions import ROLE_PERMISSIONS
+from backoffice.auth.sessions import token_digest
 from shared_models.audit import Actor, set_actor
 from shared_models.enums import Role
 from shared_models.errors import AuthenticationFailed, PermissionDenied
@@ -33,10 +34,6 @@ class Identity:
         return permission in ROLE_PERMISSIONS[self.role]
 
 
-def token_digest(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
-
-
 def _from_token(raw: str) -> Operator:
     db = database.session()
     # The operator and their sites come in the same round trip: every request needs them.
@@ -53,18 +50,20 @@ def _from_token(raw: str) -> Operator:
 
 
 def _from_session() -> Operator | None:
-    operator_id = session.get("operator_id")
-    if operator_id is None:
+    token = session.get("sid")
+    if token is None:
         return None
-    operator = database.session().get(Operator, operator_id)
-    if operator is None or operator.session_epoch != session.get("epoch"):
+    row = sessions.resolve(database.session(), token, current_app.config["SESSION_IDLE_TIMEOUT"])
+    if row is None:
+        # Logged out, revoked, idle or expired: the cookie is dropped and the caller is anonymous.
         session.clear()
+        g.session_ended = True
         return None
     if request.method not in SAFE_METHODS:
         sent = request.headers.get("X-CSRF-Token", "")
         if not hmac.compare_digest(sent, session.get("csrf", "")):
             raise PermissionDenied("Missing or wrong CSRF token (send the X-CSRF-Token header).")
-    return operator
+    return row.operator
 
 
 def current() -> Identity | None:
@@ -94,6 +93,8 @@ def current() -> Identity | None:
 def authorize(permission: str) -> Identity:
     identity = current()
     if identity is None:
+        if g.get("session_ended"):
+            raise AuthenticationFailed("Your session has ended; log in again.")
         raise AuthenticationFailed("Authentication required.")
     if not identity.can(permission):
         raise PermissionDenied("You do not have the permission {permission}.",
@@ -102,5 +103,6 @@ def authorize(permission: str) -> Identity:
 
 
 def client_ip() -> str:
-    # Behind nginx, ProxyFix (configured in the app factory) has already resolved this.
+    # X-Forwarded-For is applied (by ProxyFix, in the app factory) only when TRUSTED_PROXIES
+    # says how many proxies stand in front; otherwise this is the TCP peer, which nobody forges.
     return request.remote_addr or ""

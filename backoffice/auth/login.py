@@ -1,4 +1,9 @@
-"""Password login with a second factor and throttling against guessing."""
+"""Password login with a second factor and throttling against guessing.
+
+Two limits: failures per client address (Redis, any username), and failures of one username
+from one address (a table row), which locks that username for that address only: a stranger
+elsewhere cannot keep an operator out.
+"""
 
 from __future__ import annotations
 
@@ -7,14 +12,15 @@ from datetime import timedelta
 
 import pyotp
 from redis.exceptions import RedisError
-from sqlalchemy import func, select
+from sqlalchemy import case, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from backoffice.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from shared_models import audit
 from shared_models.audit import Actor
 from shared_models.errors import AuthenticationFailed, TooManyAttempts
-from shared_models.models import Operator
+from shared_models.models import LoginLockout, Operator
 from shared_models.types import utcnow
 
 log = logging.getLogger(__name__)
@@ -58,8 +64,8 @@ def login(db: Session, policy: LoginPolicy, username: str, password: str,
     if operator is None or not operator.active:
         verify_password(DUMMY_HASH, password)  # same cost as a real check
         _fail(db, policy, None, username, ip, "unknown or disabled operator")
-    now = utcnow()
-    if operator.locked_until and operator.locked_until > now:
+    lockout = db.get(LoginLockout, (operator.id, ip))
+    if lockout is not None and lockout.locked_until and lockout.locked_until > utcnow():
         audit.record(db, "login_refused", "operators", operator.id,
                      after={"reason": "locked"}, actor=Actor(None, username, ip))
         raise TooManyAttempts("Too many failed logins; this account is locked for a while.")
@@ -70,8 +76,8 @@ def login(db: Session, policy: LoginPolicy, username: str, password: str,
             raise AuthenticationFailed("A one-time code is required.", field="totp_code")
         if not pyotp.TOTP(operator.totp_secret).verify(totp_code, valid_window=1):
             _fail(db, policy, operator, username, ip, "wrong one-time code")
-    operator.failed_logins = 0
-    operator.locked_until = None
+    if lockout is not None:
+        db.delete(lockout)
     if needs_rehash(operator.password_hash):
         operator.password_hash = hash_password(password)
     audit.record(db, "login", "operators", operator.id, actor=Actor(operator.id, username, ip))
@@ -82,9 +88,33 @@ def _fail(db: Session, policy: LoginPolicy, operator: Operator | None, username:
           ip: str, reason: str) -> None:
     policy.count_ip_failure(ip)
     if operator is not None:
-        operator.failed_logins += 1
-        if operator.failed_logins >= policy.max_failures:
-            operator.locked_until = utcnow() + policy.lock
+        _count_failure(db, policy, operator.id, ip)
     audit.record(db, "login_failed", "operators", operator.id if operator else "",
                  after={"reason": reason}, actor=Actor(None, username[:64], ip))
     raise AuthenticationFailed("Wrong username or password.")
+
+
+def _count_failure(db: Session, policy: LoginPolicy, operator_id: int, ip: str) -> None:
+    """One more failure of this username from this address; the limit-th locks it there."""
+    now = utcnow()
+    dialect = db.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    key = (LoginLockout.operator_id == operator_id) & (LoginLockout.client_ip == ip)
+    # One statement, so two failures at the same moment both count.
+    stmt = insert(LoginLockout).values(operator_id=operator_id, client_ip=ip, failures=1,
+                                       last_failure_at=now)
+    db.execute(stmt.on_conflict_do_update(
+        index_elements=[LoginLockout.operator_id, LoginLockout.client_ip],
+        set_={"failures": case((LoginLockout.last_failure_at <= now - policy.lock, 1),
+                               else_=LoginLockout.failures + 1),
+              "last_failure_at": now}))
+    db.execute(update(LoginLockout).where(key, LoginLockout.failures >= policy.max_failures)
+               .values(failures=0, locked_until=now + policy.lock)
+               .execution_options(synchronize_session=False))
+
+
+def clear_lockouts(db: Session, operator_id: int) -> int:
+    """Lift the locks and forget the failures of an operator from every address."""
+    result = db.execute(delete(LoginLockout).where(LoginLockout.operator_id == operator_id)
+                        .execution_options(synchronize_session="fetch"))
+    return result.rowcount

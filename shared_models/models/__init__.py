@@ -1,6 +1,6 @@
 """Every table, imported here so Alembic and callers see one complete MetaData."""
 
-from shared_models.models.access import ApiToken, Operator, operator_sites
+from shared_models.models.access import ApiToken, LoginLockout, Operator, StaffSession, operator_sites
 from shared_models.models.accounts import AccountMeter, MeterSwap, TenantAccount
 from shared_models.models.audit import AuditEntry
 from shared_models.models.commands import Command, CommandBatch
@@ -34,6 +34,7 @@ __all__ = [
     "IdempotencyRecord",
     "LedgerAccount",
     "LedgerTransaction",
+    "LoginLockout",
     "Meter",
     "MeterState",
     "MeterSwap",
@@ -46,6 +47,7 @@ __all__ = [
     "SiteCounter",
     "SmsMessage",
     "SmsSettings",
+    "StaffSession",
     "TariffAssignment",
     "TariffPlan",
     "TariffPlanVersion",

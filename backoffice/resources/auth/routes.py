@@ -1,15 +1,19 @@
-"""Staff login into an HttpOnly session cookie, logout, and the optional TOTP second factor."""
+"""Staff login into an HttpOnly session cookie, logout, and the optional TOTP second factor.
+
+The cookie (signed) holds a random session token and the CSRF token; the server keeps the
+token's digest in staff_sessions, so logging out ends the session for every copy of the cookie.
+"""
 
 import secrets
 
 import pyotp
-from flask import current_app, session
+from flask import current_app, request, session
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from backoffice import database
-from backoffice.auth import accounts
-from backoffice.auth.identity import authorize, client_ip
+from backoffice.auth import accounts, sessions
+from backoffice.auth.identity import authorize, client_ip, current
 from backoffice.auth.login import LoginPolicy, login
 from backoffice.auth.passwords import verify_password
 from backoffice.auth.permissions import ROLE_PERMISSIONS, public, requires
@@ -37,6 +41,16 @@ def _me() -> Operator:
     return database.session().get(Operator, authorize("self").operator_id)
 
 
+def _start_session(operator: Operator) -> None:
+    """A new server-side session for this browser; its token goes into the cookie."""
+    token = sessions.start(database.session(), operator.id,
+                           current_app.config["PERMANENT_SESSION_LIFETIME"], client_ip(),
+                           request.user_agent.string)
+    session.permanent = True
+    session["sid"] = token
+    session.setdefault("csrf", secrets.token_urlsafe(32))
+
+
 @blp.route("/login")
 class Login(MethodView):
     @public
@@ -51,10 +65,8 @@ class Login(MethodView):
         except (AuthenticationFailed, TooManyAttempts):
             database.commit_now()  # the failure and its log entry must survive the 401
             raise
-        session.clear()
-        session.permanent = True
-        session.update(operator_id=operator.id, epoch=operator.session_epoch,
-                       csrf=secrets.token_urlsafe(32))
+        session.clear()  # nothing carries over from before the login (no fixation)
+        _start_session(operator)
         return _session_body(operator)
 
 
@@ -64,6 +76,8 @@ class Logout(MethodView):
     @blp.response(204)
     def post(self):
         audit.record(database.session(), "logout", "operators", _me().id)
+        if "sid" in session:
+            sessions.revoke(database.session(), session["sid"])
         session.clear()
 
 
@@ -84,8 +98,10 @@ class Password(MethodView):
         operator = _me()
         if not verify_password(operator.password_hash, data["current_password"]):
             raise RuleViolation("The current password is wrong.", field="current_password")
+        # Every session of the operator ends; this browser goes on in a new one (same CSRF token).
         accounts.save_operator(database.session(), {"password": data["new_password"]}, operator)
-        session.update(epoch=operator.session_epoch)
+        if current().via == "session":
+            _start_session(operator)
 
 
 @blp.route("/totp/setup")

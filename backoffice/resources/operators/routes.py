@@ -50,4 +50,14 @@ class OperatorById(MethodView):
     @blp.arguments(OperatorSchema(partial=True))
     @blp.response(200, OperatorSchema)
     def patch(self, data, operator_id):
+        """Change an operator; a new password or deactivation ends their browser sessions."""
         return accounts.save_operator(database.session(), data, _get(operator_id))
+
+
+@blp.route("/<int:operator_id>/unlock")
+class OperatorUnlock(MethodView):
+    @requires("operators.write")
+    @blp.response(204)
+    def post(self, operator_id):
+        """Lift the login locks on an operator from every address at once (logged)."""
+        accounts.unlock(database.session(), _get(operator_id))

@@ -4,6 +4,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from backoffice.fields import Text
 from shared_models.enums import Role
+from shared_models.types import utcnow
 
 
 class OperatorSchema(Schema):
@@ -18,11 +19,18 @@ class OperatorSchema(Schema):
                                        "description": "Sites the operator may see"})
     active = fields.Boolean(load_default=True)
     totp_enabled = fields.Boolean(dump_only=True)
-    locked_until = fields.AwareDateTime(dump_only=True, allow_none=True)
+    locked_until = fields.Method("dump_locked_until", dump_only=True, metadata={
+        "type": "string", "format": "date-time", "nullable": True,
+        "description": "End of the longest lock on this username from some address "
+                       "(too many failed logins); lifted by POST /operators/{id}/unlock"})
     created_at = fields.AwareDateTime(dump_only=True)
 
     def dump_site_ids(self, operator) -> list[int]:
         return sorted(site.id for site in operator.sites)
+
+    def dump_locked_until(self, operator) -> str | None:
+        until = operator.locked_until(utcnow())
+        return None if until is None else until.isoformat()
 
     def load_site_ids(self, value) -> list[int]:
         if not isinstance(value, list) or not all(
