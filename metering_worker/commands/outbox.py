@@ -10,9 +10,11 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from metering_worker.protocol import HotBlock
 from shared_models.audit import Actor, set_actor
 from shared_models.models import Command, Meter
 from shared_models.models.commands import FINAL_STATES, CommandState
+from shared_models.services.meter_states import record_relay
 from shared_models.types import utcnow
 
 from .operations import Order, Target
@@ -138,6 +140,15 @@ def acknowledge(session_factory: SessionFactory, row: Row, result_code: int, now
         command.error = ""
         db.commit()
         row.state = CommandState.ACKNOWLEDGED
+
+
+def record_read_back(session_factory: SessionFactory, row: Row, block: HotBlock, now: float) -> None:
+    """What the read-back saw of the relay, onto the meter's state, before the row is finished:
+    whoever sees the command verified sees the relay as it was read."""
+    with session_factory() as db:
+        record_relay(db, row.target.meter_id, relay_open=block.relay_open, status_bits=int(block.status),
+                     at=instant(now))
+        db.commit()
 
 
 def finish(session_factory: SessionFactory, row: Row, state: CommandState, now: float, *,

@@ -13,7 +13,7 @@ from redis import Redis
 
 from metering_worker import transport
 from metering_worker.driver import DeviceError, MeterDriver
-from metering_worker.protocol import KeyRing, ResultCode
+from metering_worker.protocol import HotBlock, KeyRing, ResultCode
 from shared_models.errors import WattkeeperError
 from shared_models.models.commands import CommandKind, CommandState
 
@@ -27,6 +27,7 @@ from .outbox import (
     finish,
     note,
     open_rows,
+    record_read_back,
     start_try,
     still_open,
 )
@@ -107,9 +108,16 @@ class Step:
         error = REFUSALS.get(result, f"the meter answered result code {int(result)}")  # type: ignore[call-overload]
         finish(self.sf, row, state, self.now, result_code=int(result), error=error)
 
+    async def observe(self):
+        """Read the meter back; a hot block also tells where its relay is now."""
+        seen = await ops.observe(self.driver, self.row.order, self.row.target)
+        if isinstance(seen, HotBlock):
+            record_read_back(self.sf, self.row, seen, self.now)
+        return seen
+
     async def verify(self) -> None:
         row = self.row
-        seen = await ops.observe(self.driver, row.order, row.target)
+        seen = await self.observe()
         problem = ops.check(row.order, row.target, seen)
         state = CommandState.VERIFIED if problem is None else CommandState.FAILED
         finish(self.sf, row, state, self.now, error=problem or "")
@@ -117,7 +125,7 @@ class Step:
     async def resolve(self) -> None:
         """A command left in `sent`: read the meter back first, then decide."""
         row = self.row
-        seen = await ops.observe(self.driver, row.order, row.target)
+        seen = await self.observe()
         expired = self.now >= row.expires_at
         if row.order.kind == CommandKind.RECHARGE:
             verdict = ops.recharge_resolution(row.order, seen)

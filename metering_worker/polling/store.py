@@ -13,6 +13,7 @@ from metering_worker.protocol import HotBlock
 from shared_models.models import MeterState, Reading
 from shared_models.models.metering import AlarmKind
 from shared_models.services.alarms import clear_alarm, raise_alarm
+from shared_models.services.meter_states import relay_assignments
 
 from .outcome import OFFLINE_AFTER, next_attempt, quality_of
 from .plan import MeterPlan
@@ -52,9 +53,8 @@ _GOOD_STATE = (
     update(STATES).where(STATES.c.meter_id == bindparam("m_id")).values(
         last_reading_id=bindparam("m_reading"), last_read_at=bindparam("m_at"),
         last_attempt_at=bindparam("m_at"), consecutive_failures=0, next_attempt_at=None,
-        online=True, relay_open=bindparam("m_relay"), status_bits=bindparam("m_status"),
-        balance=bindparam("m_balance"), purchase_count=bindparam("m_count"),
-        updated_at=bindparam("m_at"))
+        online=True, balance=bindparam("m_balance"), purchase_count=bindparam("m_count"),
+        updated_at=bindparam("m_at"), **relay_assignments())
 )
 _FAILED_STATE = (
     update(STATES).where(STATES.c.meter_id == bindparam("m_id")).values(

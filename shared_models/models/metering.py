@@ -68,6 +68,8 @@ class MeterState(Base):
     online: Mapped[bool] = mapped_column(Boolean, default=True)
     relay_open: Mapped[bool | None] = mapped_column(Boolean)
     status_bits: Mapped[int] = mapped_column(Integer, default=0)
+    # When relay_open and status_bits were read: by a poll, or later by a command's read-back.
+    relay_read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     balance: Mapped[Decimal | None] = mapped_column(Money)  # as the meter reported it
     purchase_count: Mapped[int | None] = mapped_column(Integer)
     # The last command sequence number handed out for this meter (U16, wraps after 65535).

@@ -1,4 +1,4 @@
-"""audit head: a checkpoint of the system log's newest row kept outside the log
+"""audit head: a checkpoint of the system log's newest row kept outside the log; relay read time
 
 Revision ID: 0008_audit_head
 Revises: 0007_staff_sessions
@@ -9,6 +9,9 @@ detected. An existing log is checkpointed at its newest row. A trigger refuses t
 checkpoint (a superuser can drop it, as they can drop the log's own guard). It is not kept
 from moving back: SQLite hands a deleted newest id out again, and the append after a cut must
 still go through, so that verify can show the cut.
+
+Each meter state also records when its relay was read, so that a command's read-back (newer
+than a sweep's read of the same meter, stored after it) is not overwritten by that sweep.
 """
 
 import sqlalchemy as sa
@@ -48,8 +51,17 @@ def upgrade() -> None:
     for statement in _POSTGRESQL_GUARD if bind.dialect.name == "postgresql" else _SQLITE_GUARD:
         op.execute(statement)
 
+    with op.batch_alter_table('meter_states', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('relay_read_at', shared_models.types.UTCDateTime(timezone=True),
+                                      nullable=True))
+    # Until now the relay was read with the last poll only.
+    op.execute("UPDATE meter_states SET relay_read_at = last_read_at")
+
 
 def downgrade() -> None:
+    with op.batch_alter_table('meter_states', schema=None) as batch_op:
+        batch_op.drop_column('relay_read_at')
+
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP TRIGGER IF EXISTS audit_head_no_delete ON audit_head")
     else:
