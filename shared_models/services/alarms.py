@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, Select, and_, exists, or_, select
 from sqlalchemy.orm import Session
 
 from shared_models import audit
 from shared_models.errors import NotFound
+from shared_models.models.accounts import AccountMeter
 from shared_models.models.metering import Alarm, AlarmKind
 from shared_models.types import utcnow
 
@@ -82,3 +83,42 @@ def acknowledge(db: Session, alarm_id: int, operator_id: int | None,
         audit.record(db, "acknowledge", "alarms", alarm.id,
                      after={"kind": alarm.kind.value, "subject": alarm.subject})
     return alarm
+
+
+def _while_attached() -> ColumnElement[bool]:
+    """The alarm was active at some moment while the link joined its meter and account."""
+    return and_(or_(AccountMeter.detached_at.is_(None), Alarm.raised_at < AccountMeter.detached_at),
+                or_(Alarm.cleared_at.is_(None), Alarm.cleared_at > AccountMeter.attached_at))
+
+
+def of_meter(meter_id: int) -> ColumnElement[bool]:
+    """The meter's own alarms and the account alarms of the accounts it paid into meanwhile.
+
+    A remote-mode meter's balance alarms are the account's (the wallet is on the account), so
+    looking a tripped meter up by itself would find nothing of why it tripped.
+    """
+    return or_(Alarm.meter_id == meter_id, and_(Alarm.meter_id.is_(None), exists().where(
+        AccountMeter.meter_id == meter_id, AccountMeter.account_id == Alarm.account_id, _while_attached())))
+
+
+def of_account(account_id: int) -> ColumnElement[bool]:
+    """The account's alarms and the alarms of the meters attached to it meanwhile."""
+    return or_(Alarm.account_id == account_id, exists().where(
+        AccountMeter.account_id == account_id, AccountMeter.meter_id == Alarm.meter_id, _while_attached()))
+
+
+def listing(*, site_id: int | None = None, kind: AlarmKind | None = None, active: bool | None = None,
+            meter_id: int | None = None, account_id: int | None = None) -> Select[tuple[Alarm]]:
+    """The alarms matching every filter given, newest first."""
+    stmt = select(Alarm)
+    if site_id is not None:
+        stmt = stmt.where(Alarm.site_id == site_id)
+    if kind is not None:
+        stmt = stmt.where(Alarm.kind == kind)
+    if active is not None:
+        stmt = stmt.where(Alarm.cleared_at.is_(None) if active else Alarm.cleared_at.is_not(None))
+    if meter_id is not None:
+        stmt = stmt.where(of_meter(meter_id))
+    if account_id is not None:
+        stmt = stmt.where(of_account(account_id))
+    return stmt.order_by(Alarm.raised_at.desc(), Alarm.id.desc())

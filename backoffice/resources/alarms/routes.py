@@ -4,7 +4,6 @@ from datetime import date
 
 from flask.views import MethodView
 from flask_smorest import Blueprint, Page
-from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth.identity import current
@@ -24,17 +23,9 @@ COLUMNS = ("Alarm", "Site", "Kind", "Subject", "Detail", "Raised (UTC)", "Acknow
 
 
 def _query(args):
-    args = dict(args)
     if args.get("site_id") is not None:
         load(Site, args["site_id"])
-    stmt = select(Alarm)
-    active = args.pop("active", None)
-    if active is not None:
-        stmt = stmt.where(Alarm.cleared_at.is_(None) if active else Alarm.cleared_at.is_not(None))
-    for name, value in args.items():
-        if value is not None:
-            stmt = stmt.where(getattr(Alarm, name) == value)
-    return restrict(stmt, Alarm.site_id).order_by(Alarm.raised_at.desc(), Alarm.id.desc())
+    return restrict(alarms.listing(**args), Alarm.site_id)
 
 
 def _naive(moment):

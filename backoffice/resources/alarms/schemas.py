@@ -10,8 +10,11 @@ class AlarmQuerySchema(Schema):
     site_id = Id()
     kind = fields.Enum(AlarmKind, by_value=True)
     active = fields.Boolean(metadata={"description": "true: not cleared yet; false: cleared"})
-    meter_id = Id()
-    account_id = Id()
+    meter_id = Id(metadata={"description": "the meter's alarms, and the alarms of the accounts it "
+                                          "was attached to while they were active (a remote-mode "
+                                          "meter's balance alarms are its account's)"})
+    account_id = Id(metadata={"description": "the account's alarms, and the alarms of its meters "
+                                            "raised while they were attached to it"})
 
 
 class AlarmSchema(Schema):
