@@ -2,28 +2,42 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from marshmallow import ValidationError, fields, validate
 
 from shared_models.errors import InvalidValue
-from shared_models.money import energy, money, price
+from shared_models.money import PLAIN_DECIMAL, energy, money, price
 
 
 class _DecimalText(fields.String):
-    parse = staticmethod(money)
-    pattern = r"^-?\d{1,12}(\.\d{1,2})?$"
+    """A decimal written as JSON text: ASCII digits, an optional minus sign and point, nothing
+    else (no exponent, spaces or other scripts' digits); JSON numbers are refused, not guessed."""
 
-    def __init__(self, **kwargs) -> None:
-        metadata = {"pattern": self.pattern, "example": "12.50", **kwargs.pop("metadata", {})}
+    parse = staticmethod(money)
+    integer_digits, decimals, example = 12, 2, "12.50"
+    rule = ('Write the amount as a decimal string such as "12.50": '
+            'at most 12 digits before the point and 2 after it.')
+
+    def __init__(self, *, non_negative: bool = False, **kwargs) -> None:
+        self.non_negative = non_negative
+        digits = rf"[0-9]{{1,{self.integer_digits}}}(\.[0-9]{{1,{self.decimals}}})?"
+        self._sized = re.compile("-?" + digits)
+        pattern = ("^" if non_negative else "^-?") + digits + "$"
+        metadata = {"pattern": pattern, "example": self.example, **kwargs.pop("metadata", {})}
         super().__init__(metadata=metadata, **kwargs)
 
     def _serialize(self, value, attr, obj, **kwargs):
         return None if value is None else str(value)
 
     def _deserialize(self, value, attr, data, **kwargs) -> Decimal:
-        if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-            raise ValidationError("Not a valid number.")
+        if not isinstance(value, str) or not PLAIN_DECIMAL.fullmatch(value):
+            raise ValidationError(self.rule)
+        if self.non_negative and value.startswith("-"):
+            raise ValidationError("Must not be negative.")
+        if not self._sized.fullmatch(value):
+            raise ValidationError(self.rule)
         try:
             return self.parse(value)
         except InvalidValue as exc:
@@ -38,14 +52,18 @@ class PriceField(_DecimalText):
     """Yuan per kWh with at most 4 decimals, e.g. "0.5283"."""
 
     parse = staticmethod(price)
-    pattern = r"^-?\d{1,6}(\.\d{1,4})?$"
+    integer_digits, decimals, example = 6, 4, "0.5283"
+    rule = ('Write the price as a decimal string such as "0.5283": '
+            'at most 6 digits before the point and 4 after it.')
 
 
 class EnergyField(_DecimalText):
     """kWh with at most 2 decimals."""
 
     parse = staticmethod(energy)
-    pattern = r"^-?\d{1,14}(\.\d{1,2})?$"
+    integer_digits, decimals, example = 12, 2, "1234.56"
+    rule = ('Write the energy as a decimal string such as "1234.56": '
+            'at most 12 digits before the point and 2 after it.')
 
 
 class Text(fields.String):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from shared_models.errors import InvalidValue
@@ -11,10 +12,17 @@ PRICE_STEP = Decimal("0.0001")
 ENERGY_STEP = Decimal("0.01")
 
 
+# Text is plain ASCII decimal notation. Decimal() itself would also read "2E1", " 30 " and
+# digits of other scripts ("３０", "٣٠"), which nobody means as an amount of money.
+PLAIN_DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
 def _to_decimal(value: object, what: str) -> Decimal:
     # Floats carry binary noise (0.1 + 0.2); callers must hand us text, int or Decimal.
     if isinstance(value, float | bool):
         raise InvalidValue(f"{what} must be given as text or Decimal, not {type(value).__name__}")
+    if isinstance(value, str) and not PLAIN_DECIMAL.fullmatch(value):
+        raise InvalidValue(f"{what} is not a plain decimal number such as 12.50: {value!r}")
     try:
         result = Decimal(str(value)) if not isinstance(value, Decimal) else value
     except (InvalidOperation, ValueError) as exc:

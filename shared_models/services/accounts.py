@@ -18,7 +18,7 @@ from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import AccountKind, Channel, TransactionKind
 from shared_models.money import energy, money
 from shared_models.services import counters, sales
-from shared_models.services.registry import get
+from shared_models.services.registry import check_not_negative, get
 from shared_models.types import utcnow
 
 PROFILE_FIELDS = ("tenant_name", "phone", "unit_id", "alarm1_threshold", "alarm2_threshold",
@@ -63,6 +63,7 @@ def open_account(db: Session, values: dict[str, Any], *, operator_id: int | None
 
 def update_account(db: Session, account: TenantAccount, values: dict[str, Any]) -> TenantAccount:
     """Change the tenant's details, alarm thresholds or arrears rule."""
+    check_not_negative(values, ("alarm1_threshold", "alarm2_threshold"))
     if values.get("unit_id") is not None:
         unit = get(db, Unit, values["unit_id"])
         if unit.floor.building.site_id != account.site_id:

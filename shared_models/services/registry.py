@@ -39,7 +39,21 @@ def check_timezone(name: str) -> None:
         raise InvalidValue("Unknown timezone {name}.", field="timezone", name=name) from exc
 
 
+# Limits and thresholds of a site (and of an account, for the alarms) are never below zero.
+SITE_LIMITS = ("default_price", "alarm1_threshold", "alarm2_threshold", "overdraft_limit",
+               "credit_cap", "refund_approval_threshold")
+
+
+def check_not_negative(values: dict[str, Any], names: Iterable[str]) -> None:
+    """Refuse a negative value for any of `names` present in `values`."""
+    for name in names:
+        value = values.get(name)
+        if value is not None and value < 0:
+            raise InvalidValue("{name} must not be negative.", field=name, name=name)
+
+
 def save_site(db: Session, values: dict[str, Any], site: Site | None = None) -> Site:
+    check_not_negative(values, SITE_LIMITS)
     if "timezone" in values:
         check_timezone(values["timezone"])
     code = values.get("code")

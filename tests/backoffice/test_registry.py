@@ -12,7 +12,7 @@ def _site(client, admin, code="R1", **extra):
 
 
 def test_site_defaults_and_exact_money(client, admin):
-    site = _site(client, admin, default_price="0.5283", alarm1_threshold=30)
+    site = _site(client, admin, default_price="0.5283", alarm1_threshold="30")
     assert site["poll_interval_s"] == 1800 and site["timezone"] == "Asia/Shanghai"
     assert site["default_price"] == "0.5283" and site["alarm1_threshold"] == "30.00"
 

@@ -32,3 +32,25 @@ def test_rounding_is_half_up_to_the_cent():
 @given(st.integers(min_value=-10**12, max_value=10**12))
 def test_cents_round_trip(value):
     assert cents(money_from_cents(value)) == value
+
+
+@pytest.mark.parametrize("text", ["３０", "٣٠", "३०", "2E1", "1e-2", " 30", "30\n", "+30", ".5", "30.",
+                                  "1_000", "0x1E", "-", ""])
+@pytest.mark.parametrize("kind", [money, price, energy])
+def test_text_is_plain_ascii_decimal_notation(kind, text):
+    with pytest.raises(InvalidValue, match="plain decimal"):
+        kind(text)
+
+
+@pytest.mark.parametrize("value,expected", [
+    ("30", "30.00"), ("-12.5", "-12.50"), ("0.05", "0.05"), (30, "30.00"), (Decimal("2E1"), "20.00"),
+])
+def test_plain_text_int_and_decimal_are_read_exactly(value, expected):
+    assert str(money(value)) == expected
+
+
+@pytest.mark.parametrize("cell,expected", [(12.5, "12.50"), (30.0, "30.00"), (0.1, "0.10"), ("7.25", "7.25")])
+def test_workbook_cells_read_as_text_are_plain_decimals(cell, expected):
+    from shared_models.workbooks.xlsx import cell_text
+
+    assert str(money(cell_text(cell))) == expected

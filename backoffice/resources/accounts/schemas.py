@@ -21,8 +21,10 @@ class AccountProfileSchema(Schema):
     tenant_name = Text(required=True, validate=validate.Length(min=1, max=120))
     phone = Text(validate=validate.Regexp(r"^[0-9+() -]{0,32}$"))
     unit_id = fields.Integer(allow_none=True)
-    alarm1_threshold = MoneyField(metadata={"description": "Alarm level 1 (default: the site's)"})
-    alarm2_threshold = MoneyField(metadata={"description": "Alarm level 2 (default: the site's)"})
+    alarm1_threshold = MoneyField(non_negative=True,
+                                  metadata={"description": "Alarm level 1 (default: the site's)"})
+    alarm2_threshold = MoneyField(non_negative=True,
+                                  metadata={"description": "Alarm level 2 (default: the site's)"})
     arrears_rule = fields.Enum(ArrearsRule, by_value=True,
                                metadata={"description": "trip at zero, overdraft to the site's "
                                                         "limit, or protect (保电, never trip)"})
@@ -42,7 +44,7 @@ class AccountSchema(AccountProfileSchema):
 class AccountOpenSchema(AccountSchema):
     meter_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1),
                             load_only=True)
-    opening_balance = MoneyField(load_only=True)
+    opening_balance = MoneyField(non_negative=True, load_only=True)
     opening_channel = fields.Enum(Channel, by_value=True, load_only=True,
                                   validate=_counter_channel,
                                   metadata={"description": "How the opening balance is paid"})
@@ -70,7 +72,8 @@ class MeterSwapSchema(Schema):
 class AccountCloseSchema(Schema):
     refund_channel = fields.Enum(Channel, by_value=True, validate=_counter_channel,
                                  metadata={"description": "How what is left is paid back"})
-    final_charge = MoneyField(metadata={"description": "Consumption still to bill at closing"})
+    final_charge = MoneyField(non_negative=True,
+                              metadata={"description": "Consumption still to bill at closing"})
 
 
 class AccountQuerySchema(Schema):

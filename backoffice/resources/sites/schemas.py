@@ -14,15 +14,17 @@ class SiteSchema(Schema):
     timezone = Text(load_default="Asia/Shanghai", validate=validate.Length(min=1, max=64))
     poll_interval_s = fields.Integer(load_default=1800, validate=validate.Range(60, 86400),
                                      metadata={"description": "Poll interval, seconds (>= 60)"})
-    default_price = PriceField(load_default=Decimal("0.6000"))
-    alarm1_threshold = MoneyField(load_default=Decimal("20.00"), metadata={"description": "Alarm level 1"})
-    alarm2_threshold = MoneyField(load_default=Decimal("5.00"), metadata={"description": "Alarm level 2"})
+    default_price = PriceField(non_negative=True, load_default=Decimal("0.6000"))
+    alarm1_threshold = MoneyField(non_negative=True, load_default=Decimal("20.00"),
+                                  metadata={"description": "Alarm level 1"})
+    alarm2_threshold = MoneyField(non_negative=True, load_default=Decimal("5.00"),
+                                  metadata={"description": "Alarm level 2"})
     overload_limit_w = fields.Integer(load_default=8000, validate=validate.Range(100, 10_000_000))
-    overdraft_limit = MoneyField(load_default=Decimal("0.00"))
-    credit_cap = MoneyField(load_default=Decimal("5000.00"),
+    overdraft_limit = MoneyField(non_negative=True, load_default=Decimal("0.00"))
+    credit_cap = MoneyField(non_negative=True, load_default=Decimal("5000.00"),
                             metadata={"description": "Stored-credit cap per account"})
     refund_approval_threshold = MoneyField(
-        load_default=Decimal("500.00"),
+        non_negative=True, load_default=Decimal("500.00"),
         metadata={"description": "Refunds above this need a second operator's approval"})
     sms_sender = Text(load_default="", validate=validate.Length(max=32))
     created_at = fields.AwareDateTime(dump_only=True)

@@ -1,8 +1,10 @@
 """Tariff plan, version, assignment and dry-run schemas."""
 
-from marshmallow import Schema, fields, validate
+from collections.abc import Iterator
 
-from backoffice.fields import EnergyField, Id, MoneyField, Text
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from backoffice.fields import EnergyField, Id, MoneyField, PriceField, Text
 from shared_models.models.tariffs import VersionStatus
 
 TARIFF_DOC = ("The engine's tariff: {prices: {band: price}, time_of_use: {day_plan: "
@@ -24,6 +26,24 @@ class PlanQuerySchema(Schema):
     site_id = Id()
 
 
+def _decimals(tariff: dict) -> Iterator[tuple[str, object, type]]:
+    """The decimal values of a tariff: (path, value, the field whose rule they follow)."""
+    prices = tariff.get("prices")
+    if isinstance(prices, dict):
+        yield from ((f"prices.{band}", value, PriceField) for band, value in prices.items())
+    for name, kind in (("monthly_charge", MoneyField), ("power_factor_standard", PriceField)):
+        if name in tariff:
+            yield name, tariff[name], kind
+    tiers = tariff.get("tiers")
+    blocks = tiers.get("blocks") if isinstance(tiers, dict) else None
+    for i, block in enumerate(blocks if isinstance(blocks, list) else ()):
+        if isinstance(block, dict):
+            if block.get("up_to") is not None:
+                yield f"tiers.blocks[{i}].up_to", block["up_to"], EnergyField
+            if "increment" in block:
+                yield f"tiers.blocks[{i}].increment", block["increment"], PriceField
+
+
 class VersionSchema(Schema):
     id = fields.Integer(dump_only=True)
     plan_id = fields.Integer(dump_only=True)
@@ -36,6 +56,14 @@ class VersionSchema(Schema):
     created_at = fields.AwareDateTime(dump_only=True)
     published_by_id = fields.Integer(dump_only=True)
     published_at = fields.AwareDateTime(dump_only=True)
+
+    @validates_schema
+    def decimals_are_text(self, data, **_kwargs):
+        """Prices and amounts in the tariff are decimal strings like everywhere else: a JSON
+        number is refused here (the engine checks the text itself)."""
+        for path, value, kind in _decimals(data.get("tariff") or {}):
+            if not isinstance(value, str):
+                raise ValidationError(kind.rule, f"tariff.{path}")
 
 
 class VersionPatchSchema(VersionSchema):
