@@ -47,10 +47,18 @@ def error_body(status: int, message: str, errors: dict | None = None) -> dict:
     return body
 
 
+def domain_message(message: str, params: dict) -> str:
+    """A domain message in the caller's language: the template and the `what` it names
+    ("No such {what}." with what="bus"), then the other values as they are."""
+    if isinstance(params.get("what"), str):
+        params = {**params, "what": gettext(params["what"])}
+    return gettext(message).format(**params)
+
+
 def init_app(app: Flask, api: WattkeeperApi) -> None:
     @app.errorhandler(WattkeeperError)
     def _domain_error(exc: WattkeeperError):
-        message = gettext(exc.message).format(**exc.params)
+        message = domain_message(exc.message, exc.params)
         errors = {"json": {exc.field: [message]}} if exc.field else None
         headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
         return error_body(exc.status, message, errors), exc.status, headers

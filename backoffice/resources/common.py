@@ -22,7 +22,7 @@ BINARY = {"type": "string", "format": "binary"}
 def load(model: type, obj_id: int, *, lock: bool = False):
     """A row by id, as a 404 when missing or outside the caller's sites."""
     obj = registry.get(database.session(), model, obj_id, lock=lock)
-    check_site(registry.site_of(obj), model.__tablename__[:-1])
+    check_site(registry.site_of(obj), registry.name_of(model))
     return obj
 
 

@@ -16,6 +16,35 @@ from shared_models.errors import Conflict, InvalidValue, NotFound, RuleViolation
 from shared_models.models import Building, Bus, Floor, Gateway, Meter, Site, Unit
 from shared_models.models.registry import MAX_METERS_PER_BUS
 
+# What each table's rows are called in messages ("No such bus."), translated at the edge.
+NAMES: dict[str, str] = {
+    "sites": "site", "buildings": "building", "floors": "floor", "units": "unit",
+    "gateways": "gateway", "buses": "bus", "meters": "meter",
+    "tenant_accounts": "account", "account_meters": "meter of an account",
+    "meter_swaps": "meter swap", "site_counters": "site counter",
+    "shifts": "shift", "sales": "sale", "operators": "operator", "api_tokens": "token",
+    "ledger_accounts": "ledger account", "ledger_transactions": "ledger transaction",
+    "ledger_postings": "ledger posting", "command_batches": "command batch",
+    "commands": "command", "idempotency_records": "idempotency record",
+    "readings": "reading", "meter_states": "meter state", "alarms": "alarm",
+    "tariff_plans": "tariff plan", "tariff_plan_versions": "tariff version",
+    "tariff_assignments": "tariff assignment", "audit_log": "log entry",
+    "sms_messages": "SMS", "sms_settings": "SMS settings", "audit_head": "log head",
+    "login_lockouts": "login lockout", "staff_sessions": "staff session",
+}
+
+
+def name_of(model: type) -> str:
+    """The word for a row of `model` in messages."""
+    table = model.__tablename__
+    return NAMES.get(table, table.replace("_", " "))
+
+
+def not_found(model: type, field: str | None = None) -> NotFound:
+    """The answer for an id that names nothing: a 404, or with the request `field` the id came
+    in, a 422 naming that field."""
+    return NotFound("No such {what}.", field=field, what=name_of(model))
+
 
 def get(db: Session, model: type, obj_id: int, *, lock: bool = False):
     stmt = select(model).where(model.id == obj_id)
@@ -23,7 +52,7 @@ def get(db: Session, model: type, obj_id: int, *, lock: bool = False):
         stmt = stmt.with_for_update()
     obj = db.scalar(stmt)
     if obj is None:
-        raise NotFound("No such {what}.", what=model.__tablename__[:-1])
+        raise not_found(model)
     return obj
 
 
