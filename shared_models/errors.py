@@ -27,6 +27,13 @@ class NotFound(WattkeeperError):
 
     status = 404
 
+    def __init__(self, message: str, *, field: str | None = None, **params: object) -> None:
+        super().__init__(message, field=field, **params)
+        if field is not None:
+            # An id in the request's body that names nothing makes the request unprocessable;
+            # only an id in the path is a resource that is not there.
+            self.status = 422
+
 
 class Conflict(WattkeeperError):
     """The change clashes with existing data (duplicate serial, unit id taken, bus full)."""

@@ -8,7 +8,7 @@ from flask import Response
 from sqlalchemy import Select
 
 from backoffice import database
-from backoffice.auth.scope import check_site
+from backoffice.auth.scope import check_site, visible_site_ids
 from backoffice.pagination import SelectCollection
 from shared_models.services import registry
 from shared_models.workbooks import xlsx
@@ -23,6 +23,16 @@ def load(model: type, obj_id: int, *, lock: bool = False):
     """A row by id, as a 404 when missing or outside the caller's sites."""
     obj = registry.get(database.session(), model, obj_id, lock=lock)
     check_site(registry.site_of(obj), registry.name_of(model))
+    return obj
+
+
+def reference(model: type, obj_id: int, field: str):
+    """A row named by `field` of the request body: a 422 naming the field when it is missing
+    or outside the caller's sites, the same answer for both (no probing)."""
+    obj = registry.get(database.session(), model, obj_id, field=field)
+    allowed = visible_site_ids()
+    if allowed is not None and registry.site_of(obj) not in allowed:
+        raise registry.not_found(model, field)
     return obj
 
 

@@ -78,14 +78,12 @@ def update_account(db: Session, account: TenantAccount, values: dict[str, Any]) 
     return account
 
 
-def _attach(db: Session, account: TenantAccount, meter_id: int) -> Meter:
-    meter = get(db, Meter, meter_id, lock=True)
-    if meter.site_id != account.site_id:
-        raise RuleViolation("Meter {serial} belongs to another site.", field="meter_ids",
-                            serial=meter.serial_number)
+def _attach(db: Session, account: TenantAccount, meter_id: int, field: str = "meter_ids") -> Meter:
+    # A meter of another site reads as unknown: the caller may not see that site at all.
+    meter = get(db, Meter, meter_id, lock=True, field=field, site_id=account.site_id)
     if meter.status != MeterStatus.NOT_OPENED:
         raise RuleViolation("Meter {serial} is {status}, not available for an account.",
-                            field="meter_ids", serial=meter.serial_number, status=meter.status.value)
+                            field=field, serial=meter.serial_number, status=meter.status.value)
     meter.status = MeterStatus.OPENED
     db.add(AccountMeter(account=account, meter_id=meter.id))
     db.flush()
@@ -108,7 +106,7 @@ def _require_open(account: TenantAccount) -> None:
 
 def add_meter(db: Session, account: TenantAccount, meter_id: int) -> TenantAccount:
     _require_open(account)
-    _attach(db, account, meter_id)
+    _attach(db, account, meter_id, "meter_id")
     return account
 
 
@@ -134,7 +132,7 @@ def swap_meter(db: Session, account: TenantAccount, values: dict[str, Any], *,
         raise RuleViolation("Meter readings cannot be negative.")
     link = _link(db, account, values["old_meter_id"])
     old = link.meter
-    new = _attach(db, account, values["new_meter_id"])
+    new = _attach(db, account, values["new_meter_id"], "new_meter_id")
     link.detached_at = utcnow()
     old.status = MeterStatus.REPLACED
     if new.unit_id is None:

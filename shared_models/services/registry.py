@@ -46,13 +46,18 @@ def not_found(model: type, field: str | None = None) -> NotFound:
     return NotFound("No such {what}.", field=field, what=name_of(model))
 
 
-def get(db: Session, model: type, obj_id: int, *, lock: bool = False):
+def get(db: Session, model: type, obj_id: int, *, lock: bool = False, field: str | None = None,
+        site_id: int | None = None):
+    """The row `obj_id` of `model`. `field` names the request field the id came from; with
+    `site_id`, a row of another site is answered exactly as one that does not exist."""
     stmt = select(model).where(model.id == obj_id)
+    if site_id is not None:
+        stmt = stmt.where(model.site_id == site_id)
     if lock:
         stmt = stmt.with_for_update()
     obj = db.scalar(stmt)
     if obj is None:
-        raise not_found(model)
+        raise not_found(model, field)
     return obj
 
 
@@ -117,7 +122,7 @@ def _save_place(db: Session, model: type, parent_model: type, parent_field: str,
     """Buildings, floors and units: a parent that exists and a name unique under it."""
     obj = obj or model()
     parent_id = values.get(parent_field, getattr(obj, parent_field))
-    get(db, parent_model, parent_id)
+    get(db, parent_model, parent_id, field=parent_field)
     _unique_name(db, model, getattr(model, parent_field), parent_id, values.get("name", obj.name), obj)
     apply(obj, values)
     db.add(obj)
@@ -151,7 +156,7 @@ def save_gateway(db: Session, values: dict[str, Any], obj: Gateway | None = None
     bus_count = values.pop("bus_count", None)
     obj = obj or Gateway()
     site_id = values.get("site_id", obj.site_id)
-    get(db, Site, site_id)
+    get(db, Site, site_id, field="site_id")
     _unique_name(db, Gateway, Gateway.site_id, site_id, values.get("name", obj.name), obj)
     if obj.id is not None and "site_id" in values and values["site_id"] != obj.site_id:
         if db.scalar(select(func.count(Meter.id)).join(Bus).where(Bus.gateway_id == obj.id)):
@@ -207,7 +212,7 @@ def save_meter(db: Session, values: dict[str, Any], obj: Meter | None = None) ->
     bus_id = values.get("bus_id", obj.bus_id)
     address = values.get("address", obj.address)
     serial = values.get("serial_number", obj.serial_number)
-    bus = get(db, Bus, bus_id, lock=True)
+    bus = get(db, Bus, bus_id, lock=True, field="bus_id")
     site_id = bus.gateway.site_id
     other = obj.id if obj.id is not None else -1
     check_serial_free(serial, bool(db.scalar(
@@ -218,7 +223,7 @@ def save_meter(db: Session, values: dict[str, Any], obj: Meter | None = None) ->
         check_bus_room(db.scalar(select(func.count(Meter.id)).where(Meter.bus_id == bus_id)) or 0)
     unit_id = values.get("unit_id", obj.unit_id)
     if unit_id is not None:
-        unit = get(db, Unit, unit_id)
+        unit = get(db, Unit, unit_id, field="unit_id")
         if unit.floor.building.site_id != site_id:
             raise RuleViolation("The unit belongs to another site.", field="unit_id")
     apply(obj, values)

@@ -181,10 +181,13 @@ def test_bad_batches_are_422(client, admin, body):
     assert post(client, admin, "/command-batches", body).status_code == 422
 
 
-def test_batch_of_a_site_outside_scope_is_404(client, auth_headers, make_site):
+def test_batch_of_a_site_outside_scope_reads_as_an_unknown_site(client, auth_headers, make_site):
     mine, theirs = make_site(), make_site()
     scoped = auth_headers("operator", site_ids=[mine.id])
-    assert post(client, scoped, "/command-batches", {"kind": "trip", "site_id": theirs.id}).status_code == 404
+    outside = post(client, scoped, "/command-batches", {"kind": "trip", "site_id": theirs.id})
+    unknown = post(client, scoped, "/command-batches", {"kind": "trip", "site_id": 2**31 - 2})
+    assert outside.status_code == 422 and "site_id" in outside.json["errors"]["json"]
+    assert outside.json == unknown.json
 
 
 def test_command_follows_to_verified(client, admin, make_meter, bus, db):

@@ -116,7 +116,7 @@ def test_plans_are_scoped_to_the_operators_sites(as_role, finance, site, make_si
     outsider = as_role("finance", [make_site().id])
     outsider.call("GET", f"/plans/{plan['id']}", status=404)
     assert outsider.call("GET", "/plans", status=200).json == []
-    outsider.call("POST", "/plans", {"site_id": site.id, "code": "X", "name": "X"}, status=404)
+    outsider.call("POST", "/plans", {"site_id": site.id, "code": "X", "name": "X"}, status=422)
 
 
 def test_assign_in_batch_and_as_site_default(finance, site, make_gateway, make_meter):
@@ -143,7 +143,7 @@ def test_assign_in_batch_and_as_site_default(finance, site, make_gateway, make_m
     finance.call("PUT", "/assignments/meters", {"plan_id": base["id"], "meter_ids": [meters[0], 0]},
                  status=422)
     finance.call("PUT", "/assignments/meters", {"plan_id": base["id"], "meter_ids": [2**31 - 2]},
-                 status=404)
+                 status=422)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth.permissions import requires
-from backoffice.auth.scope import check_site, restrict
+from backoffice.auth.scope import restrict
 from backoffice.idempotency import idempotent
 from backoffice.resources.accounts.schemas import (
     AccountCloseSchema,
@@ -17,12 +17,17 @@ from backoffice.resources.accounts.schemas import (
     AccountSchema,
     MeterSwapSchema,
 )
-from backoffice.resources.common import collection, filter_by, load
+from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.sales.keys import external_key, operator_id
-from shared_models.models import TenantAccount
+from shared_models.models import Site, TenantAccount, Unit
 from shared_models.services import accounts
 
 blp = Blueprint("accounts", __name__, url_prefix="/accounts", description="Tenant accounts")
+
+
+def _check_unit(data: dict) -> None:
+    if data.get("unit_id") is not None:
+        reference(Unit, data["unit_id"], "unit_id")
 
 
 @blp.route("")
@@ -40,7 +45,8 @@ class Accounts(MethodView):
     @blp.arguments(AccountOpenSchema)
     @blp.response(201, AccountSchema)
     def post(self, data):
-        check_site(data["site_id"])
+        reference(Site, data["site_id"], "site_id")
+        _check_unit(data)
         return accounts.open_account(database.session(), data, operator_id=operator_id(),
                                      external_key=external_key())
 
@@ -56,7 +62,9 @@ class AccountById(MethodView):
     @blp.arguments(AccountProfileSchema(partial=True))
     @blp.response(200, AccountSchema)
     def patch(self, data, account_id):
-        return accounts.update_account(database.session(), load(TenantAccount, account_id), data)
+        account = load(TenantAccount, account_id)
+        _check_unit(data)
+        return accounts.update_account(database.session(), account, data)
 
 
 @blp.route("/<int:account_id>/meters")

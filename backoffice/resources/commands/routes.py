@@ -16,7 +16,7 @@ from backoffice import database
 from backoffice.announce import announce_after_commit
 from backoffice.auth.identity import current
 from backoffice.auth.permissions import requires
-from backoffice.auth.scope import check_site, restrict, visible_site_ids
+from backoffice.auth.scope import restrict, visible_site_ids
 from backoffice.idempotency import idempotent
 from backoffice.resources.commands.schemas import (
     BatchIssueSchema,
@@ -25,12 +25,12 @@ from backoffice.resources.commands.schemas import (
     CommandSchema,
     IssueSchema,
 )
-from backoffice.resources.common import collection, filter_by, load
+from backoffice.resources.common import collection, filter_by, load, reference
 from metering_worker.commands import issuing
 from metering_worker.commands.issuing import BatchRow
 from metering_worker.commands.payloads import validate
 from shared_models.errors import NotFound
-from shared_models.models import Command, CommandBatch, Floor, Meter, Unit
+from shared_models.models import Building, Command, CommandBatch, Floor, Meter, Site, Unit
 from shared_models.services.settlement import ANNOUNCE
 
 blp = Blueprint("commands", __name__, description="Remote control: commands to meters (远程控制)")
@@ -93,9 +93,10 @@ def _selected_meters(data: dict) -> tuple[int, list[Meter], list[int]]:
     """(site, meters in the caller's scope, requested ids that are missing or out of scope)."""
     db = database.session()
     if "site_id" in data:
-        check_site(data["site_id"])
+        reference(Site, data["site_id"], "site_id")
         stmt = select(Meter).where(Meter.site_id == data["site_id"])
         if "building_id" in data:
+            reference(Building, data["building_id"], "building_id")
             stmt = (stmt.join(Unit, Meter.unit_id == Unit.id).join(Floor, Unit.floor_id == Floor.id)
                     .where(Floor.building_id == data["building_id"]))
         return data["site_id"], list(db.scalars(stmt.order_by(Meter.id))), []

@@ -8,7 +8,7 @@ from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.idempotency import idempotent
-from backoffice.resources.common import collection, filter_by, load
+from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.gateways.schemas import (
     GatewayQuerySchema,
     GatewaySchema,
@@ -35,7 +35,7 @@ class Gateways(MethodView):
     @blp.arguments(GatewaySchema)
     @blp.response(201, GatewaySchema)
     def post(self, data):
-        load(Site, data["site_id"])
+        reference(Site, data["site_id"], "site_id")
         return registry.save_gateway(database.session(), data)
 
 
@@ -52,7 +52,7 @@ class GatewayById(MethodView):
     def patch(self, data, gateway_id):
         gateway = load(Gateway, gateway_id)
         if "site_id" in data:
-            load(Site, data["site_id"])
+            reference(Site, data["site_id"], "site_id")
         return registry.save_gateway(database.session(), data, gateway)
 
     @requires("registry.write")

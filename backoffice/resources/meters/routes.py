@@ -8,7 +8,7 @@ from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.idempotency import idempotent
-from backoffice.resources.common import collection, filter_by, load
+from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.meters.schemas import MeterQuerySchema, MeterSchema
 from shared_models.models import Bus, Floor, Meter, Unit
 from shared_models.services import registry
@@ -29,6 +29,13 @@ def _meter_query(args: dict):
     return restrict(stmt, Meter.site_id).order_by(Meter.id)
 
 
+def _check_references(data: dict) -> None:
+    if "bus_id" in data:
+        reference(Bus, data["bus_id"], "bus_id")
+    if data.get("unit_id") is not None:
+        reference(Unit, data["unit_id"], "unit_id")
+
+
 @blp.route("")
 class Meters(MethodView):
     @requires("registry.read")
@@ -43,7 +50,7 @@ class Meters(MethodView):
     @blp.arguments(MeterSchema)
     @blp.response(201, MeterSchema)
     def post(self, data):
-        load(Bus, data["bus_id"])
+        _check_references(data)
         return registry.save_meter(database.session(), data)
 
 
@@ -59,8 +66,7 @@ class MeterById(MethodView):
     @blp.response(200, MeterSchema)
     def patch(self, data, meter_id):
         meter = load(Meter, meter_id)
-        if "bus_id" in data:
-            load(Bus, data["bus_id"])
+        _check_references(data)
         return registry.save_meter(database.session(), data, meter)
 
     @requires("registry.write")

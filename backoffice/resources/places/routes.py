@@ -8,16 +8,12 @@ from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.idempotency import idempotent
-from backoffice.resources.common import collection, filter_by, load
+from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.places import schemas
 from shared_models.models import Building, Floor, Site, Unit
 from shared_models.services import registry
 
 blp = Blueprint("places", __name__, description="Buildings, floors and units")
-
-
-def _parent_in_scope(model: type, parent_id: int) -> None:
-    load(model, parent_id)
 
 
 def _collection_views(path, model, schema, query_schema, parent_model, parent_field, save,
@@ -38,7 +34,7 @@ def _collection_views(path, model, schema, query_schema, parent_model, parent_fi
         @blp.arguments(schema)
         @blp.response(201, schema)
         def post(self, data):
-            _parent_in_scope(parent_model, data[parent_field])
+            reference(parent_model, data[parent_field], parent_field)
             return save(database.session(), data)
 
     class Item(MethodView):
@@ -53,7 +49,7 @@ def _collection_views(path, model, schema, query_schema, parent_model, parent_fi
         def patch(self, data, obj_id):
             obj = load(model, obj_id)
             if parent_field in data:
-                _parent_in_scope(parent_model, data[parent_field])
+                reference(parent_model, data[parent_field], parent_field)
             return save(database.session(), data, obj)
 
         @requires("registry.write")

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from backoffice import database
 from backoffice.auth.identity import current
 from backoffice.auth.permissions import requires
-from backoffice.auth.scope import check_site, restrict
-from backoffice.resources.common import BINARY, collection, download, filter_by, load
+from backoffice.auth.scope import restrict
+from backoffice.resources.common import BINARY, collection, download, filter_by, load, reference
 from backoffice.resources.tariffs import export, schemas
+from shared_models.errors import NotFound
 from shared_models.models import Meter, Site, TenantAccount
 from shared_models.models.tariffs import TariffPlan, TariffPlanVersion
 from shared_models.services import tariffs
@@ -23,6 +24,11 @@ blp = Blueprint("tariffs", __name__, url_prefix="/tariffs",
 
 def _version(version_id: int) -> TariffPlanVersion:
     return load(TariffPlanVersion, version_id)
+
+
+def _plan_ref(plan_id: int | None) -> None:
+    if plan_id is not None:
+        reference(TariffPlan, plan_id, "plan_id")
 
 
 def _operator_id() -> int | None:
@@ -44,7 +50,7 @@ class Plans(MethodView):
     @blp.arguments(schemas.PlanSchema)
     @blp.response(201, schemas.PlanSchema)
     def post(self, data):
-        check_site(data["site_id"])
+        reference(Site, data["site_id"], "site_id")
         return tariffs.create_plan(database.session(), **data)
 
 
@@ -153,10 +159,11 @@ class MeterAssignments(MethodView):
     def put(self, data):
         """Give many meters their own plan at once (null: drop it); all or none."""
         db = database.session()
-        for site_id in set(db.scalars(select(Meter.site_id).where(Meter.id.in_(data["meter_ids"])))):
-            check_site(site_id, "meter")
-        if data["plan_id"] is not None:
-            load(TariffPlan, data["plan_id"])
+        ids = list(dict.fromkeys(data["meter_ids"]))
+        seen = set(db.scalars(restrict(select(Meter.id).where(Meter.id.in_(ids)), Meter.site_id)))
+        if unseen := [i for i in ids if i not in seen]:  # missing or of another site: alike
+            raise NotFound("No such meter: {ids}.", field="meter_ids", ids=", ".join(map(str, unseen)))
+        _plan_ref(data["plan_id"])
         tariffs.assign_to_meters(db, data["plan_id"], data["meter_ids"])
         return [{"meter_id": i, "plan_id": data["plan_id"]} for i in dict.fromkeys(data["meter_ids"])]
 
@@ -169,6 +176,7 @@ class AccountAssignment(MethodView):
     def put(self, data, account_id):
         """The plan of the account's meters that have none of their own (null: none)."""
         account = load(TenantAccount, account_id)
+        _plan_ref(data["plan_id"])
         tariffs.assign_to_account(database.session(), data["plan_id"], account.id)
         return data
 
@@ -180,7 +188,9 @@ class SiteDefault(MethodView):
     @blp.response(200, schemas.PlanRefSchema)
     def put(self, data, site_id):
         """The site's default plan (null: the site's default price)."""
-        tariffs.set_site_default(database.session(), load(Site, site_id).id, data["plan_id"])
+        site = load(Site, site_id)
+        _plan_ref(data["plan_id"])
+        tariffs.set_site_default(database.session(), site.id, data["plan_id"])
         return data
 
 
