@@ -143,7 +143,7 @@ def test_batch_gives_one_result_per_meter(client, admin, make_meter, bus, db, re
     rows = {r["meter_id"]: r for r in batch["rows"]}
     assert rows[good.id]["state"] == "queued" and rows[good.id]["error"] == ""
     assert rows[retired.id]["state"] == "failed" and "scrapped" in rows[retired.id]["error"]
-    assert rows[999_999] == {"meter_id": 999_999, "command_id": None, "state": None,
+    assert rows[999_999] == {"meter_id": 999_999, "command_id": None, "state": "refused",
                              "error": "No such meter."}
     assert batch["counts"] == {"queued": 1, "failed": 1, "refused": 1}
     assert transport.announced_ids(redis_client, bus.id) == [rows[good.id]["command_id"]]
@@ -188,6 +188,21 @@ def test_batch_of_a_site_outside_scope_reads_as_an_unknown_site(client, auth_hea
     unknown = post(client, scoped, "/command-batches", {"kind": "trip", "site_id": 2**31 - 2})
     assert outside.status_code == 422 and "site_id" in outside.json["errors"]["json"]
     assert outside.json == unknown.json
+
+
+def test_batch_refuses_unknown_and_out_of_scope_ids_alike(client, auth_headers, make_meter, make_gateway,
+                                                          make_site):
+    mine, theirs = make_site(), make_site()
+    my_meter = make_meter(make_gateway(mine).buses[0])
+    their_meter = make_meter(make_gateway(theirs).buses[0])
+    scoped = auth_headers("operator", site_ids=[mine.id])
+    batch = post(client, scoped, "/command-batches",
+                 {"kind": "trip", "meter_ids": [my_meter.id, their_meter.id, 999_999]}).json
+    rows = {r["meter_id"]: r for r in batch["rows"]}
+    refused = {"command_id": None, "state": "refused", "error": "No such meter."}
+    assert rows[their_meter.id] == {"meter_id": their_meter.id, **refused}
+    assert rows[999_999] == {"meter_id": 999_999, **refused}
+    assert batch["counts"] == {"queued": 1, "refused": 2}
 
 
 def test_command_follows_to_verified(client, admin, make_meter, bus, db):

@@ -19,6 +19,7 @@ from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict, visible_site_ids
 from backoffice.idempotency import idempotent
 from backoffice.resources.commands.schemas import (
+    REFUSED,
     BatchIssueSchema,
     BatchSchema,
     CommandQuerySchema,
@@ -84,7 +85,7 @@ class CommandById(MethodView):
 
 
 def _batch_view(batch: CommandBatch, rows: list[BatchRow]) -> dict:
-    counts = Counter(row.state.value if row.state else "refused" for row in rows)
+    counts = Counter(row.state.value if row.state else REFUSED for row in rows)
     return {"id": batch.id, "site_id": batch.site_id, "kind": batch.kind, "operator_id": batch.operator_id,
             "created_at": batch.created_at, "counts": dict(counts), "rows": rows}
 

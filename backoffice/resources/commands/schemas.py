@@ -6,6 +6,7 @@ from backoffice.fields import Id
 from metering_worker.protocol import ResultCode
 from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
 
+REFUSED = "refused"  # a batch row of an id that got no command
 ISSUABLE = [k for k in CommandKind if k != CommandKind.RECHARGE]
 KIND_HELP = ("trip, close (payload mode: now | allowed), protect (保电), restore_prepaid (恢复预付费), "
              "push_tariff (payload table, default: the meter's tariff plan), push_settings (alarm_1, "
@@ -77,8 +78,12 @@ class CommandQuerySchema(Schema):
 class BatchRowSchema(Schema):
     meter_id = fields.Integer()
     command_id = fields.Integer(allow_none=True)
-    state = fields.Enum(CommandState, by_value=True, allow_none=True)
-    error = fields.String()
+    state = fields.Function(
+        lambda row: row.state.value if row.state else REFUSED,
+        metadata={"type": "string", "enum": [*(state.value for state in CommandState), REFUSED],
+                  "description": "the command's state, or refused: no command (an unknown id, "
+                                 "or one outside the caller's sites)"})
+    error = fields.String(metadata={"description": "why the meter got no command or it failed"})
 
 
 class BatchSchema(Schema):
