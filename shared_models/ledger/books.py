@@ -68,6 +68,22 @@ def wallet_of(db: Session, tenant_account_id: int, *, lock: bool = False) -> Led
     return wallet
 
 
+def lock_account(db: Session, tenant_account_id: int) -> tuple[TenantAccount, LedgerAccount]:
+    """The tenant account and its wallet, read fresh and locked in one statement.
+
+    Every path that checks an account's status and then moves money or meters takes this
+    first, so the status it checks holds until it commits: a sale queued behind a committing
+    close waits for it and then sees the account closed, never the status it read before.
+    Lock order: account and wallet, then meter states (as settlement takes them)."""
+    row = db.execute(select(TenantAccount, LedgerAccount)
+                     .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
+                     .where(TenantAccount.id == tenant_account_id)
+                     .with_for_update().execution_options(populate_existing=True)).one_or_none()
+    if row is None:
+        raise NotFound("No such {what}.", what="account")
+    return row[0], row[1]
+
+
 def derived_balance(db: Session, account_id: int) -> Decimal:
     """The balance as the postings say it is (the only balance hot accounts have)."""
     total = db.scalar(select(func.sum(Posting.amount)).where(Posting.account_id == account_id))

@@ -10,10 +10,16 @@ from sqlalchemy.orm import Session
 
 from shared_models.enums import MeterStatus
 from shared_models.errors import NotFound, RuleViolation
-from shared_models.ledger.books import ensure_site_accounts, open_wallet, site_account, wallet_of
+from shared_models.ledger.books import (
+    ensure_site_accounts,
+    lock_account,
+    open_wallet,
+    site_account,
+    wallet_of,
+)
 from shared_models.ledger.posting import post
 from shared_models.ledger.rules import check_credit_cap, transfer
-from shared_models.models import AccountMeter, Meter, MeterSwap, Site, TenantAccount, Unit
+from shared_models.models import AccountMeter, LedgerAccount, Meter, MeterSwap, Site, TenantAccount, Unit
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import AccountKind, Channel, TransactionKind
 from shared_models.money import energy, money
@@ -99,20 +105,23 @@ def _link(db: Session, account: TenantAccount, meter_id: int) -> AccountMeter:
     return link
 
 
-def _require_open(account: TenantAccount) -> None:
+def _require_open(db: Session, account: TenantAccount) -> LedgerAccount:
+    """Lock the account (and its wallet) and check it is still open; returns the wallet."""
+    account, wallet = lock_account(db, account.id)  # refreshes the caller's account in place
     if account.status != AccountStatus.OPEN:
         raise RuleViolation("The account is closed.")
+    return wallet
 
 
 def add_meter(db: Session, account: TenantAccount, meter_id: int) -> TenantAccount:
-    _require_open(account)
+    _require_open(db, account)
     _attach(db, account, meter_id, "meter_id")
     return account
 
 
 def remove_meter(db: Session, account: TenantAccount, meter_id: int) -> TenantAccount:
     """Take a meter off the account; it is free to be opened on another one."""
-    _require_open(account)
+    _require_open(db, account)
     link = _link(db, account, meter_id)
     if len(account.meters) <= 1:
         raise RuleViolation("An account keeps at least one meter; close the account instead.")
@@ -126,7 +135,7 @@ def swap_meter(db: Session, account: TenantAccount, values: dict[str, Any], *,
                operator_id: int | None) -> MeterSwap:
     """Replace a meter: the old one's final reading and the new one's starting reading join
     the two registers into one usage history; the balance stays in the account's wallet."""
-    _require_open(account)
+    _require_open(db, account)
     final, start = energy(values["old_final_reading"]), energy(values["new_start_reading"])
     if final < 0 or start < 0:
         raise RuleViolation("Meter readings cannot be negative.")
@@ -149,8 +158,7 @@ def close_account(db: Session, account: TenantAccount, values: dict[str, Any], *
                   operator_id: int, external_key: str | None = None) -> TenantAccount:
     """销户: book the final charge, refund what is left through the chosen channel (held for
     approval above the site's threshold), close every meter and the account."""
-    _require_open(account)
-    wallet = wallet_of(db, account.id, lock=True)
+    wallet = _require_open(db, account)
     final_charge = money(values.get("final_charge") or 0)
     if final_charge > 0:
         revenue = site_account(db, account.site_id, AccountKind.ENERGY_REVENUE)

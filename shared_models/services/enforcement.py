@@ -27,7 +27,7 @@ from shared_models.models import Command, Meter, MeterState, Site, TenantAccount
 from shared_models.models.accounts import ArrearsRule
 from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
 from shared_models.models.metering import AlarmKind
-from shared_models.services import alarms, commands
+from shared_models.services import alarms, balances, commands
 from shared_models.services.freshness import is_stale
 
 ZERO = Decimal("0.00")
@@ -60,9 +60,10 @@ def may_close(balance: Decimal, account: TenantAccount) -> bool:
 
 
 def balance_of(db: Session, meter: Meter, account: TenantAccount, state: MeterState) -> Decimal | None:
-    """The money that keeps this meter on: the wallet (remote) or the meter's own (local)."""
+    """The money that keeps this meter on: the wallet (remote), or for a meter with its own
+    wallet (local) what it holds plus what is on its way to it (`balances.meter_money`)."""
     if meter.control_mode == ControlMode.LOCAL:
-        return state.balance
+        return None if state.balance is None else balances.meter_money(db, account, state)
     # The wallet loads with its account (selectin): the same object wallet_of would return.
     return (account.wallet or wallet_of(db, account.id)).balance
 

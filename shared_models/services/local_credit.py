@@ -23,7 +23,7 @@ from sqlalchemy import String, cast, exists, func, literal, select
 from sqlalchemy.orm import Session
 
 from shared_models.enums import ControlMode
-from shared_models.ledger.books import site_account, wallet_of
+from shared_models.ledger.books import lock_account, site_account
 from shared_models.ledger.posting import post
 from shared_models.ledger.rules import transfer
 from shared_models.models import (
@@ -33,7 +33,6 @@ from shared_models.models import (
     Meter,
     Posting,
     Site,
-    TenantAccount,
 )
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
@@ -89,17 +88,16 @@ def push_credit(db: Session, account_id: int, *, now: datetime | None = None) ->
     command. Nothing when there is no such meter, nothing to push, or the meter's data is
     stale (the next settlement after a fresh reading pushes it). The caller commits, then
     announces the command."""
-    account = db.get(TenantAccount, account_id)
-    if account is None or account.status != AccountStatus.OPEN:
-        return None
     meter = local_meter_of(db, account_id)
     if meter is None:
+        return None
+    account, wallet = lock_account(db, account_id)  # before the meter state, as a sale locks
+    if account.status != AccountStatus.OPEN:
         return None
     site = db.get(Site, account.site_id)
     state = state_of(db, meter.id, lock=True)
     if is_stale(state.last_read_at, site.poll_interval_s, now or utcnow()):
         return None
-    wallet = wallet_of(db, account.id, lock=True)
     amount = wallet.balance
     if amount <= ZERO:
         return None

@@ -9,23 +9,16 @@ from sqlalchemy.orm import Session
 
 from shared_models import audit
 from shared_models.errors import NotFound, RuleViolation
-from shared_models.ledger.books import site_account, wallet_of
+from shared_models.ledger.books import lock_account, site_account
 from shared_models.ledger.posting import post
 from shared_models.ledger.rules import check_credit_cap, transfer
-from shared_models.models import LedgerAccount, LedgerTransaction, Posting, Sale, Site, TenantAccount
+from shared_models.models import LedgerAccount, LedgerTransaction, Posting, Sale, Site
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import COUNTER_CHANNELS, AccountKind, Channel, TransactionKind
 from shared_models.models.sales import SaleKind, SaleStatus
 from shared_models.money import money
-from shared_models.services import counters, notifications, settlement, shifts
+from shared_models.services import balances, counters, notifications, settlement, shifts
 from shared_models.types import utcnow
-
-
-def _account(db: Session, account_id: int) -> TenantAccount:
-    account = db.get(TenantAccount, account_id)
-    if account is None:
-        raise NotFound("No such {what}.", what="account")
-    return account
 
 
 def _positive(amount: Decimal) -> Decimal:
@@ -73,12 +66,11 @@ def recharge(db: Session, *, account_id: int, amount: Decimal, channel: Channel,
              external_key: str | None = None, reason: str = "") -> Sale:
     """Sell credit over the counter into the account's wallet, within the stored-credit cap."""
     amount, channel = _positive(amount), _counter_channel(channel)
-    account = _account(db, account_id)
-    shift = shifts.current(db, operator_id, account.site_id)
-    clearing = site_account(db, account.site_id, AccountKind.CLEARING, channel)
-    wallet = wallet_of(db, account.id, lock=True)
+    account, wallet = lock_account(db, account_id)
     if account.status != AccountStatus.OPEN:
         raise RuleViolation("The account is closed.")
+    shift = shifts.current(db, operator_id, account.site_id)
+    clearing = site_account(db, account.site_id, AccountKind.CLEARING, channel)
     site = db.get(Site, account.site_id)  # held: what follows finds it in the session
     check_credit_cap(wallet.balance, amount, site.credit_cap)
     txn = post(db, site_id=account.site_id, kind=TransactionKind.SALE,
@@ -90,7 +82,7 @@ def recharge(db: Session, *, account_id: int, amount: Decimal, channel: Channel,
     sale = _new_sale(db, completed=True, site_id=account.site_id, account_id=account.id,
                      kind=SaleKind.RECHARGE, channel=channel, amount=amount, reason=reason,
                      operator_id=operator_id, shift_id=shift.id, transaction_id=txn.id,
-                     balance_after=wallet.balance)
+                     balance_after=balances.account_money(db, account).total)
     notifications.notify_sale(db, sale)  # the tenant's confirmation SMS, queued in this transaction
     return sale
 
@@ -100,12 +92,11 @@ def refund(db: Session, *, account_id: int, amount: Decimal, channel: Channel, o
     """Pay back unconsumed credit. Above the site's threshold the money is held in refunds
     payable and the refund waits for a second operator's approval."""
     amount, channel = _positive(amount), _counter_channel(channel)
-    account = _account(db, account_id)
+    account, wallet = lock_account(db, account_id)  # a closed account may still pay money back
     site = db.get(Site, account.site_id)
     shift = shifts.current(db, operator_id, site.id)
     clearing = site_account(db, site.id, AccountKind.CLEARING, channel)
     payable = site_account(db, site.id, AccountKind.REFUNDS_PAYABLE)
-    wallet = wallet_of(db, account.id, lock=True)
     if amount > wallet.balance:
         raise RuleViolation("Only {balance} is left to refund.", field="amount",
                             balance=max(wallet.balance, Decimal("0.00")))
@@ -141,7 +132,7 @@ def reject_refund(db: Session, sale_id: int, operator_id: int, reason: str = "",
     """Turn down a held refund: the money goes back into the wallet."""
     sale = _pending_refund(db, sale_id)
     payable = site_account(db, sale.site_id, AccountKind.REFUNDS_PAYABLE)
-    wallet = wallet_of(db, sale.account_id, lock=True)
+    _, wallet = lock_account(db, sale.account_id)
     txn = post(db, site_id=sale.site_id, kind=TransactionKind.TRANSFER,
                legs=transfer(payable.id, wallet.id, sale.amount),
                reason=reason or "refund rejected", operator_id=operator_id,
@@ -173,7 +164,7 @@ def reverse(db: Session, sale_id: int, operator_id: int, external_key: str | Non
     if shift.id != sale.shift_id:
         raise RuleViolation("A sale can only be reversed in the shift it was made in.")
     clearing = site_account(db, sale.site_id, AccountKind.CLEARING, sale.channel)
-    wallet = wallet_of(db, sale.account_id, lock=True)
+    _, wallet = lock_account(db, sale.account_id)
     if wallet.balance < sale.amount or _consumed_since(db, wallet, sale.transaction_id):
         raise RuleViolation("The credit of this sale has already been used; refund it instead.")
     txn = post(db, site_id=sale.site_id, kind=TransactionKind.REVERSAL,

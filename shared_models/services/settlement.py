@@ -110,12 +110,16 @@ class _Batch(_Run):
         for link in db.scalars(select(AccountMeter).where(AccountMeter.meter_id.in_(meter_ids))
                                .options(joinedload(AccountMeter.account)).order_by(AccountMeter.id.desc())):
             self.links.setdefault(link.meter_id, []).append(link)
-        # Wallets before meter states, the order a sale takes them in; each in id order.
+        # Accounts with their wallets before meter states, the order a sale takes them in
+        # (`lock_account`), each in id order; read fresh, so an account closed while this
+        # batch waited for the lock is seen closed and billed nothing.
         open_now = {found[0].id for m in meter_ids if (found := self.account_at(m, self.now))}
         if open_now:
-            self.wallets = {w.tenant_account_id: w for w in db.scalars(
-                select(LedgerAccount).where(LedgerAccount.tenant_account_id.in_(open_now))
-                .order_by(LedgerAccount.id).with_for_update().execution_options(populate_existing=True))}
+            self.wallets = {w.tenant_account_id: w for _account, w in db.execute(
+                select(TenantAccount, LedgerAccount)
+                .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
+                .where(TenantAccount.id.in_(open_now)).order_by(TenantAccount.id)
+                .with_for_update().execution_options(populate_existing=True))}
         self.states = {s.meter_id: s for s in db.scalars(
             select(MeterState).where(MeterState.meter_id.in_(meter_ids)).order_by(MeterState.meter_id)
             .with_for_update().execution_options(populate_existing=True))}

@@ -108,3 +108,24 @@ def test_accounts_of_other_sites_are_invisible(desk, desk_for, make_site):
     other = desk_for(make_site()).open_account()
     desk.get(f"/accounts/{other['id']}", status=404)
     assert desk.get("/accounts", status=200).json == []
+
+
+def test_a_local_mode_account_shows_the_money_on_its_meter_and_on_its_way(desk, db):
+    from shared_models.enums import ControlMode
+    from shared_models.models import Meter, MeterState
+    from shared_models.types import utcnow
+
+    meter_id = desk.new_meter()
+    db.get(Meter, meter_id).control_mode = ControlMode.LOCAL
+    db.add(MeterState(meter_id=meter_id, last_read_at=utcnow(), balance=D("-0.08"),
+                      purchase_count=0, relay_open=False))
+    db.commit()
+    account = desk.open_account(meters=[meter_id], opening_balance="30.00", opening_channel="cash")
+    # pushed to the meter at once: the wallet is empty, the money is on its way
+    assert account["balance"] == "29.92"
+    assert account["money"] == {"total": "29.92", "wallet": "0.00", "in_transit": "30.00",
+                                "on_meters": "-0.08", "meters_read_at": account["money"]["meters_read_at"]}
+    assert account["money"]["meters_read_at"] is not None
+    assert desk.balance(account["id"]) == D("29.92")
+    (sale,) = desk.get("/sales", status=200).json
+    assert sale["balance_after"] == "29.92"

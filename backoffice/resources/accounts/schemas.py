@@ -1,11 +1,14 @@
 """Tenant account schemas."""
 
+from flask import g
 from marshmallow import Schema, fields, validate
 
+from backoffice import database
 from backoffice.fields import EnergyField, MoneyField, Text
 from shared_models.enums import MeterStatus
 from shared_models.models.accounts import AccountStatus, ArrearsRule
 from shared_models.models.ledger import COUNTER_CHANNELS, Channel
+from shared_models.services.balances import account_money
 
 _counter_channel = validate.OneOf(COUNTER_CHANNELS)
 
@@ -15,6 +18,37 @@ class AccountMeterSchema(Schema):
     serial_number = fields.String(dump_only=True)
     status = fields.Enum(MeterStatus, by_value=True, dump_only=True)
     unit_id = fields.Integer(dump_only=True)
+
+
+class AccountMoneySchema(Schema):
+    """Where the tenant's money is (本地费控 meters keep part of it); `total` is the balance."""
+
+    total = MoneyField(dump_only=True)
+    wallet = MoneyField(dump_only=True, metadata={"description": "In the account's wallet"})
+    in_transit = MoneyField(dump_only=True, metadata={
+        "description": "Recharges on their way to a local-mode meter that does not show them yet"})
+    on_meters = MoneyField(dump_only=True, metadata={
+        "description": "What the local-mode meters hold, as last read"})
+    meters_read_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class _Money(fields.Nested):
+    """The account's money, looked up once per account in the request's session."""
+
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return account_money_of(obj)
+
+
+class _Balance(MoneyField):
+    def get_value(self, obj, attr, accessor=None, default=None):
+        return account_money_of(obj).total
+
+
+def account_money_of(account):
+    cache = g.setdefault("wk_account_money", {})
+    if account.id not in cache:
+        cache[account.id] = account_money(database.session(), account)
+    return cache[account.id]
 
 
 class AccountProfileSchema(Schema):
@@ -35,7 +69,9 @@ class AccountSchema(AccountProfileSchema):
     site_id = fields.Integer(required=True)
     number = fields.String(dump_only=True)
     status = fields.Enum(AccountStatus, by_value=True, dump_only=True)
-    balance = MoneyField(attribute="wallet.balance", dump_only=True)
+    balance = _Balance(dump_only=True, metadata={
+        "description": "The tenant's money wherever it is: wallet + in transit + on the meters"})
+    money = _Money(AccountMoneySchema, dump_only=True)
     meters = fields.List(fields.Nested(AccountMeterSchema), dump_only=True)
     opened_at = fields.AwareDateTime(dump_only=True)
     closed_at = fields.AwareDateTime(dump_only=True)

@@ -1,0 +1,82 @@
+"""A tenant's money wherever it is: the wallet, recharges on their way to a meter, the meters.
+
+For a remote-mode account (远程费控) the wallet is all of it. A local-mode meter (本地费控)
+keeps its own wallet: a sale moves the money from the account's wallet onto the meter with a
+recharge command, and until the meter shows that purchase the money is in transit. It is
+still the tenant's: alarms, arrears, the receipt, the SMS and the account view count it, so a
+tenant who has just paid is never told they are in arrears while the push is on its way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import String, cast, literal, select
+from sqlalchemy.orm import Session
+
+from shared_models.enums import ControlMode
+from shared_models.ledger.books import wallet_of
+from shared_models.models import Command, LedgerTransaction, Meter, MeterState, TenantAccount
+from shared_models.models.commands import CommandKind
+
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class AccountMoney:
+    wallet: Decimal  # in the account's wallet
+    in_transit: Decimal  # pushed to a local-mode meter that does not show it yet
+    on_meters: Decimal  # the local-mode meters' own balances, as last read
+    meters_read_at: datetime | None  # the oldest of those readings
+
+    @property
+    def total(self) -> Decimal:
+        return self.wallet + self.in_transit + self.on_meters
+
+
+def in_transit(db: Session, states: Iterable[MeterState]) -> dict[int, Decimal]:
+    """Per meter, the recharge pushes whose purchase count the meter does not show yet and
+    whose money has not come back to the wallet: queued, sent or verified-but-not-yet-read
+    pushes, and failed ones not yet refunded (the meter may still have taken them). A verified
+    push a later reading did not show was parked in suspense for a person: not counted."""
+    shown = {state.meter_id: state.purchase_count or 0 for state in states}
+    if not shown:
+        return {}
+    settled_keys = select(LedgerTransaction.external_key).where(
+        LedgerTransaction.site_id == Command.site_id,
+        LedgerTransaction.external_key.in_([literal("pushback:") + cast(Command.id, String),
+                                            literal("unshown:") + cast(Command.id, String)]))
+    pushes = db.execute(select(Command.meter_id, Command.purchase_count, Command.payload)
+                        .where(Command.meter_id.in_(list(shown)), Command.kind == CommandKind.RECHARGE,
+                               Command.ledger_transaction_id.is_not(None),
+                               ~settled_keys.exists()))
+    moving = dict.fromkeys(shown, ZERO)
+    for meter_id, count, payload in pushes:
+        if count is not None and count > shown[meter_id]:
+            moving[meter_id] += Decimal(str(payload["amount"]))
+    return moving
+
+
+def meter_money(db: Session, account: TenantAccount, state: MeterState) -> Decimal:
+    """The money that keeps a local-mode meter on: its own balance, what is on its way to it,
+    and what the wallet still holds for it (pushed once the meter is read fresh)."""
+    wallet = (account.wallet or wallet_of(db, account.id)).balance
+    return (state.balance or ZERO) + in_transit(db, [state])[state.meter_id] + wallet
+
+
+def account_money(db: Session, account: TenantAccount) -> AccountMoney:
+    """The account's money in its three places. Costs no query for a remote-mode account
+    whose meters and wallet are loaded."""
+    wallet = (account.wallet or wallet_of(db, account.id)).balance
+    local_ids = [m.id for m in account.meters if m.control_mode == ControlMode.LOCAL]
+    if not local_ids:
+        return AccountMoney(wallet, ZERO, ZERO, None)
+    states = list(db.scalars(select(MeterState).join(Meter, Meter.id == MeterState.meter_id)
+                             .where(MeterState.meter_id.in_(local_ids))))
+    moving = in_transit(db, states)
+    read = [s.last_read_at for s in states if s.last_read_at is not None]
+    return AccountMoney(wallet, sum(moving.values(), ZERO),
+                        sum((s.balance or ZERO for s in states), ZERO), min(read, default=None))

@@ -1,0 +1,123 @@
+"""Money on its way to a local-mode meter is the tenant's: no arrears, and it is shown.
+
+A sale on a local-mode account (本地费控) moves the wallet onto the meter with a recharge push;
+until the meter shows that purchase, the meter's own balance is low or below zero while the
+tenant has paid. Alarms, the receipt, the SMS and the account view count the money in transit.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from shared_models.enums import ControlMode
+from shared_models.models import Alarm, Sale, SmsMessage
+from shared_models.models.commands import CommandKind, CommandState
+from shared_models.models.ledger import Channel
+from shared_models.models.metering import AlarmKind
+from shared_models.services import accounts, shifts
+from shared_models.services.balances import account_money
+from tests.settlement_kit import Kit
+
+D = Decimal
+
+
+@pytest.fixture
+def kit(db, make_site, make_gateway, make_operator):
+    site = make_site(default_price=D("1.0000"), poll_interval_s=600,
+                     alarm1_threshold=D("20.00"), alarm2_threshold=D("5.00"))
+    return Kit(db, site, make_gateway(site=site).buses[0], make_operator("admin"))
+
+
+@pytest.fixture
+def meter(kit):
+    return kit.meter(ControlMode.LOCAL)
+
+
+def active(kit, kind: AlarmKind) -> list[Alarm]:
+    return list(kit.db.scalars(select(Alarm).where(Alarm.kind == kind, Alarm.cleared_at.is_(None),
+                                                   Alarm.site_id == kit.site.id)))
+
+
+def texts(kit, kind: str) -> list[SmsMessage]:
+    return list(kit.db.scalars(select(SmsMessage).where(SmsMessage.site_id == kit.site.id,
+                                                        SmsMessage.kind == kind)))
+
+
+def pushes(kit, meter):
+    return [c for c in kit.commands(meter) if c.kind == CommandKind.RECHARGE]
+
+
+def test_the_first_sweep_of_a_paid_tenant_raises_no_arrears(kit, meter):
+    account = kit.account(meter, balance="80")  # paid, still in the wallet
+    kit.read(meter, kit.ago(2), "0.00", balance="0.00", count=0)  # a new meter holds nothing
+    kit.settle(meter)
+    assert [p.payload["amount"] for p in pushes(kit, meter)] == ["80.00"]
+    assert active(kit, AlarmKind.ARREARS) == [] and texts(kit, "arrears") == []
+    assert account_money(kit.db, account).total == D("80.00")
+
+
+def test_consumption_before_the_push_lands_is_not_arrears(kit, meter):
+    account = kit.account(meter, balance="30")
+    kit.read(meter, kit.ago(12), "0.00", balance="0.00", count=0)
+    kit.settle(meter)  # 30.00 pushed, not yet on the meter
+    kit.read(meter, kit.ago(2), "0.08", balance="-0.08", count=0)
+    kit.settle(meter)
+    assert active(kit, AlarmKind.ARREARS) == [] and texts(kit, "arrears") == []
+    money = account_money(kit.db, account)
+    assert (money.wallet, money.in_transit, money.on_meters, money.total) == (
+        D("0.00"), D("30.00"), D("-0.08"), D("29.92"))
+
+
+def test_a_meter_that_shows_the_push_holds_the_money(kit, meter):
+    account = kit.account(meter, balance="30")
+    kit.read(meter, kit.ago(12), "0.00", balance="0.00", count=0)
+    kit.settle(meter)
+    (push,) = pushes(kit, meter)
+    kit.finish(push, CommandState.VERIFIED, kit.ago(8))
+    kit.read(meter, kit.ago(2), "0.16", balance="29.84", count=1)
+    kit.settle(meter)
+    money = account_money(kit.db, account)
+    assert (money.in_transit, money.on_meters, money.total) == (D("0.00"), D("29.84"), D("29.84"))
+    kit.assert_books()
+
+
+def test_a_failed_push_refunded_to_the_wallet_is_counted_once(kit, meter):
+    account = kit.account(meter, balance="30")
+    kit.read(meter, kit.ago(14), "0.00", balance="0.00", count=0)
+    kit.settle(meter)
+    (push,) = pushes(kit, meter)
+    kit.finish(push, CommandState.FAILED, kit.ago(12))
+    assert account_money(kit.db, account).total == D("30.00")  # not refunded yet: in transit
+    kit.read(meter, kit.ago(11), "0.00", balance="0.00", count=0)
+    kit.settle(meter)  # refunded to the wallet, then pushed again
+    assert account_money(kit.db, account).total == D("30.00")
+    assert active(kit, AlarmKind.ARREARS) == []
+
+
+def test_a_tenant_who_has_not_paid_is_still_in_arrears(kit, meter):
+    kit.account(meter)
+    kit.read(meter, kit.ago(12), "0.00", balance="0.50", count=0)
+    kit.read(meter, kit.ago(2), "0.60", balance="-0.10", count=0)
+    kit.settle(meter)
+    assert len(active(kit, AlarmKind.ARREARS)) == 1 and len(texts(kit, "arrears")) == 1
+
+
+def test_opening_a_local_account_texts_the_balance_the_tenant_will_have(kit, meter, db):
+    kit.read(meter, kit.ago(2), "0.00", balance="0.00", count=0)
+    shifts.open_shift(db, kit.operator.id, kit.site.id)
+    account = accounts.open_account(db, {"site_id": kit.site.id, "tenant_name": "王五",
+                                         "phone": "13800138001", "meter_ids": [meter.id],
+                                         "opening_balance": D("30.00"),
+                                         "opening_channel": Channel.CASH},
+                                    operator_id=kit.operator.id)
+    assert [p.payload["amount"] for p in pushes(kit, meter)] == ["30.00"]  # pushed at once
+    (sale,) = db.scalars(select(Sale).where(Sale.account_id == account.id))
+    assert sale.balance_after == D("30.00")  # on the receipt
+    (message,) = texts(kit, "recharge")
+    assert "30.00" in message.body and "0.00" not in message.body.replace("30.00", "")
+    kit.read(meter, kit.ago(1), "0.08", balance="-0.08", count=0)  # before the push lands
+    kit.settle(meter)
+    assert active(kit, AlarmKind.ARREARS) == [] and texts(kit, "arrears") == []
