@@ -266,6 +266,25 @@ def test_dry_run_compares_with_the_published_history(db, site, march):
         (D("15.00"), D("16.50"), D("1.50")), (D("2.00"), D("2.20"), D("0.20"))]
 
 
+def test_a_draft_with_every_price_doubled_doubles_each_accounts_exact_cost(db, site, meter):
+    # Hundredths of a kWh every few minutes, as a 60 s poll sees a quiet shop: each interval
+    # costs well under a cent; rounded once per account, the doubled draft costs twice as much.
+    quiet = meter()
+    account = open_since(db, site, [quiet.id], "Q")
+    for step in range(25):
+        read(db, quiet.id, datetime(2026, 3, 3, 9, tzinfo=SHANGHAI) + timedelta(minutes=3 * step),
+             f"{7 + step / 100:.2f}")
+    db.flush()
+    plan = store.create_plan(db, site.id, "FLAT", "flat")
+    db.add(TariffPlanVersion(plan_id=plan.id, effective_from=date(2026, 1, 1), tariff=flat("0.6433"),
+                             status=VersionStatus.PUBLISHED, note=""))
+    store.set_site_default(db, site.id, plan.id)
+    draft = store.add_version(db, plan.id, today() + timedelta(days=5), flat("1.2866"))
+    (row,) = [r for r in store.dry_run(db, site.id, draft.id, MARCH) if r.account_id == account.id]
+    # 0.24 kWh: 0.154392 -> 0.15 and 0.308784 -> 0.31 (per interval: 24 x 0.01 under both)
+    assert (row.kwh, row.old_cost, row.new_cost) == (D("0.24"), D("0.15"), D("0.31"))
+
+
 def test_last_month_is_cut_at_local_midnight():
     assert last_month(SHANGHAI, date(2026, 1, 15)) == date(2025, 12, 1)
     start, end = month_bounds(date(2026, 3, 1), SHANGHAI)
