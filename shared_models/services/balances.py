@@ -19,7 +19,14 @@ from sqlalchemy.orm import Session
 
 from shared_models.enums import ControlMode
 from shared_models.ledger.books import wallet_of
-from shared_models.models import Command, LedgerTransaction, Meter, MeterState, TenantAccount
+from shared_models.models import (
+    AccountMeter,
+    Command,
+    LedgerTransaction,
+    Meter,
+    MeterState,
+    TenantAccount,
+)
 from shared_models.models.commands import CommandKind
 
 ZERO = Decimal("0.00")
@@ -68,14 +75,17 @@ def meter_money(db: Session, account: TenantAccount, state: MeterState) -> Decim
 
 
 def account_money(db: Session, account: TenantAccount) -> AccountMoney:
-    """The account's money in its three places. Costs no query for a remote-mode account
-    whose meters and wallet are loaded."""
+    """The account's money in its three places: one query for a remote-mode account (whose
+    wallet is loaded with it), two more with local-mode meters."""
     wallet = (account.wallet or wallet_of(db, account.id)).balance
-    local_ids = [m.id for m in account.meters if m.control_mode == ControlMode.LOCAL]
-    if not local_ids:
+    states = list(db.scalars(select(MeterState)
+                             .join(Meter, Meter.id == MeterState.meter_id)
+                             .join(AccountMeter, AccountMeter.meter_id == Meter.id)
+                             .where(AccountMeter.account_id == account.id,
+                                    AccountMeter.detached_at.is_(None),
+                                    Meter.control_mode == ControlMode.LOCAL)))
+    if not states:
         return AccountMoney(wallet, ZERO, ZERO, None)
-    states = list(db.scalars(select(MeterState).join(Meter, Meter.id == MeterState.meter_id)
-                             .where(MeterState.meter_id.in_(local_ids))))
     moving = in_transit(db, states)
     read = [s.last_read_at for s in states if s.last_read_at is not None]
     return AccountMoney(wallet, sum(moving.values(), ZERO),
