@@ -184,3 +184,12 @@ def test_ledger_verify_from_the_command_line(desk, account, runner):
     desk.recharge(account["id"], "10.00", status=201)
     result = runner.invoke(args=["ledger", "verify"])
     assert result.exit_code == 0 and "ledger balanced" in result.output
+
+
+def test_an_unknown_or_out_of_scope_account_in_a_sale_names_the_field(desk, desk_for, make_site):
+    elsewhere = desk_for(make_site()).open_account()["id"]
+    for path in ("/sales/recharges", "/sales/refunds"):
+        answers = [desk.post(path, {"account_id": account_id, "amount": "5.00", "channel": "cash"},
+                             status=422).json for account_id in (999999, elsewhere)]
+        assert answers[0] == answers[1]  # no telling another site's account from none
+        assert list(answers[0]["errors"]["json"]) == ["account_id"]

@@ -51,7 +51,6 @@ def sessions():
 def counter(sessions):
     """A site with an operator on shift, and an account (remote or local) holding 50.00."""
     from backoffice.auth.accounts import save_operator
-    from shared_models.enums import Role
     from shared_models.services import registry
 
     def make(mode: ControlMode = ControlMode.REMOTE):

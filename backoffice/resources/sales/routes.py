@@ -10,7 +10,7 @@ from backoffice.announce import announce_after_commit
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.idempotency import idempotent
-from backoffice.resources.common import collection, filter_by, load
+from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.sales.keys import external_key, operator_id
 from backoffice.resources.sales.receipt import receipt_context
 from backoffice.resources.sales.schemas import (
@@ -46,7 +46,7 @@ class Recharges(MethodView):
     def post(self, data):
         # Held while the service runs, so it finds the account in the session (the identity
         # map is weak) instead of reading it again.
-        account = load(TenantAccount, data.pop("account_id"))
+        account = reference(TenantAccount, data.pop("account_id"), "account_id")
         sale = sales.recharge(database.session(), account_id=account.id, **data,
                               operator_id=operator_id(), external_key=external_key())
         announce_after_commit(database.session())  # a close or push the sale queued
@@ -60,7 +60,7 @@ class Refunds(MethodView):
     @blp.arguments(CounterMoneySchema)
     @blp.response(201, SaleSchema, description="Completed, or pending a second operator's approval")
     def post(self, data):
-        load(TenantAccount, data["account_id"])
+        reference(TenantAccount, data["account_id"], "account_id")
         return sales.refund(database.session(), **data, operator_id=operator_id(),
                             external_key=external_key())
 
