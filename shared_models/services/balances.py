@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import String, cast, literal, select
+from sqlalchemy import ColumnElement, String, cast, func, literal, select
 from sqlalchemy.orm import Session
 
 from shared_models.enums import ControlMode
@@ -25,6 +25,7 @@ from shared_models.models import (
     LedgerTransaction,
     Meter,
     MeterState,
+    Posting,
     TenantAccount,
 )
 from shared_models.models.commands import CommandKind
@@ -44,27 +45,33 @@ class AccountMoney:
         return self.wallet + self.in_transit + self.on_meters
 
 
-def in_transit(db: Session, states: Iterable[MeterState]) -> dict[int, Decimal]:
-    """Per meter, the recharge pushes whose purchase count the meter does not show yet and
-    whose money has not come back to the wallet: queued, sent or verified-but-not-yet-read
-    pushes, and failed ones not yet refunded (the meter may still have taken them). A verified
-    push a later reading did not show was parked in suspense for a person: not counted."""
-    shown = {state.meter_id: state.purchase_count or 0 for state in states}
-    if not shown:
-        return {}
-    settled_keys = select(LedgerTransaction.external_key).where(
+def in_transit_amount(meter_id: ColumnElement[int], shown_count: ColumnElement[int | None]):
+    """SQL for the money on its way to a meter (a correlated scalar subquery): its recharge
+    pushes whose purchase count the meter does not show yet (`shown_count`, as last read) and
+    whose money has not come back: queued, sent or verified-but-not-yet-read pushes, and failed
+    ones not yet refunded (the meter may still have taken them). A verified push a later
+    reading did not show was parked in suspense for a person: not counted. The amount is the
+    push's own posting onto the meter-held account."""
+    settled = select(LedgerTransaction.id).where(
         LedgerTransaction.site_id == Command.site_id,
         LedgerTransaction.external_key.in_([literal("pushback:") + cast(Command.id, String),
                                             literal("unshown:") + cast(Command.id, String)]))
-    pushes = db.execute(select(Command.meter_id, Command.purchase_count, Command.payload)
-                        .where(Command.meter_id.in_(list(shown)), Command.kind == CommandKind.RECHARGE,
-                               Command.ledger_transaction_id.is_not(None),
-                               ~settled_keys.exists()))
-    moving = dict.fromkeys(shown, ZERO)
-    for meter_id, count, payload in pushes:
-        if count is not None and count > shown[meter_id]:
-            moving[meter_id] += Decimal(str(payload["amount"]))
-    return moving
+    return (select(func.coalesce(func.sum(Posting.amount), ZERO))
+            .join(Command, Command.ledger_transaction_id == Posting.transaction_id)
+            .where(Command.meter_id == meter_id, Command.kind == CommandKind.RECHARGE,
+                   Command.purchase_count > func.coalesce(shown_count, 0), Posting.amount > 0,
+                   ~settled.exists())
+            .scalar_subquery())
+
+
+def in_transit(db: Session, states: Iterable[MeterState]) -> dict[int, Decimal]:
+    """Per meter, the money on its way to it (`in_transit_amount`), one query for them all."""
+    ids = [state.meter_id for state in states]
+    if not ids:
+        return {}
+    return dict(db.execute(select(MeterState.meter_id,
+                                  in_transit_amount(MeterState.meter_id, MeterState.purchase_count))
+                           .where(MeterState.meter_id.in_(ids))).all())
 
 
 def meter_money(db: Session, account: TenantAccount, state: MeterState) -> Decimal:

@@ -1,7 +1,8 @@
 """The meter status list: each meter's newest reading, relay, link, balance and alarm level.
 
 One select serves the screen (paged) and the Excel export (streamed). The balance is the
-wallet's for remote-mode meters and the meter's own for local mode; the level follows the
+wallet's for remote-mode meters; for local mode it is the tenant's money as alarms count it
+(the meter's own, recharges on their way to it, and the wallet); the level follows the
 same rule as the alarms (`enforcement.balance_level`), computed from the balance itself so
 the list is right even between settlements.
 """
@@ -10,8 +11,9 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator
+from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, literal, select
+from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from shared_models.enums import ControlMode, MeterStatus
@@ -26,6 +28,7 @@ from shared_models.models import (
     TenantAccount,
     Unit,
 )
+from shared_models.services.balances import in_transit_amount
 
 
 class StatusFilter(enum.StrEnum):
@@ -46,7 +49,11 @@ def status_query(*, site_ids: Iterable[int] | None = None, site_id: int | None =
                  building_id: int | None = None, status: StatusFilter | None = None) -> Select:
     """One row per meter (as mappings), ordered by meter id."""
     link = and_(AccountMeter.meter_id == Meter.id, AccountMeter.detached_at.is_(None))
-    balance = case((Meter.control_mode == ControlMode.LOCAL, MeterState.balance),
+    # A local-mode meter's tenant has what the meter holds, what is on its way to it and
+    # what the wallet still holds for it (as alarms count it: `balances.meter_money`).
+    balance = case((Meter.control_mode == ControlMode.LOCAL,
+                    MeterState.balance + func.coalesce(LedgerAccount.balance, Decimal("0.00"))
+                    + in_transit_amount(Meter.id, MeterState.purchase_count)),
                    else_=LedgerAccount.balance)
     level = case(
         (TenantAccount.id.is_(None), literal(None)),

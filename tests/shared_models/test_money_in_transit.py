@@ -121,3 +121,15 @@ def test_opening_a_local_account_texts_the_balance_the_tenant_will_have(kit, met
     kit.read(meter, kit.ago(1), "0.08", balance="-0.08", count=0)  # before the push lands
     kit.settle(meter)
     assert active(kit, AlarmKind.ARREARS) == [] and texts(kit, "arrears") == []
+
+
+def test_the_status_list_shows_a_local_tenant_money_in_transit(kit, meter, db):
+    from shared_models.services.meter_status import status_query
+
+    kit.account(meter, balance="30")
+    kit.read(meter, kit.ago(12), "0.00", balance="0.00", count=0)
+    kit.settle(meter)
+    kit.read(meter, kit.ago(2), "0.08", balance="-0.08", count=0)
+    kit.settle(meter)
+    (row,) = db.execute(status_query(site_id=kit.site.id)).mappings()
+    assert (row["balance"], row["alarm_level"]) == (D("29.92"), None)
