@@ -6,7 +6,8 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shared_models.errors import NotFound
 from shared_models.models import LedgerAccount, Posting, TenantAccount
@@ -78,10 +79,13 @@ def lock_account(db: Session, tenant_account_id: int) -> tuple[TenantAccount, Le
     row = db.execute(select(TenantAccount, LedgerAccount)
                      .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
                      .where(TenantAccount.id == tenant_account_id)
+                     .options(lazyload(TenantAccount.wallet))  # not selected again: it is here
                      .with_for_update().execution_options(populate_existing=True)).one_or_none()
     if row is None:
         raise NotFound("No such {what}.", what="account")
-    return row[0], row[1]
+    account, wallet = row
+    set_committed_value(account, "wallet", wallet)
+    return account, wallet
 
 
 def derived_balance(db: Session, account_id: int) -> Decimal:
