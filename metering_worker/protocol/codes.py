@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from enum import IntEnum, IntFlag
 
+from shared_models.meter_values import ResultCode
+
+__all__ = ["CommandCode", "MeterStatus", "ResultCode", "result_code"]
+
 
 class MeterStatus(IntFlag):
     """Status word at 0x0018."""
@@ -31,18 +35,6 @@ class CommandCode(IntEnum):
     ALARM_OFF = 0x2B
     PROTECT_ON = 0x3A
     PROTECT_OFF = 0x3B
-
-
-class ResultCode(IntEnum):
-    """Outcome of the last mailbox write, at 0x001B."""
-
-    OK = 0
-    DUPLICATE = 1
-    SEQUENCE = 2
-    MAC = 3
-    EXPIRED = 4
-    LIMIT = 5
-    STATE = 6
 
 
 def result_code(value: int) -> ResultCode | int:

@@ -3,26 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from decimal import Decimal
 
 from shared_models.errors import InvalidValue
+from shared_models.meter_values import Settings
 from shared_models.money import cents, money_from_cents
 
 from .registers import RELAY_COUNT, SETTINGS_COUNT, check_length, regs_to_u32, u16, u32_to_regs
 
-
-@dataclass(frozen=True)
-class Settings:
-    """Local-mode wallet thresholds (money in yuan) and overload protection."""
-
-    alarm_1: Decimal = Decimal("20.00")
-    alarm_2: Decimal = Decimal("5.00")
-    overdraft_limit: Decimal = Decimal("10.00")  # trip when balance <= -limit
-    close_allowed: Decimal = Decimal("0.00")  # relay may close only above this balance
-    overload_limit_w: int = 8000
-    overload_delay_s: int = 10
-    reclose_minutes: int = 5
+__all__ = ["Settings", "decode_relay", "decode_settings", "encode_relay", "encode_settings"]
 
 
 def encode_settings(settings: Settings) -> list[int]:

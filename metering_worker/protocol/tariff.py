@@ -3,11 +3,20 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
 from shared_models.errors import InvalidValue
+from shared_models.meter_values import (
+    MAX_DAY_ENTRIES,
+    MAX_SEASONS,
+    DayEntry,
+    SeasonEntry,
+    TariffTable,
+    check_day_plan,
+    check_prices,
+    check_seasons,
+)
 from shared_models.money import price_from_units
 
 from .registers import (
@@ -22,52 +31,15 @@ from .registers import (
     regs_to_bytes,
     regs_to_u32,
     u32_to_regs,
-    units,
 )
 
-MAX_SEASONS = SEASON_COUNT * 2 // 3  # 4 entries of 3 bytes
-MAX_DAY_ENTRIES = DAY_PLAN_COUNT * 2 // 3  # 14 entries of 3 bytes
-PRICE_STEP = Decimal("0.0001")
-
-
-@dataclass(frozen=True)
-class SeasonEntry:
-    """From this month/day on, use daily plan `plan` (1 or 2). Stored as (plan, day, month)."""
-
-    month: int
-    day: int
-    plan: int
-
-
-@dataclass(frozen=True)
-class DayEntry:
-    """From hour:minute until the next entry, bill in `rate` (1-4). Stored as (rate, min, hour)."""
-
-    hour: int
-    minute: int
-    rate: int
-
-
-@dataclass(frozen=True)
-class TariffTable:
-    seasons: tuple[SeasonEntry, ...]
-    day_plans: tuple[tuple[DayEntry, ...], tuple[DayEntry, ...]]
-    prices: tuple[Decimal, Decimal, Decimal, Decimal]  # yuan/kWh of rates 1-4
-
-
-def _check_entries(starts: Sequence[tuple[int, int]], limit: int, what: str) -> None:
-    if not 1 <= len(starts) <= limit:
-        raise InvalidValue(f"{what} needs 1 to {limit} entries, got {len(starts)}")
-    if list(starts) != sorted(set(starts)):
-        raise InvalidValue(f"{what} entries must be in time order without repeats")
+__all__ = ["MAX_DAY_ENTRIES", "MAX_SEASONS", "DayEntry", "SeasonEntry", "TariffTable"]
 
 
 def encode_seasons(seasons: Sequence[SeasonEntry]) -> list[int]:
-    _check_entries([(s.month, s.day) for s in seasons], MAX_SEASONS, "season plan")
+    check_seasons(seasons)
     raw = bytearray(SEASON_COUNT * 2)
     for i, s in enumerate(seasons):
-        if not (1 <= s.month <= 12 and 1 <= s.day <= 31 and s.plan in (1, 2)):
-            raise InvalidValue(f"bad season entry: {s}")
         raw[3 * i : 3 * i + 3] = bytes((s.plan, s.day, s.month))
     return bytes_to_regs(bytes(raw))
 
@@ -84,11 +56,9 @@ def decode_seasons(regs: Sequence[int]) -> tuple[SeasonEntry, ...]:
 
 
 def encode_day_plan(entries: Sequence[DayEntry]) -> list[int]:
-    _check_entries([(e.hour, e.minute) for e in entries], MAX_DAY_ENTRIES, "daily plan")
+    check_day_plan(entries)
     raw = bytearray(DAY_PLAN_COUNT * 2)
     for i, e in enumerate(entries):
-        if not (0 <= e.hour <= 23 and 0 <= e.minute <= 59 and 1 <= e.rate <= 4):
-            raise InvalidValue(f"bad daily plan entry: {e}")
         raw[3 * i : 3 * i + 3] = bytes((e.rate, e.minute, e.hour))
     return bytes_to_regs(bytes(raw))
 
@@ -105,11 +75,9 @@ def decode_day_plan(regs: Sequence[int]) -> tuple[DayEntry, ...]:
 
 
 def encode_prices(prices: Sequence[Decimal]) -> list[int]:
-    if len(prices) != 4:
-        raise InvalidValue("four prices are needed (rates 1-4)")
     regs: list[int] = []
-    for i, value in enumerate(prices):
-        regs += u32_to_regs(units(value, PRICE_STEP, f"price {i + 1}"), f"price {i + 1}")
+    for count in check_prices(prices):
+        regs += u32_to_regs(count)
     return regs
 
 

@@ -10,11 +10,11 @@ import pytest
 from sqlalchemy.orm import sessionmaker
 
 from metering_worker import transport
-from metering_worker.commands.payloads import table_to_json
 from metering_worker.protocol import DEFAULT_TARIFF, KeyRing, ResultCode, Settings
-from metering_worker.protocol.tariff import DayEntry, SeasonEntry, TariffTable
 from metering_worker.simulator import SimulatorFleet
+from shared_models.meter_values import DayEntry, SeasonEntry, TariffTable
 from shared_models.models.commands import CommandState
+from shared_models.services.command_payloads import table_to_json
 from tests.metering_worker.command_rig import Rig
 
 

@@ -27,11 +27,11 @@ from backoffice.resources.commands.schemas import (
     IssueSchema,
 )
 from backoffice.resources.common import collection, filter_by, load, reference
-from metering_worker.commands import issuing
-from metering_worker.commands.issuing import BatchRow
-from metering_worker.commands.payloads import validate
 from shared_models.errors import NotFound
 from shared_models.models import Building, Command, CommandBatch, Floor, Meter, Site, Unit
+from shared_models.services import command_issuing as issuing
+from shared_models.services.command_issuing import BatchRow
+from shared_models.services.command_payloads import validate
 from shared_models.services.settlement import ANNOUNCE
 
 blp = Blueprint("commands", __name__, description="Remote control: commands to meters (远程控制)")

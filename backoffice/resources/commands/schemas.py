@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backoffice.fields import Id
-from metering_worker.protocol import ResultCode
+from shared_models.meter_values import ResultCode
 from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
 
 REFUSED = "refused"  # a batch row of an id that got no command

@@ -12,9 +12,8 @@ from decimal import Decimal
 
 from sqlalchemy.orm import Session
 
-from metering_worker.protocol import DayEntry, SeasonEntry, TariffTable
-from metering_worker.protocol.tariff import MAX_DAY_ENTRIES
 from shared_models.errors import RuleViolation
+from shared_models.meter_values import MAX_DAY_ENTRIES, DayEntry, SeasonEntry, TariffTable
 from shared_models.services.tariff_lookup import effective_tariff
 from shared_models.tariffs import Band, DayPlan, Tariff, TariffSchedule
 

@@ -19,10 +19,9 @@ from shared_models.errors import RuleViolation, WattkeeperError
 from shared_models.models import AccountMeter, Command, CommandBatch, Meter, Site, TenantAccount
 from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
 from shared_models.services import commands
+from shared_models.services.command_payloads import settings_payload, table_to_json, validate
+from shared_models.services.meter_tariff_table import table_for_meter
 from shared_models.types import utcnow
-
-from .payloads import settings_payload, table_to_json, validate
-from .tariff_table import table_for_meter
 
 RETIRED = (MeterStatus.REPLACED, MeterStatus.SCRAPPED)
 SETTING_DEFAULTS = {"close_allowed": "0.00", "overload_delay_s": 10, "reclose_minutes": 5}

@@ -10,8 +10,8 @@ from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from metering_worker.protocol import DayEntry, SeasonEntry, Settings, TariffTable, encode_tariff
 from shared_models.errors import InvalidValue
+from shared_models.meter_values import DayEntry, SeasonEntry, Settings, TariffTable, check_table
 from shared_models.models.commands import CommandKind
 
 U32_CENTS = Decimal("42949672.95")  # the largest money a U32 register of 0.01 yuan holds
@@ -104,7 +104,7 @@ def table_to_json(table: TariffTable) -> dict[str, Any]:
 
 
 def table_from_json(data: object, field: str = "payload.table") -> TariffTable:
-    """A meter tariff table from its JSON form; the codec's own checks decide what is valid."""
+    """A meter tariff table from its JSON form; the meter's own limits decide what is valid."""
     try:
         if not isinstance(data, Mapping) or set(data) != {"seasons", "day_plans", "prices"}:
             raise TypeError
@@ -119,7 +119,7 @@ def table_from_json(data: object, field: str = "payload.table") -> TariffTable:
     except (TypeError, KeyError, ValueError, InvalidOperation):
         raise InvalidValue("{name} must hold seasons, two day_plans and four prices.", **_at(field)) from None
     try:
-        encode_tariff(table)
+        check_table(table)
     except InvalidValue as exc:
         raise InvalidValue("{name}: {problem}", **_at(field), problem=exc.message) from None
     return table
