@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: demo test install install-test lint bench-recharge bench-sweep bench-freshness bench-command clean
+.PHONY: demo test install install-test lint bench-recharge bench-sweep bench-freshness bench-command bench-settle clean
 
 $(VENV)/.installed-server: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,9 @@ bench-freshness: install-test
 
 bench-command: install-test
 	$(PY) -m ops.bench.command
+
+bench-settle: install-test
+	$(PY) -m ops.bench.settle
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 instance/redis .pytest_cache
