@@ -11,8 +11,8 @@ from pathlib import Path
 from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from metering_worker.demo_key import DEMO_MASTER_KEY
 from metering_worker.protocol import KeyRing
-from metering_worker.simulator.config import DEMO_MASTER_KEY
 from shared_models.db import make_engine, make_session_factory
 
 

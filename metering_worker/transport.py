@@ -1,29 +1,31 @@
-"""How committed command rows reach their bus: a due set per bus in Redis and one RQ job per bus.
+"""How committed work reaches the worker: the RQ queues, a due set per bus, settle requests.
 
 The command row is the truth; Redis only says "bus N has something due at time T". Each bus
 has a sorted set `wk:bus:<bus_id>:commands` of command ids scored by when they are due (Unix
 seconds). Whoever holds the bus lock (a sweep, or the `run_bus_commands` job) drains it with
-`run_due_commands`, which rescored or removes every id from the rows themselves. A lost
-signal costs at most one cron re-announce interval, never a command.
+`metering_worker.commands.runner.run_due_commands`, which rescores or removes every id from
+the rows themselves. A lost signal costs at most one cron re-announce interval, never a command.
+
+This module is the back office's one way into the worker: it imports no other worker module,
+and jobs are enqueued by name.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
 
 from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
-from sqlalchemy.orm import Session
 
-if TYPE_CHECKING:
-    from metering_worker.driver import MeterDriver
-    from metering_worker.protocol import KeyRing
-
-QUEUE = "commands"
+COMMANDS, POLLS, DEFAULT = "commands", "polls", "default"
 JOB_TIMEOUT_S = 600
+SETTLE_JOB = "metering_worker.jobs.settlement.settle_bus"
+
+
+def queue(name: str, connection: Redis) -> Queue:
+    return Queue(name, connection=connection, serializer=JSONSerializer)
 
 
 def due_key(bus_id: int) -> str:
@@ -62,9 +64,8 @@ def enqueue_runner(redis: Redis, bus_id: int) -> bool:
     """Enqueue `run_bus_commands(bus_id)` unless one is already waiting; True if enqueued."""
     if not redis.set(marker_key(bus_id), "1", nx=True, ex=JOB_TIMEOUT_S):
         return False
-    queue = Queue(QUEUE, connection=redis, serializer=JSONSerializer)
     try:
-        queue.enqueue("metering_worker.jobs.commands.run_bus_commands", bus_id,
+        queue(COMMANDS, redis).enqueue("metering_worker.jobs.commands.run_bus_commands", bus_id,
                       job_id=f"commands-bus-{bus_id}-{time.time_ns()}",
                       job_timeout=JOB_TIMEOUT_S, result_ttl=60, failure_ttl=86_400,
                       description=f"commands of bus {bus_id}")
@@ -100,18 +101,21 @@ def announced_ids(redis: Redis, bus_id: int) -> list[int]:
     return [int(m) for m in redis.zrange(due_key(bus_id), 0, -1)]
 
 
-async def run_due_commands(bus_id: int, driver: MeterDriver, session_factory: Callable[[], Session], *,
-                           redis: Redis | None = None, keys: KeyRing | None = None,
-                           now: Callable[[], float] | None = None) -> int:
-    """Execute every due command of the bus on an open driver (the caller holds the bus lock).
+def settle_marker_key(bus_id: int) -> str:
+    """Set while a settle job for the bus waits in the queue (enqueue dedupe)."""
+    return f"wk:bus:{bus_id}:settle:job"
 
-    Returns how many commands were worked on. `redis` and `keys` default to the worker's
-    configuration (REDIS_URL, WATTKEEPER_SITE_MASTER_KEY).
-    """
-    from metering_worker import config
-    from metering_worker.commands.runner import run_bus_pass
 
-    redis = config.redis() if redis is None else redis
-    keys = config.settings().key_ring() if keys is None else keys
-    return await run_bus_pass(bus_id, driver, session_factory, redis=redis, keys=keys,
-                              clock=now or time.time)
+def request_settlement(redis: Redis, bus_id: int) -> bool:
+    """Enqueue `settle_bus(bus_id)` unless one is already waiting; True if enqueued.
+    Call after the readings are committed."""
+    if not redis.set(settle_marker_key(bus_id), "1", nx=True, ex=JOB_TIMEOUT_S):
+        return False
+    try:
+        queue(DEFAULT, redis).enqueue(SETTLE_JOB, bus_id, job_id=f"settle-bus-{bus_id}-{time.time_ns()}",
+                                      job_timeout=JOB_TIMEOUT_S, result_ttl=60, failure_ttl=86_400,
+                                      description=f"settle bus {bus_id}")
+    except Exception:
+        redis.delete(settle_marker_key(bus_id))  # let the next sweep try again
+        raise
+    return True

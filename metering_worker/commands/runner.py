@@ -7,6 +7,7 @@ holds back the later ones of its meter (they share the mailbox and its sequence 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
 from redis import Redis
@@ -181,3 +182,19 @@ async def run_bus_pass(bus_id: int, driver: MeterDriver, session_factory: Sessio
     due.update({c: clock() for c in kept})
     transport.reschedule(redis, bus_id, due=due, done=done)
     return handled
+
+
+async def run_due_commands(bus_id: int, driver: MeterDriver, session_factory: SessionFactory, *,
+                           redis: Redis | None = None, keys: KeyRing | None = None,
+                           now: Callable[[], float] | None = None) -> int:
+    """Execute every due command of the bus on an open driver (the caller holds the bus lock).
+
+    Returns how many commands were worked on. `redis` and `keys` default to the worker's
+    configuration (REDIS_URL, WATTKEEPER_SITE_MASTER_KEY).
+    """
+    from metering_worker import config
+
+    redis = config.redis() if redis is None else redis
+    keys = config.settings().key_ring() if keys is None else keys
+    return await run_bus_pass(bus_id, driver, session_factory, redis=redis, keys=keys,
+                              clock=now or time.time)

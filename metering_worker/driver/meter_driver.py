@@ -61,6 +61,15 @@ class MeterDriver:
     def serial(cls, device: str, *, baudrate: int = 9600, timeout: float = DEFAULT_TIMEOUT_S) -> MeterDriver:
         return cls(Endpoint(framing=Framing.SERIAL, serial_port=device, baudrate=baudrate), timeout=timeout)
 
+    @classmethod
+    def for_bus(cls, framing: object, *, host: str | None, port: int | None, serial_device: str | None,
+                baudrate: int, timeout: float) -> MeterDriver:
+        """A bus as the registry describes it: its gateway's framing (either spelling) and port."""
+        kind = Framing.parse(framing)
+        if kind == Framing.SERIAL:
+            return cls.serial(serial_device or "", baudrate=baudrate, timeout=timeout)
+        return cls.tcp(host or "", port or 502, rtu=kind == Framing.RTU_OVER_TCP, timeout=timeout)
+
     async def __aenter__(self) -> MeterDriver:
         await self.connection.connect()
         return self

@@ -12,9 +12,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from metering_worker import buslock, config, transport
 from metering_worker.commands.outbox import expire_queued, unattended
+from metering_worker.commands.runner import run_due_commands
 from metering_worker.driver import MeterDriver
-from metering_worker.polling.plan import BusPlan, GatewayPlan
-from metering_worker.polling.sweep import make_driver
 from metering_worker.protocol import KeyRing
 from shared_models.models import Bus, Gateway
 
@@ -39,9 +38,8 @@ def driver_for_bus(session_factory: sessionmaker[Session], bus_id: int) -> Meter
         if bus is None:
             return None
         gw: Gateway = bus.gateway
-        gateway = GatewayPlan(gw.id, gw.name, gw.host, gw.framing, gw.serial_device, gw.baud,
-                              gw.timeout_ms / 1000)
-        return make_driver(gateway, BusPlan(bus.id, gw.id, bus.port))
+        return MeterDriver.for_bus(gw.framing, host=gw.host, port=bus.port, serial_device=gw.serial_device,
+                                   baudrate=gw.baud, timeout=gw.timeout_ms / 1000)
 
 
 async def run_bus(bus_id: int, *, redis: Redis, session_factory: sessionmaker[Session], keys: KeyRing,
@@ -62,8 +60,8 @@ async def run_bus(bus_id: int, *, redis: Redis, session_factory: sessionmaker[Se
             try:
                 while passes < MAX_PASSES and transport.has_due_commands(redis, bus_id):
                     passes += 1
-                    handled += await transport.run_due_commands(bus_id, driver, session_factory,
-                                                                redis=redis, keys=keys)
+                    handled += await run_due_commands(bus_id, driver, session_factory, redis=redis,
+                                                      keys=keys)
             finally:
                 driver.close()
         # Checked again after the release: an announce that found the bus locked just now is ours.

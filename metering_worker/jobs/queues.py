@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-COMMANDS, POLLS, DEFAULT = "commands", "polls", "default"
+from metering_worker.transport import COMMANDS, DEFAULT, POLLS, queue
+
+__all__ = ["COMMANDS", "DEFAULT", "POLLS", "QUEUE_NAMES", "queue", "use_json_for_cron"]
+
 QUEUE_NAMES = (COMMANDS, POLLS, DEFAULT)  # a worker listens in this order: commands first
-
-
-def queue(name: str, connection: Redis) -> Queue:
-    return Queue(name, connection=connection, serializer=JSONSerializer)
 
 
 class _JSONQueue(Queue):

@@ -20,10 +20,9 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from metering_worker import buslock, transport
+from metering_worker.commands.runner import run_due_commands
 from metering_worker.driver import DeviceError, DeviceUnreachable, MeterDriver
-from metering_worker.jobs.settlement import request_settlement
 from shared_models.audit import Actor, set_actor
-from shared_models.enums import Framing
 from shared_models.types import utcnow
 
 from .outcome import is_due
@@ -66,16 +65,15 @@ class BusOutcome:
 
 
 def make_driver(gateway: GatewayPlan, bus: BusPlan) -> MeterDriver:
-    if gateway.framing == Framing.SERIAL:
-        return MeterDriver.serial(gateway.serial_device, baudrate=gateway.baud, timeout=gateway.timeout_s)
-    return MeterDriver.tcp(gateway.host, bus.port, rtu=gateway.framing == Framing.RTU_OVER_TCP,
-                           timeout=gateway.timeout_s)
+    return MeterDriver.for_bus(gateway.framing, host=gateway.host, port=bus.port,
+                               serial_device=gateway.serial_device, baudrate=gateway.baud,
+                               timeout=gateway.timeout_s)
 
 
 async def _commands_first(ctx: SweepContext, bus_id: int, driver: MeterDriver) -> int:
     if not transport.has_due_commands(ctx.redis, bus_id):
         return 0
-    return await transport.run_due_commands(bus_id, driver, ctx.session_factory, redis=ctx.redis)
+    return await run_due_commands(bus_id, driver, ctx.session_factory, redis=ctx.redis)
 
 
 def _store_bus(ctx: SweepContext, plan: ShardPlan, bus: BusPlan, results: list[PollResult],
@@ -92,7 +90,7 @@ def _store_bus(ctx: SweepContext, plan: ShardPlan, bus: BusPlan, results: list[P
         # The readings are safe; if Redis fails here, the next sweep of the bus asks again and
         # the cursor picks up every reading since.
         try:
-            request_settlement(ctx.redis, bus.bus_id)
+            transport.request_settlement(ctx.redis, bus.bus_id)
         except Exception:
             log.exception("could not enqueue the settlement of bus %s", bus.bus_id)
     outcome.stored_at = stored_at

@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
-DEMO_MASTER_KEY = "0123456789abcdeffedcba987654321089abcdef01234567"
+from metering_worker.demo_key import DEMO_MASTER_KEY
+
 FRAMINGS = ("tcp", "rtu")
 # The registry's spelling (shared_models.enums.Framing) maps onto the simulator's.
 FRAMING_ALIASES = {"modbus_tcp": "tcp", "rtu_over_tcp": "rtu"}

@@ -13,6 +13,7 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from metering_worker import transport
+from metering_worker.commands.runner import run_due_commands
 from metering_worker.driver import MeterDriver
 from metering_worker.protocol import KeyRing
 from metering_worker.simulator import SimulatorFleet
@@ -63,7 +64,7 @@ class Rig:
         async def main() -> int:
             driver = self.driver(port)
             try:
-                return await transport.run_due_commands(
+                return await run_due_commands(
                     self.bus_id, driver, self.sessions, redis=self.redis, keys=keys or self.keys,
                     now=lambda: time.time() + self.clock_shift)
             finally:

@@ -54,7 +54,7 @@ def test_sweeps_leave_one_settle_job_per_bus_which_a_worker_runs(sessions, redis
     run_sweep(sessions, redis_client, site, fleet)  # the first sweep's jobs still wait
 
     assert sorted(job.args[0] for job in default.jobs) == sorted(site.bus_ids.values())
-    assert all(job.func_name == settlement.JOB_FUNC for job in default.jobs)
+    assert all(job.func_name == transport.SETTLE_JOB for job in default.jobs)
     meter_ids = list(site.meter_ids.values())
     assert all(state_of(sessions, m).settled_reading_id is None for m in meter_ids)  # not inline
 
