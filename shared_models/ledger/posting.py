@@ -1,16 +1,46 @@
-"""The posting service: the one way money is written into the ledger."""
+"""The posting service: the one way money is written into the ledger.
+
+`post_many` writes a batch of transactions (settlement posts a bus's consumption at once) with a
+few Core statements: the transactions in one insert that skips external keys already posted
+(the UNIQUE constraint decides, so a concurrent poster of the same key is seen too), their
+postings in one insert, and each wallet's stored balance once. `post` is the one-transaction
+form of the same code.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, field
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shared_models.errors import RuleViolation
 from shared_models.ledger.rules import DuplicateExternalKey, Leg, check_legs, wallet_after
 from shared_models.models import LedgerAccount, LedgerTransaction, Posting
 from shared_models.models.ledger import AccountKind, TransactionKind
+from shared_models.types import utcnow
+
+TRANSACTIONS = LedgerTransaction.__table__
+POSTINGS = Posting.__table__
+_BALANCE = (update(LedgerAccount.__table__).where(LedgerAccount.__table__.c.id == bindparam("w_id"))
+            .values(balance=bindparam("w_balance")))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One balanced transaction to post."""
+
+    site_id: int
+    kind: TransactionKind
+    legs: Sequence[Leg]
+    reason: str = ""
+    operator_id: int | None = None
+    external_key: str | None = None
+    corrects_id: int | None = None
+    may_overdraw: Collection[int] = field(default=())
 
 
 def post(
@@ -29,31 +59,93 @@ def post(
 
     Wallets are locked in id order (so two postings never deadlock) and may not go below zero
     unless listed in `may_overdraw` (consumption runs into arrears). Hot accounts are not
-    locked or updated: their balances are derived from postings.
+    locked or updated: their balances are derived from postings. An external key already
+    posted raises `DuplicateExternalKey`, with nothing written.
     """
-    legs = check_legs(legs)
+    entry = Entry(site_id, kind, list(legs), reason, operator_id, external_key, corrects_id, may_overdraw)
+    written = post_many(db, [entry])
+    if not written:
+        raise DuplicateExternalKey("The external key {key} was already posted.", key=external_key)
+    return written[0]
+
+
+def post_many(db: Session, entries: Sequence[Entry]) -> list[LedgerTransaction]:
+    """Write each entry as `post` does, skipping those whose external key is already posted
+    (a replay is a no-op). Returns the transactions written, in the entries' order. On a
+    rule violation (an overdrawn wallet) the caller's transaction must be rolled back."""
+    if not entries:
+        return []
+    db.flush()  # Core statements follow: the rows they refer to must be in the database
+    legs = [check_legs(entry.legs) for entry in entries]
+    wallets = _wallets(db, entries, legs)
+    at = utcnow()
+    rows = [{"site_id": e.site_id, "kind": e.kind, "reason": e.reason[:255], "operator_id": e.operator_id,
+             "external_key": e.external_key, "corrects_id": e.corrects_id, "created_at": at}
+            for e in entries]
+    ids = _insert_transactions(db, rows)
+    balances = {wallet_id: wallet.balance for wallet_id, wallet in wallets.items()}
+    postings, written = [], []
+    for entry, entry_legs, row, txn_id in zip(entries, legs, rows, ids, strict=True):
+        if txn_id is None:
+            continue  # already posted
+        for leg in entry_legs:
+            if leg.account_id in balances:
+                balances[leg.account_id] = wallet_after(balances[leg.account_id], leg.amount,
+                                                        may_overdraw=leg.account_id in entry.may_overdraw)
+            postings.append({"transaction_id": txn_id, "account_id": leg.account_id, "amount": leg.amount})
+        written.append(_attached(db, LedgerTransaction(id=txn_id, **row)))
+    if postings:
+        db.execute(insert(POSTINGS), postings)
+    moved = {i: b for i, b in balances.items() if b != wallets[i].balance}
+    if moved:
+        db.execute(_BALANCE, [{"w_id": i, "w_balance": b} for i, b in moved.items()])
+        for wallet_id, balance in moved.items():
+            set_committed_value(wallets[wallet_id], "balance", balance)
+    return written
+
+
+def _wallets(db: Session, entries: Sequence[Entry], legs: list[list[Leg]]) -> dict[int, LedgerAccount]:
+    """The accounts the legs name, checked; the wallets among them locked and read fresh."""
     # Callers have usually just loaded these accounts: get() takes them from the session.
-    ids = {leg.account_id for leg in legs}
+    ids = {leg.account_id for entry_legs in legs for leg in entry_legs}
+    missing = [i for i in ids if db.identity_map.get(db.identity_key(LedgerAccount, i)) is None]
+    if missing:
+        db.scalars(select(LedgerAccount).where(LedgerAccount.id.in_(missing))).all()
     accounts = {i: account for i in ids if (account := db.get(LedgerAccount, i)) is not None}
     if len(accounts) != len(ids):
         raise RuleViolation("A posting names a ledger account that does not exist.")
-    if any(account.site_id != site_id for account in accounts.values()):
-        raise RuleViolation("A transaction cannot cross sites.")
-    wallets = _lock_wallets(db, [a.id for a in accounts.values() if a.kind == AccountKind.WALLET])
-    if external_key is not None and db.scalar(select(LedgerTransaction.id).where(
-            LedgerTransaction.site_id == site_id, LedgerTransaction.external_key == external_key)):
-        raise DuplicateExternalKey("The external key {key} was already posted.", key=external_key)
-    for leg in legs:
-        if leg.account_id in wallets:
-            wallet = wallets[leg.account_id]
-            wallet.balance = wallet_after(wallet.balance, leg.amount,
-                                          may_overdraw=leg.account_id in may_overdraw)
-    transaction = LedgerTransaction(site_id=site_id, kind=kind, reason=reason[:255],
-                                    operator_id=operator_id, external_key=external_key,
-                                    corrects_id=corrects_id)
-    transaction.postings = [Posting(account_id=leg.account_id, amount=leg.amount) for leg in legs]
+    for entry, entry_legs in zip(entries, legs, strict=True):
+        if any(accounts[leg.account_id].site_id != entry.site_id for leg in entry_legs):
+            raise RuleViolation("A transaction cannot cross sites.")
+    return _lock_wallets(db, sorted(a.id for a in accounts.values() if a.kind == AccountKind.WALLET))
+
+
+def _insert_transactions(db: Session, rows: list[dict]) -> list[int | None]:
+    """Insert the transactions; the id of each, None for a key already posted. Keyed rows go
+    in one statement that skips conflicts; rows without a key in one in parameter order."""
+    ids: list[int | None] = [None] * len(rows)
+    keyed = [n for n, row in enumerate(rows) if row["external_key"] is not None]
+    plain = [n for n, row in enumerate(rows) if row["external_key"] is None]
+    if keyed:
+        dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
+        stmt = (dialect.insert(TRANSACTIONS).on_conflict_do_nothing()
+                .returning(TRANSACTIONS.c.id, TRANSACTIONS.c.site_id, TRANSACTIONS.c.external_key))
+        found = {(site_id, key): txn_id for txn_id, site_id, key in
+                 db.execute(stmt, [rows[n] for n in keyed])}
+        for n in keyed:
+            ids[n] = found.get((rows[n]["site_id"], rows[n]["external_key"]))
+    if plain:
+        stmt = insert(TRANSACTIONS).returning(TRANSACTIONS.c.id, sort_by_parameter_order=True)
+        for n, txn_id in zip(plain, db.execute(stmt, [rows[n] for n in plain]).scalars(), strict=True):
+            ids[n] = txn_id
+    return ids
+
+
+def _attached(db: Session, transaction: LedgerTransaction) -> LedgerTransaction:
+    """The row just inserted as a persistent object, without reading it back (its postings
+    load when first used)."""
+    make_transient_to_detached(transaction)
     db.add(transaction)
-    db.flush()
     return transaction
 
 
@@ -63,3 +155,5 @@ def _lock_wallets(db: Session, ids: list[int]) -> dict[int, LedgerAccount]:
     stmt = (select(LedgerAccount).where(LedgerAccount.id.in_(ids)).order_by(LedgerAccount.id)
             .with_for_update().execution_options(populate_existing=True))
     return {wallet.id: wallet for wallet in db.scalars(stmt)}
+
+
