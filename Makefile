@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: demo test install install-test lint bench-recharge bench-sweep bench-freshness bench-command bench-settle clean
+.PHONY: demo test install install-test lint bench-recharge bench-recharge-profile bench-sweep bench-freshness bench-command bench-settle clean
 
 $(VENV)/.installed-server: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,9 @@ lint: install-test
 
 bench-recharge: install-test
 	$(PY) -m ops.bench.recharge
+
+bench-recharge-profile: install-test
+	$(PY) -m ops.bench.recharge_profile -v
 
 bench-sweep: install-test
 	$(PY) -m ops.bench.sweep
