@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import weakref
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from shared_models.errors import NotFound
 from shared_models.models import LedgerAccount, Posting, TenantAccount
@@ -27,14 +31,60 @@ def code_for(kind: AccountKind, channel: Channel | None = None) -> str:
     return f"{kind.value}:{channel.value}" if channel else kind.value
 
 
+# Hot accounts never change once created (no balance: it is derived), so each process keeps
+# their rows per database: every sale and settlement names one. Only rows seen in a session
+# bound to an engine are kept, and only once that session has committed, so a rolled-back
+# first use (or a test's outer transaction) never leaves an id behind.
+_HOT: weakref.WeakKeyDictionary[Engine, dict[tuple[int, str], dict[str, Any]]] = \
+    weakref.WeakKeyDictionary()
+_SEEN = "books.hot_accounts_seen"
+_COLUMNS = tuple(column.key for column in LedgerAccount.__mapper__.column_attrs)
+
+
+def _cached(db: Session, site_id: int, code: str) -> LedgerAccount | None:
+    bind = db.get_bind()
+    values = _HOT.get(bind, {}).get((site_id, code)) if isinstance(bind, Engine) else None
+    if values is None:
+        return None
+    held = db.identity_map.get(identity_key(LedgerAccount, values["id"]))
+    if held is not None:
+        return held
+    account = LedgerAccount(**values)
+    make_transient_to_detached(account)  # persistent as loaded, without a read
+    db.add(account)
+    return account
+
+
+def _seen(db: Session, account: LedgerAccount) -> LedgerAccount:
+    if isinstance(db.get_bind(), Engine):
+        db.info.setdefault(_SEEN, []).append(
+            ((account.site_id, account.code), {key: getattr(account, key) for key in _COLUMNS}))
+    return account
+
+
+@event.listens_for(Session, "after_commit")
+def _keep_seen(db: Session) -> None:
+    seen = db.info.pop(_SEEN, None)
+    if seen:
+        _HOT.setdefault(db.get_bind(), {}).update(seen)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_seen(db: Session, _previous) -> None:
+    db.info.pop(_SEEN, None)
+
+
 def site_account(db: Session, site_id: int, kind: AccountKind,
                  channel: Channel | None = None) -> LedgerAccount:
     """A hot account of the site, created on first use (a concurrent twin is tolerated)."""
     code = code_for(kind, channel)
+    cached = _cached(db, site_id, code)
+    if cached is not None:
+        return cached
     lookup = select(LedgerAccount).where(LedgerAccount.site_id == site_id, LedgerAccount.code == code)
     found = db.scalar(lookup)
     if found is not None:
-        return found
+        return _seen(db, found)
     account = LedgerAccount(site_id=site_id, kind=kind, channel=channel, code=code)
     try:
         with db.begin_nested():
@@ -69,20 +119,22 @@ def wallet_of(db: Session, tenant_account_id: int, *, lock: bool = False) -> Led
     return wallet
 
 
-def lock_account(db: Session, tenant_account_id: int) -> tuple[TenantAccount, LedgerAccount]:
+def lock_account(db: Session, tenant_account_id: int, *,
+                 field: str | None = None) -> tuple[TenantAccount, LedgerAccount]:
     """The tenant account and its wallet, read fresh and locked in one statement.
 
     Every path that checks an account's status and then moves money or meters takes this
     first, so the status it checks holds until it commits: a sale queued behind a committing
     close waits for it and then sees the account closed, never the status it read before.
-    Lock order: account and wallet, then meter states (as settlement takes them)."""
+    Lock order: account and wallet, then meter states (as settlement takes them). `field`
+    names the request field the id came in (a missing account is then refused as that field)."""
     row = db.execute(select(TenantAccount, LedgerAccount)
                      .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
                      .where(TenantAccount.id == tenant_account_id)
                      .options(lazyload(TenantAccount.wallet))  # not selected again: it is here
                      .with_for_update().execution_options(populate_existing=True)).one_or_none()
     if row is None:
-        raise NotFound("No such {what}.", what="account")
+        raise NotFound("No such {what}.", field=field, what="account")
     account, wallet = row
     set_committed_value(account, "wallet", wallet)
     return account, wallet
