@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session, make_transient_to_detached
 
 from shared_models import audit
 from shared_models.errors import NotFound, RuleViolation
 from shared_models.ledger.books import lock_account, site_account
 from shared_models.ledger.posting import post
 from shared_models.ledger.rules import check_credit_cap, transfer
-from shared_models.models import LedgerAccount, LedgerTransaction, Posting, Sale, Site
+from shared_models.models import LedgerAccount, LedgerTransaction, Posting, Sale, Site, TenantAccount
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import COUNTER_CHANNELS, AccountKind, Channel, TransactionKind
 from shared_models.models.sales import SaleKind, SaleStatus
@@ -52,6 +53,20 @@ def _new_sale(db: Session, *, completed: bool, **values) -> Sale:
     return sale
 
 
+def _insert_completed(db: Session, **values) -> Sale:
+    """A completed sale written with one INSERT (nothing else in the unit of work) and held
+    in the session as loaded, for the caller to answer with."""
+    now = utcnow()
+    values.update(status=SaleStatus.COMPLETED, created_at=now, completed_at=now, reprint_count=0,
+                  settled_transaction_id=None, approved_by_id=None, reverses_id=None,
+                  receipt_number=counters.next_value(db, values["site_id"], "receipt"))
+    values["id"] = db.scalar(insert(Sale).values(**values).returning(Sale.id))
+    sale = Sale(**values)
+    make_transient_to_detached(sale)
+    db.add(sale)
+    return sale
+
+
 def _get_sale(db: Session, sale_id: int, *, lock: bool = False) -> Sale:
     stmt = select(Sale).where(Sale.id == sale_id)
     if lock:
@@ -62,29 +77,56 @@ def _get_sale(db: Session, sale_id: int, *, lock: bool = False) -> Sale:
     return sale
 
 
-def recharge(db: Session, *, account_id: int, amount: Decimal, channel: Channel, operator_id: int,
-             external_key: str | None = None, reason: str = "") -> Sale:
-    """Sell credit over the counter into the account's wallet, within the stored-credit cap."""
-    amount, channel = _positive(amount), _counter_channel(channel)
-    account, wallet = lock_account(db, account_id)
+def open_account(db: Session, account_id: int, *, site_ids: Collection[int] | None = None,
+                 field: str | None = None) -> tuple[TenantAccount, LedgerAccount]:
+    """The account to credit and its wallet, locked (the only read of either): an account
+    outside `site_ids` (the caller's sites; None for all) is refused as one that does not
+    exist, and a closed account is refused."""
+    account, wallet = lock_account(db, account_id, field=field)
+    if site_ids is not None and account.site_id not in site_ids:
+        raise NotFound("No such {what}.", field=field, what="account")
     if account.status != AccountStatus.OPEN:
         raise RuleViolation("The account is closed.")
-    shift = shifts.current(db, operator_id, account.site_id)
-    clearing = site_account(db, account.site_id, AccountKind.CLEARING, channel)
-    site = db.get(Site, account.site_id)  # held: what follows finds it in the session
+    return account, wallet
+
+
+def credit(db: Session, account: TenantAccount, wallet: LedgerAccount, *, amount: Decimal,
+           channel: Channel, operator_id: int, shift_id: int, external_key: str | None,
+           reason: str = "", ledger_reason: str) -> Sale:
+    """Money has arrived for an open account (from `open_account`): the one way a wallet is
+    credited, whatever the channel and however it proved the money came (ARCHITECTURE.md,
+    "Money enters one way"). Within the site's stored-credit cap: one ledger transaction from
+    the channel's clearing account under the unique external key, the meter follow-up, the
+    sale with the site's next receipt number, and the tenant's confirmation SMS."""
+    site = db.get(Site, account.site_id)  # usually in the session: loaded with the caller
     check_credit_cap(wallet.balance, amount, site.credit_cap)
-    txn = post(db, site_id=account.site_id, kind=TransactionKind.SALE,
-               legs=transfer(clearing.id, wallet.id, amount), reason=reason or "counter sale",
+    clearing = site_account(db, site.id, AccountKind.CLEARING, channel)
+    txn = post(db, site_id=site.id, kind=TransactionKind.SALE,
+               legs=transfer(clearing.id, wallet.id, amount), reason=ledger_reason,
                operator_id=operator_id, external_key=external_key)
     settlement.after_credit(db, account.id)  # push to a local meter; close a tripped relay
+    balance_after = balances.account_money(db, account).total
     # The site's receipt counter row stays locked from here to commit (numbers are gapless),
     # so it is taken as late as possible: only the sale and its SMS are written after it.
-    sale = _new_sale(db, completed=True, site_id=account.site_id, account_id=account.id,
-                     kind=SaleKind.RECHARGE, channel=channel, amount=amount, reason=reason,
-                     operator_id=operator_id, shift_id=shift.id, transaction_id=txn.id,
-                     balance_after=balances.account_money(db, account).total)
+    sale = _insert_completed(db, site_id=site.id, account_id=account.id, kind=SaleKind.RECHARGE,
+                             channel=channel, amount=amount, reason=reason,
+                             operator_id=operator_id, shift_id=shift_id, transaction_id=txn.id,
+                             balance_after=balance_after)
     notifications.notify_sale(db, sale)  # the tenant's confirmation SMS, queued in this transaction
     return sale
+
+
+def recharge(db: Session, *, account_id: int, amount: Decimal, channel: Channel, operator_id: int,
+             external_key: str | None = None, reason: str = "",
+             site_ids: Collection[int] | None = None, field: str | None = None) -> Sale:
+    """Sell credit over the counter: the proof is the operator's open shift at the account's
+    site and the money in the till. `site_ids` and `field` as in `open_account`."""
+    amount, channel = _positive(amount), _counter_channel(channel)
+    account, wallet = open_account(db, account_id, site_ids=site_ids, field=field)
+    shift = shifts.current(db, operator_id, account.site_id)
+    return credit(db, account, wallet, amount=amount, channel=channel, operator_id=operator_id,
+                  shift_id=shift.id, external_key=external_key, reason=reason,
+                  ledger_reason=reason or "counter sale")
 
 
 def refund(db: Session, *, account_id: int, amount: Decimal, channel: Channel, operator_id: int,

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from backoffice import database
 from backoffice.announce import announce_after_commit
 from backoffice.auth.permissions import requires
-from backoffice.auth.scope import restrict
+from backoffice.auth.scope import restrict, visible_site_ids
 from backoffice.idempotency import idempotent
 from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.sales.keys import external_key, operator_id
@@ -44,11 +44,11 @@ class Recharges(MethodView):
     @blp.arguments(CounterMoneySchema)
     @blp.response(201, SaleSchema)
     def post(self, data):
-        # Held while the service runs, so it finds the account in the session (the identity
-        # map is weak) instead of reading it again.
-        account = reference(TenantAccount, data.pop("account_id"), "account_id")
-        sale = sales.recharge(database.session(), account_id=account.id, **data,
-                              operator_id=operator_id(), external_key=external_key())
+        # The service's lock is the one read of the account; it refuses one outside the
+        # caller's sites as it refuses a missing one, naming the field.
+        sale = sales.recharge(database.session(), **data, operator_id=operator_id(),
+                              external_key=external_key(), site_ids=visible_site_ids(),
+                              field="account_id")
         announce_after_commit(database.session())  # a close or push the sale queued
         return sale
 
