@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, text
+from sqlalchemy import case, func, insert, literal, null, select, text, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -121,22 +121,19 @@ def render(kind: SmsKind, *, sender: str, tenant: str, number: str, context: dic
 
 
 def notify(db: Session, *, account_id: int, kind: str, context: dict[str, Any],
-           dedup_key: str | None = None, at: datetime | None = None,
-           new_key: bool = False) -> SmsMessage:
+           dedup_key: str | None = None, at: datetime | None = None) -> SmsMessage:
     """Queue (or suppress, with a reason) one SMS to the account's tenant; flushes, never sends.
 
     Returns the existing row when `dedup_key` was used before. `at` is the event time
     (defaults to now); quiet hours and the repeat window are judged at that instant.
-    `new_key` says the key names a row this transaction has just inserted (a new sale), so no
-    message can hold it yet: the lookup and the savepoint against a concurrent twin are skipped.
-    """
+    A sale's confirmation is written by `notify_sale`."""
     kind = SmsKind(kind)
     at = at or utcnow()
     account = db.get(TenantAccount, account_id)
     if account is None:
         raise NotFound("No such {what}.", what="account")
     site = db.get(Site, account.site_id)
-    if dedup_key is not None and not new_key:
+    if dedup_key is not None:
         existing = _by_key(db, dedup_key)
         if existing is not None:
             return existing
@@ -150,12 +147,12 @@ def notify(db: Session, *, account_id: int, kind: str, context: dict[str, Any],
     reason = _suppression(db, message, policy, phone, at)
     if reason:
         message.state, message.last_error = SmsState.SUPPRESSED, reason
-        return _insert(db, message, new_key)
+        return _insert(db, message)
     if kind in DEFERRED_IN_QUIET_HOURS:
         message.not_before = quiet_until(at, policy.zone, policy.quiet_start, policy.quiet_end)
     # The dispatcher scans queued rows by this one column.
     message.next_attempt_at = message.not_before or at
-    return _insert(db, message, new_key)
+    return _insert(db, message)
 
 
 def _suppression(db: Session, message: SmsMessage, policy: Policy, phone: str | None,
@@ -190,11 +187,7 @@ def _by_key(db: Session, dedup_key: str) -> SmsMessage | None:
     return db.scalar(select(SmsMessage).where(SmsMessage.dedup_key == dedup_key))
 
 
-def _insert(db: Session, message: SmsMessage, new_key: bool = False) -> SmsMessage:
-    if new_key:  # nothing can hold the key yet
-        db.add(message)
-        db.flush()
-        return message
+def _insert(db: Session, message: SmsMessage) -> SmsMessage:
     # A concurrent writer may commit the same dedup_key first: the savepoint keeps the
     # caller's transaction alive and the existing row is returned instead.
     try:
@@ -214,12 +207,39 @@ def recharge_context(*, amount: Decimal, balance: Decimal, receipt: int | str) -
     return {"amount": money(amount), "balance": money(balance), "receipt": str(receipt)}
 
 
-def notify_sale(db: Session, sale: Any) -> SmsMessage:
-    """The confirmation of a completed recharge sale, once per sale."""
-    return notify(db, account_id=sale.account_id, kind=SmsKind.RECHARGE,
+def notify_sale(db: Session, sale: Any) -> int:
+    """The confirmation of a completed recharge sale, once per sale; returns the row's id.
+
+    One INSERT and no read: the key names the sale just inserted in this transaction, so no
+    message holds it yet, and of the site's settings a confirmation depends only on `enabled`
+    (it is neither deferred in quiet hours nor limited by the repeat window), which the INSERT
+    reads itself. The suppression reasons and their order are `notify()`'s."""
+    account = db.get(TenantAccount, sale.account_id)  # the sale's, from the session
+    site = db.get(Site, sale.site_id)
+    at = sale.completed_at
+    body = render(SmsKind.RECHARGE, sender=site.sms_sender or site.name, tenant=account.tenant_name,
+                  number=account.number,
                   context=recharge_context(amount=sale.amount, balance=sale.balance_after,
-                                           receipt=sale.receipt_number),
-                  dedup_key=f"recharge:sale:{sale.id}", at=sale.completed_at, new_key=True)
+                                           receipt=sale.receipt_number))
+    phone = normalise_phone(account.phone)
+    stored = phone or account.phone[:32]
+    unsent = ("the account has no phone number" if not stored else
+              "" if phone else f"not a mainland mobile number: {stored}")
+    enabled = func.coalesce(select(SmsSettings.enabled).where(SmsSettings.site_id == site.id)
+                            .scalar_subquery(), true())
+    columns = SmsMessage.__table__.c
+
+    def when_enabled(value: Any, otherwise: Any, column) -> Any:
+        return case((enabled, literal(value, column.type)), else_=literal(otherwise, column.type))
+
+    state = SmsState.SUPPRESSED if unsent else when_enabled(SmsState.QUEUED, SmsState.SUPPRESSED,
+                                                               columns.state)
+    return db.scalar(insert(SmsMessage).values(
+        site_id=site.id, account_id=account.id, kind=SmsKind.RECHARGE, body=body, phone=stored,
+        dedup_key=f"recharge:sale:{sale.id}", created_at=at, state=state,
+        last_error=when_enabled(unsent, "SMS is turned off for this site", columns.last_error),
+        next_attempt_at=null() if unsent else when_enabled(at, None, columns.next_attempt_at),
+    ).returning(SmsMessage.id))
 
 
 def retry_time(db: Session, message: SmsMessage, candidate: datetime) -> datetime:
