@@ -1,7 +1,9 @@
 """The system log: every change to an audited table, chained by SHA-256 so tampering shows.
 
 Changes are captured from the session itself (one listener for every model), so no write
-path can forget to log. A session says who is acting through `session.info["actor"]`.
+path can forget to log. `install` puts the listeners on a session factory (or one session);
+`shared_models.db.make_session_factory` does it for every factory the API, the worker and the
+CLI use. A session says who is acting through `session.info["actor"]`.
 
 A chain alone cannot show that rows were cut off its end: what is left is still a valid
 chain. So the newest row's id and hash are also kept in `audit_head`, written in the same
@@ -23,7 +25,7 @@ from typing import Any
 
 from sqlalchemy import event, insert, inspect, select, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from shared_models.models.audit import AuditEntry, AuditHead
 from shared_models.types import utcnow
@@ -202,7 +204,13 @@ def _before_values(obj: object) -> dict[str, Any]:
     return before
 
 
-@event.listens_for(Session, "before_flush")
+def install(target: sessionmaker | Session) -> None:
+    """Audit every change flushed by sessions of this factory (or by this one session)."""
+    if not event.contains(target, "before_flush", _collect_changes):
+        event.listen(target, "before_flush", _collect_changes)
+        event.listen(target, "after_flush", _write_changes)
+
+
 def _collect_changes(session: Session, _context, _instances) -> None:
     pending = session.info.setdefault("_audit_pending", [])
     for obj in session.new:
@@ -216,7 +224,6 @@ def _collect_changes(session: Session, _context, _instances) -> None:
             pending.append(("delete", obj, _before_values(obj)))
 
 
-@event.listens_for(Session, "after_flush")
 def _write_changes(session: Session, _context) -> None:
     pending = session.info.pop("_audit_pending", [])
     if not pending:

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+from shared_models import audit
 
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
@@ -43,9 +45,16 @@ def _tune_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def make_session_factory(engine: Engine) -> sessionmaker[Session]:
-    """Sessions that keep loaded values after commit (responses are built after it)."""
-    return sessionmaker(engine, expire_on_commit=False)
+def make_session_factory(bind: Engine | Connection, **options: object) -> sessionmaker[Session]:
+    """Audited sessions that keep loaded values after commit (responses are built after it).
+
+    Every change they flush is written to the audit log in the same transaction; a session made
+    any other way is not audited.
+    """
+    options.setdefault("expire_on_commit", False)
+    factory = sessionmaker(bind, **options)
+    audit.install(factory)
+    return factory
 
 
 def alembic_config(url: str):

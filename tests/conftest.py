@@ -8,7 +8,7 @@ import pytest
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from shared_models.db import make_engine, upgrade
+from shared_models.db import make_engine, make_session_factory, upgrade
 from tests.infra import EmbeddedRedis, PostgresDatabase, require
 
 
@@ -57,8 +57,7 @@ def connection(engine):
 @pytest.fixture
 def db(connection) -> Session:
     """A session whose commits become savepoints inside the test's transaction."""
-    session = Session(bind=connection, join_transaction_mode="create_savepoint",
-                      expire_on_commit=False)
+    session = make_session_factory(connection, join_transaction_mode="create_savepoint")()
     yield session
     session.close()
 
@@ -73,14 +72,12 @@ def redis_client(redis_url):
 
 @pytest.fixture
 def app(database_url, redis_url, connection, redis_client):
-    from sqlalchemy.orm import sessionmaker
-
     from backoffice import create_app
 
     app = create_app({"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
                       "SECRET_KEY": "test-secret"})
-    app.extensions["wk_sessions"] = sessionmaker(
-        bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    app.extensions["wk_sessions"] = make_session_factory(connection,
+                                                         join_transaction_mode="create_savepoint")
     yield app
     app.extensions["wk_engine"].dispose()
 

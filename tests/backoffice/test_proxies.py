@@ -10,15 +10,14 @@ PEER = "192.0.2.50"  # the address the TCP connection comes from
 @pytest.fixture
 def app_behind(database_url, redis_url, connection, redis_client):
     """An app built with TRUSTED_PROXIES set (the proxy middleware is wired in the factory)."""
-    from sqlalchemy.orm import sessionmaker
-
     from backoffice import create_app
+    from shared_models.db import make_session_factory
 
     def make(trusted: int):
         app = create_app({"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
                           "SECRET_KEY": "test-secret", "TRUSTED_PROXIES": trusted})
-        app.extensions["wk_sessions"] = sessionmaker(
-            bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+        app.extensions["wk_sessions"] = make_session_factory(
+            connection, join_transaction_mode="create_savepoint")
         made.append(app)
         return app
 

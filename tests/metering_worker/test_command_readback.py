@@ -7,11 +7,11 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.orm import sessionmaker
 
 from metering_worker.polling.plan import MeterPlan
 from metering_worker.polling.store import PollResult, write_results
 from metering_worker.simulator import SimulatorFleet
+from shared_models.db import make_session_factory
 from shared_models.models import MeterState, Reading
 from shared_models.models.commands import CommandState
 from shared_models.services.meter_states import state_of
@@ -34,8 +34,7 @@ def rig(db, connection, redis_client, make_site, make_gateway, make_meter, fleet
     state = state_of(db, meters[0].id)
     state.relay_open, state.status_bits, state.last_read_at = False, 0, utcnow() - POLLED_AGO
     db.commit()
-    sessions = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                            expire_on_commit=False)
+    sessions = make_session_factory(connection, join_transaction_mode="create_savepoint")
     yield Rig(fleet, db, sessions, redis_client, bus.id, meters)
     fleet.stop_in_thread()
 

@@ -7,11 +7,11 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy.orm import sessionmaker
 
 from metering_worker import transport
 from metering_worker.protocol import DEFAULT_TARIFF, KeyRing, ResultCode, Settings
 from metering_worker.simulator import SimulatorFleet
+from shared_models.db import make_session_factory
 from shared_models.meter_values import DayEntry, SeasonEntry, TariffTable
 from shared_models.models.commands import CommandState
 from shared_models.services.command_payloads import table_to_json
@@ -31,8 +31,7 @@ def rig(db, connection, redis_client, make_site, make_gateway, make_meter, fleet
         bus = gateway.buses[0]
         rows = [make_meter(bus, address=a, serial_number=fleet.meter(port, a).serial, control_mode=mode)
                 for a in sorted(fleet.buses[port].meters)]
-        sessions = sessionmaker(bind=connection, join_transaction_mode="create_savepoint",
-                                expire_on_commit=False)
+        sessions = make_session_factory(connection, join_transaction_mode="create_savepoint")
         return Rig(fleet, db, sessions, redis_client, bus.id, rows)
 
     yield build

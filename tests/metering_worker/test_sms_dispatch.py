@@ -13,7 +13,6 @@ from rq import SimpleWorker
 from rq.cron import CronScheduler
 from rq.serializers import JSONSerializer
 from sqlalchemy import select
-from sqlalchemy.orm import sessionmaker
 
 import metering_worker
 from metering_worker import config
@@ -52,7 +51,7 @@ def new_account(db, site_id: int, phone: str = "13800138000") -> int:
 @pytest.fixture
 def sessions(connection):
     """Sessions on the test's connection, so the dispatcher's commits are rolled back after."""
-    return sessionmaker(bind=connection, join_transaction_mode="create_savepoint", expire_on_commit=False)
+    return make_session_factory(connection, join_transaction_mode="create_savepoint")
 
 
 @pytest.fixture
