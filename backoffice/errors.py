@@ -11,9 +11,30 @@ from flask_smorest import Api
 from sqlalchemy.exc import DataError, IntegrityError
 from werkzeug.exceptions import HTTPException
 
-from shared_models.errors import WattkeeperError
+from backoffice.auth.errors import AuthenticationFailed, PermissionDenied, TooManyAttempts
+from shared_models.errors import Conflict, InvalidValue, NotFound, RuleViolation, WattkeeperError
 
 log = logging.getLogger(__name__)
+
+# Each domain refusal's HTTP status, looked up along the exception's class hierarchy.
+STATUSES: dict[type[WattkeeperError], int] = {
+    WattkeeperError: 400,
+    InvalidValue: 422,
+    RuleViolation: 422,
+    NotFound: 404,
+    Conflict: 409,
+    AuthenticationFailed: 401,
+    PermissionDenied: 403,
+    TooManyAttempts: 429,
+}
+
+
+def status_of(exc: WattkeeperError) -> int:
+    if isinstance(exc, NotFound) and exc.field is not None:
+        # An id in the request's body that names nothing makes the request unprocessable;
+        # only an id in the path is a resource that is not there.
+        return 422
+    return next(STATUSES[cls] for cls in type(exc).__mro__ if cls in STATUSES)
 
 
 def _translate(value):
@@ -60,8 +81,9 @@ def init_app(app: Flask, api: WattkeeperApi) -> None:
     def _domain_error(exc: WattkeeperError):
         message = domain_message(exc.message, exc.params)
         errors = {"json": {exc.field: [message]}} if exc.field else None
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else {}
-        return error_body(exc.status, message, errors), exc.status, headers
+        status = status_of(exc)
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+        return error_body(status, message, errors), status, headers
 
     @app.errorhandler(IntegrityError)
     def _integrity_error(exc: IntegrityError):

@@ -12,11 +12,11 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from backoffice import database
 from backoffice.auth import sessions
+from backoffice.auth.errors import AuthenticationFailed, PermissionDenied
 from backoffice.auth.permissions import ROLE_PERMISSIONS
 from backoffice.auth.sessions import token_digest
 from shared_models.audit import Actor, set_actor
 from shared_models.enums import Role
-from shared_models.errors import AuthenticationFailed, PermissionDenied
 from shared_models.models import ApiToken, Operator
 from shared_models.types import utcnow
 

@@ -16,10 +16,10 @@ from sqlalchemy import case, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from backoffice.auth.errors import AuthenticationFailed, TooManyAttempts
 from backoffice.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
 from shared_models import audit
 from shared_models.audit import Actor
-from shared_models.errors import AuthenticationFailed, TooManyAttempts
 from shared_models.models import LoginLockout, Operator
 from shared_models.types import utcnow
 

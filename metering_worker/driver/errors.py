@@ -8,8 +8,6 @@ from shared_models.errors import WattkeeperError
 class DeviceError(WattkeeperError):
     """A meter or its gateway did not give a usable answer."""
 
-    status = 502
-
 
 class DeviceUnreachable(DeviceError):
     """The gateway (TCP) or serial port could not be opened."""

@@ -13,6 +13,7 @@ from flask_smorest import Blueprint
 
 from backoffice import database
 from backoffice.auth import accounts, sessions
+from backoffice.auth.errors import AuthenticationFailed, TooManyAttempts
 from backoffice.auth.identity import authorize, client_ip, current
 from backoffice.auth.login import LoginPolicy, login
 from backoffice.auth.passwords import verify_password
@@ -26,7 +27,7 @@ from backoffice.resources.auth.schemas import (
     TotpSetupSchema,
 )
 from shared_models import audit
-from shared_models.errors import AuthenticationFailed, RuleViolation, TooManyAttempts
+from shared_models.errors import RuleViolation
 from shared_models.models import Operator
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Login and second factor")

@@ -5,12 +5,12 @@ from flask_smorest import Blueprint, Page
 from sqlalchemy import select
 
 from backoffice import database
+from backoffice.auth.errors import PermissionDenied
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict, visible_site_ids
 from backoffice.idempotency import idempotent
 from backoffice.resources.common import collection, filter_by, load
 from backoffice.resources.sites.schemas import SiteQuerySchema, SiteSchema
-from shared_models.errors import PermissionDenied
 from shared_models.models import Site
 from shared_models.services import registry
 
