@@ -44,9 +44,16 @@ def test_balance_carried_over_from_an_old_meter(desk):
 
 
 def test_opening_balance_needs_exactly_one_source(desk):
-    desk.open_account(opening_balance="10.00", status=422)
-    desk.open_account(opening_balance="10.00", opening_channel="cash", carried_over_from="X",
-                      status=422)
+    meter = desk.new_meter()
+    for extra in ({}, {"opening_channel": "cash", "carried_over_from": "X"}):
+        body = desk.open_account(meters=[meter], opening_balance="10.00", status=422, **extra)
+        assert body["message"] == ("An opening balance is either paid through a channel or carried "
+                                   "over from an old meter.")
+        assert list(body["errors"]["json"]) == ["opening_balance"]
+    # nothing was written: no account, the meter still free, no money moved
+    assert desk.get("/accounts", status=200).json == []
+    assert desk.open_account(meters=[meter])["meters"][0]["id"] == meter
+    assert desk.get("/sales", status=200).json == []
 
 
 def test_thresholds_and_arrears_rule_per_account(desk):

@@ -11,10 +11,12 @@ def test_same_key_same_body_replays(client, admin):
 
 
 def test_same_key_other_body_is_422(client, admin):
-    headers = {**admin, "Idempotency-Key": "k-2"}
+    headers = {**admin, "Idempotency-Key": "k-2", "Accept-Language": "en"}
     client.post("/api/v1/sites", json={"code": "I2", "name": "x"}, headers=headers)
     other = client.post("/api/v1/sites", json={"code": "I3", "name": "x"}, headers=headers)
     assert other.status_code == 422
+    assert other.json["message"] == "This Idempotency-Key was already used for a different request."
+    assert client.get("/api/v1/sites", headers=admin, query_string={"code": "I3"}).json == []
 
 
 def test_failed_request_does_not_burn_the_key(client, admin):

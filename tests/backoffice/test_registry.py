@@ -79,7 +79,10 @@ def test_places_hierarchy_and_delete_rules(client, admin, make_meter, db):
     unit = client.post("/api/v1/units", headers=admin, json={"floor_id": floor["id"], "name": "101"}).json
     duplicate = client.post("/api/v1/units", headers=admin, json={"floor_id": floor["id"], "name": "101"})
     assert duplicate.status_code == 409
-    assert client.delete(f"/api/v1/floors/{floor['id']}", headers=admin).status_code == 422
+    refused = client.delete(f"/api/v1/floors/{floor['id']}", headers={**admin, "Accept-Language": "en"})
+    assert refused.status_code == 422
+    assert refused.json["message"] == "This entry is still in use and cannot be deleted."
+    assert client.get(f"/api/v1/floors/{floor['id']}", headers=admin).status_code == 200  # still there
     assert client.delete(f"/api/v1/units/{unit['id']}", headers=admin).status_code == 204
 
 

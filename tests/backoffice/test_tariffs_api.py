@@ -95,8 +95,13 @@ def test_bad_tariffs_are_422_with_the_field_path(finance, site, tariff, field, w
 
 
 def test_publishing_in_the_past_is_refused(finance, site):
-    draft = finance.draft(finance.plan(site.id)["id"], effective_from="2020-01-01", status=201).json
-    finance.call("POST", f"/versions/{draft['id']}/publish", status=422)
+    plan = finance.plan(site.id)
+    draft = finance.draft(plan["id"], effective_from="2020-01-01", status=201).json
+    body = finance.call("POST", f"/versions/{draft['id']}/publish", status=422).json
+    assert body["message"] == "A tariff cannot take effect in the past (2020-01-01)."
+    assert list(body["errors"]["json"]) == ["effective_from"]
+    versions = finance.call("GET", f"/plans/{plan['id']}/versions", status=200).json
+    assert [(v["status"], v["published_at"]) for v in versions] == [("draft", None)]  # nothing written
 
 
 @pytest.mark.parametrize("role", ["viewer", "operator", "auditor"])
