@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import logging
 from decimal import Decimal
 
 from apispec.ext.marshmallow import MarshmallowPlugin
@@ -42,7 +41,6 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.json_provider_class = ExactJSONProvider
     app.json = ExactJSONProvider(app)
     config.load(app, overrides)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # Forwarded headers only from the proxies we run (nginx in production appends one hop);
     # the right-most TRUSTED_PROXIES entries are theirs, anything left of them is the client's.
     trusted = app.config["TRUSTED_PROXIES"]

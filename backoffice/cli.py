@@ -117,6 +117,8 @@ def seed_demo_command() -> None:
 
 
 def main() -> None:
-    from backoffice import create_app
+    from backoffice import create_app, log_setup
+
+    log_setup.configure()
 
     FlaskGroup(create_app=create_app)(prog_name="wattkeeper")

@@ -7,11 +7,15 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
-INSTANCE_DIR = Path(os.environ.get("WATTKEEPER_INSTANCE", Path.cwd() / "instance"))
+
+def instance_dir() -> Path:
+    """The demo's files (SQLite database, generated secret): WATTKEEPER_INSTANCE, or ./instance
+    of the directory the app is created in."""
+    return Path(os.environ.get("WATTKEEPER_INSTANCE", Path.cwd() / "instance"))
 
 
 class Defaults:
-    DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'wattkeeper.sqlite3'}"
+    DATABASE_URL: str | None = None  # a SQLite file in the instance directory
     REDIS_URL = "redis://127.0.0.1:6379/0"
     SECRET_KEY: str | None = None
 
@@ -85,14 +89,17 @@ def load(app, overrides: dict | None = None) -> None:
                 break
     if overrides:
         app.config.update(overrides)
+    if not app.config.get("DATABASE_URL"):
+        app.config["DATABASE_URL"] = f"sqlite:///{instance_dir() / 'wattkeeper.sqlite3'}"
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = _instance_secret()
 
 
 def _instance_secret() -> str:
     # The demo has no secret configured: keep one in instance/ so sessions survive restarts.
-    INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    path = INSTANCE_DIR / "secret_key"
+    directory = instance_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    path = directory / "secret_key"
     if not path.exists():
         path.write_text(secrets.token_urlsafe(48))
         path.chmod(0o600)

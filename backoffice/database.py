@@ -27,7 +27,7 @@ def _finish(response):
     # One commit per request, only when the request succeeded; a failed request writes nothing.
     db = g.get("db")
     if db is not None:
-        if response.status_code < 400 and not g.get("db_committed"):
+        if response.status_code < 400:
             db.commit()
         else:
             db.rollback()

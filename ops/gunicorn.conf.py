@@ -3,6 +3,8 @@
 import multiprocessing
 import os
 
+from backoffice import log_setup
+
 workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 + 1))
 threads = int(os.environ.get("WATTKEEPER_THREADS", "4"))
 worker_class = "gthread"
@@ -11,6 +13,8 @@ graceful_timeout = 20
 keepalive = 5
 accesslog = "-"
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The app factory configures no logging; the API's loggers log at INFO to gunicorn's stderr.
+log_setup.configure()
 
 
 # Prometheus multiprocess mode (production sets PROMETHEUS_MULTIPROC_DIR): every worker writes

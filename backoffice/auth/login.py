@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from backoffice.auth.errors import AuthenticationFailed, TooManyAttempts
-from backoffice.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
+from backoffice.auth.passwords import dummy_hash, hash_password, needs_rehash, verify_password
 from shared_models import audit
 from shared_models.audit import Actor
 from shared_models.models import LoginLockout, Operator
@@ -62,7 +62,7 @@ def login(db: Session, policy: LoginPolicy, username: str, password: str,
     policy.check_ip(ip)
     operator = db.scalar(select(Operator).where(func.lower(Operator.username) == username.lower()))
     if operator is None or not operator.active:
-        verify_password(DUMMY_HASH, password)  # same cost as a real check
+        verify_password(dummy_hash(), password)  # same cost as a real check
         _fail(db, policy, None, username, ip, "unknown or disabled operator")
     lockout = db.get(LoginLockout, (operator.id, ip))
     if lockout is not None and lockout.locked_until and lockout.locked_until > utcnow():

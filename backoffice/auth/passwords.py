@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
@@ -27,5 +29,8 @@ def needs_rehash(password_hash: str) -> bool:
     return _hasher.check_needs_rehash(password_hash)
 
 
-# Verified against when the username is unknown, so both paths cost the same time.
-DUMMY_HASH = hash_password("wattkeeper-timing-equaliser")
+@cache
+def dummy_hash() -> str:
+    """Verified against when the username is unknown, so both paths cost the same time.
+    Hashed on the first unknown username, not at import."""
+    return hash_password("wattkeeper-timing-equaliser")

@@ -54,11 +54,6 @@ FRAMEWORK_PUBLIC_ENDPOINTS = frozenset({
 })
 
 
-def grant(role: Role, *permissions: str) -> None:
-    """Let later modules add their permissions to roles in one place at import."""
-    ROLE_PERMISSIONS[role] = ROLE_PERMISSIONS[role] | frozenset(permissions)
-
-
 def requires(permission: str) -> Callable:
     """Declare and enforce the permission a view needs (`PUBLIC` for none)."""
     if permission != PUBLIC and permission not in PERMISSIONS:
