@@ -15,6 +15,10 @@ from metering_worker.demo_key import DEMO_MASTER_KEY
 from metering_worker.protocol import KeyRing
 from shared_models.db import make_engine, make_session_factory
 
+# The threads a worker process touches the database from: asyncio.to_thread's default
+# executor, where a sweep stores its buses' readings.
+DB_THREADS = min(32, (os.cpu_count() or 1) + 4)
+
 
 def _instance_dir(env: Mapping[str, str]) -> Path:
     return Path(env.get("WATTKEEPER_INSTANCE", Path.cwd() / "instance"))
@@ -68,7 +72,7 @@ def session_factory(database_url: str | None = None) -> sessionmaker[Session]:
     """One engine per process and URL; jobs open a session per transaction from it."""
     url = database_url or settings().database_url
     if url not in _factories:
-        _factories[url] = make_session_factory(make_engine(url))
+        _factories[url] = make_session_factory(make_engine(url, pool_size=DB_THREADS))
     return _factories[url]
 
 

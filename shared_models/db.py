@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from collections.abc import Mapping
 from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -12,16 +14,27 @@ from shared_models import audit
 MIGRATIONS_DIR = Path(__file__).with_name("migrations")
 
 
+def pool_size(env: Mapping[str, str] | None = None) -> int:
+    """Connections an API process keeps: WATTKEEPER_DB_POOL_SIZE, else its request threads
+    (WATTKEEPER_THREADS, gunicorn's threads per process), else 4."""
+    env = os.environ if env is None else env
+    return int(env.get("WATTKEEPER_DB_POOL_SIZE") or env.get("WATTKEEPER_THREADS") or 4)
+
+
 def make_engine(url: str, **options: object) -> Engine:
-    """An engine tuned for the database behind `url` (SQLite for the demo, PostgreSQL in production)."""
+    """An engine tuned for the database behind `url` (SQLite for the demo, PostgreSQL in production).
+
+    On PostgreSQL the pool holds `pool_size()` connections and no overflow: a process never
+    runs more threads than that, and every gunicorn process of every host adds its pool to the
+    server's connections."""
     if url.startswith("sqlite"):
         options.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **options)
         _tune_sqlite(engine)
         return engine
     options.setdefault("pool_pre_ping", True)
-    options.setdefault("pool_size", 10)
-    options.setdefault("max_overflow", 20)
+    options.setdefault("pool_size", pool_size())
+    options.setdefault("max_overflow", 0)
     return create_engine(url, **options)
 
 
