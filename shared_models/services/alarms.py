@@ -55,6 +55,8 @@ def raise_alarm(db: Session, kind: AlarmKind, *, site_id: int, meter_id: int | N
                   raised_at=at or utcnow())
     db.add(alarm)
     db.flush()
+    if known is not None:
+        known[(kind, subject)] = alarm  # active for the next caller
     return alarm, True
 
 
@@ -62,10 +64,12 @@ def clear_alarm(db: Session, kind: AlarmKind, *, meter_id: int | None = None,
                 account_id: int | None = None, gateway_id: int | None = None,
                 at: datetime | None = None, known: Known | None = None) -> Alarm | None:
     """Clear the active alarm of this kind on this subject, if there is one."""
-    alarm = active(db, kind, subject_of(meter_id=meter_id, account_id=account_id,
-                                        gateway_id=gateway_id), known)
+    subject = subject_of(meter_id=meter_id, account_id=account_id, gateway_id=gateway_id)
+    alarm = active(db, kind, subject, known)
     if alarm is not None:
         alarm.cleared_at = at or utcnow()
+        if known is not None:
+            known.pop((kind, subject), None)  # no longer active for the next caller
         db.flush()
     return alarm
 

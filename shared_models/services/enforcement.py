@@ -15,10 +15,12 @@ Rules (the site's settings and the account's arrears rule):
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shared_models.enums import ControlMode
@@ -35,6 +37,43 @@ OVERLOAD_BIT = 1 << 7  # status b7: overload trip
 LEVELS = (AlarmKind.ALARM1, AlarmKind.ALARM2, AlarmKind.ARREARS)
 RELAY_KINDS = (CommandKind.TRIP, CommandKind.CLOSE, CommandKind.PROTECT)
 UNFINISHED = (CommandState.QUEUED, CommandState.SENT, CommandState.ACKNOWLEDGED)
+# Every alarm kind the follow-up of a reading or a sale raises or clears.
+FOLLOW_UP_ALARMS = (AlarmKind.OVERLOAD, *LEVELS, AlarmKind.RELAY_DRIFT)
+
+
+@dataclass(frozen=True)
+class RelayHistory:
+    """What enforcement needs of a meter's relay commands: the newest, and the kinds of
+    those still on their way."""
+
+    last: Command | None = None
+    unfinished: frozenset[CommandKind] = frozenset()
+
+
+def relay_histories(db: Session, meter_ids: Iterable[int]) -> dict[int, RelayHistory]:
+    """`RelayHistory` of each meter, in one query."""
+    ids = list(meter_ids)
+    if not ids:
+        return {}
+    newest = (select(func.max(Command.id)).where(Command.meter_id.in_(ids), Command.kind.in_(RELAY_KINDS))
+              .group_by(Command.meter_id))
+    last: dict[int, Command] = {}
+    unfinished: dict[int, set[CommandKind]] = {}
+    for command in db.scalars(select(Command).where(
+            Command.meter_id.in_(ids), Command.kind.in_(RELAY_KINDS),
+            or_(Command.id.in_(newest), Command.state.in_(UNFINISHED))).order_by(Command.id)):
+        last[command.meter_id] = command
+        if command.state in UNFINISHED:
+            unfinished.setdefault(command.meter_id, set()).add(command.kind)
+    return {m: RelayHistory(last.get(m), frozenset(unfinished.get(m, ()))) for m in ids}
+
+
+def follow_up_subjects(meter_id: int, account_id: int | None) -> set[str]:
+    """The alarm subjects `update_alarms` and `enforce` look at for one meter."""
+    subjects = {alarms.subject_of(meter_id=meter_id)}
+    if account_id is not None:
+        subjects.add(alarms.subject_of(account_id=account_id))
+    return subjects
 
 
 def balance_level(balance: Decimal, account: TenantAccount) -> AlarmKind | None:
@@ -69,16 +108,20 @@ def balance_of(db: Session, meter: Meter, account: TenantAccount, state: MeterSt
 
 
 def update_alarms(db: Session, site: Site, meter: Meter, account: TenantAccount | None,
-                  state: MeterState, balance: Decimal | None, at: datetime) -> None:
-    """Balance level (on the account, or on the meter for a meter-held wallet) and overload."""
+                  state: MeterState, balance: Decimal | None, at: datetime,
+                  known: alarms.Known | None = None) -> None:
+    """Balance level (on the account, or on the meter for a meter-held wallet) and overload.
+    `known`: the active alarms of `FOLLOW_UP_ALARMS` on the meter and its account, if the
+    caller looked them up for many meters at once."""
     subject = ({"meter_id": meter.id} if account is None or meter.control_mode == ControlMode.LOCAL
                else {"account_id": account.id})
-    # The overload alarm and the balance levels, looked up together (this runs on every sale).
-    known = alarms.active_among(db, (AlarmKind.OVERLOAD, *LEVELS),
-                                {alarms.subject_of(meter_id=meter.id), alarms.subject_of(**subject)})
+    if known is None:  # the overload alarm and the balance levels, looked up together
+        known = alarms.active_among(db, (AlarmKind.OVERLOAD, *LEVELS),
+                                    {alarms.subject_of(meter_id=meter.id), alarms.subject_of(**subject)})
     if state.status_bits & OVERLOAD_BIT:
         alarms.raise_alarm(db, AlarmKind.OVERLOAD, site_id=site.id, meter_id=meter.id, at=at,
                            detail=f"overload trip, status 0x{state.status_bits:04x}", known=known)
+
     else:
         alarms.clear_alarm(db, AlarmKind.OVERLOAD, meter_id=meter.id, at=at, known=known)
     if account is None or balance is None:
@@ -106,55 +149,50 @@ def _notify(db: Session, account_id: int, kind: AlarmKind, context: dict, key: s
     notify(db, account_id=account_id, kind=kind.value, context=context, dedup_key=key, at=at)
 
 
-def last_relay_command(db: Session, meter_id: int) -> Command | None:
-    return db.scalar(select(Command).where(Command.meter_id == meter_id,
-                                           Command.kind.in_(RELAY_KINDS))
-                     .order_by(Command.id.desc()).limit(1))
 
 
-def unfinished(db: Session, meter_id: int, kind: CommandKind) -> bool:
-    return db.scalar(select(Command.id).where(Command.meter_id == meter_id, Command.kind == kind,
-                                              Command.state.in_(UNFINISHED)).limit(1)) is not None
 
 
 def enforce(db: Session, site: Site, meter: Meter, account: TenantAccount, state: MeterState,
-            balance: Decimal, now: datetime) -> list[int]:
-    """Trip or close a remote-mode meter's relay if its balance calls for it; relay drift."""
+            balance: Decimal, now: datetime, *, history: RelayHistory | None = None,
+            known: alarms.Known | None = None) -> list[int]:
+    """Trip or close a remote-mode meter's relay if its balance calls for it; relay drift.
+    `history` and `known` (the meter's relay commands and active alarms) when the caller looked
+    them up for many meters at once."""
     if meter.control_mode != ControlMode.REMOTE or state.relay_open is None:
         return []
     if is_stale(state.last_read_at, site.poll_interval_s, now):
         return []
-    last = last_relay_command(db, meter.id)
+    if history is None:
+        history = relay_histories(db, [meter.id])[meter.id]
+    last = history.last
     operator_opened = (last is not None and last.kind == CommandKind.TRIP
                        and last.origin == CommandOrigin.OPERATOR)
     queued: list[int] = []
     if not state.relay_open and must_trip(balance, account, site):
-        queued += _queue(db, meter, CommandKind.TRIP, f"balance {balance}")
+        queued += _queue(db, meter, CommandKind.TRIP, f"balance {balance}", history)
     elif (state.relay_open and may_close(balance, account) and last is not None
           and last.kind == CommandKind.TRIP and last.origin == CommandOrigin.AUTOMATIC):
-        queued += _queue(db, meter, CommandKind.CLOSE, f"balance {balance}")
+        queued += _queue(db, meter, CommandKind.CLOSE, f"balance {balance}", history)
     required_open = must_trip(balance, account, site)
     overload = bool(state.status_bits & OVERLOAD_BIT)  # the meter recloses by itself
+    # While a relay command is on its way (one queued just now included) there is no drift.
     drift = (not operator_opened and not overload and (required_open or may_close(balance, account))
-             and state.relay_open != required_open and last_pending(db, meter.id) is None)
+             and state.relay_open != required_open and not history.unfinished and not queued)
     if drift:
         alarms.raise_alarm(db, AlarmKind.RELAY_DRIFT, site_id=site.id, meter_id=meter.id, at=now,
                            detail=f"relay {'open' if state.relay_open else 'closed'}, "
-                                  f"balance {balance}, rule {account.arrears_rule.value}")
+                                  f"balance {balance}, rule {account.arrears_rule.value}", known=known)
     else:
-        alarms.clear_alarm(db, AlarmKind.RELAY_DRIFT, meter_id=meter.id, at=now)
+        alarms.clear_alarm(db, AlarmKind.RELAY_DRIFT, meter_id=meter.id, at=now, known=known)
     return queued
 
 
-def last_pending(db: Session, meter_id: int) -> int | None:
-    """An unfinished relay command: while one is on its way the relay is not drifting."""
-    return db.scalar(select(Command.id).where(Command.meter_id == meter_id,
-                                              Command.kind.in_(RELAY_KINDS),
-                                              Command.state.in_(UNFINISHED)).limit(1))
 
 
-def _queue(db: Session, meter: Meter, kind: CommandKind, reason: str) -> list[int]:
-    if unfinished(db, meter.id, kind):
+def _queue(db: Session, meter: Meter, kind: CommandKind, reason: str,
+           history: RelayHistory) -> list[int]:
+    if kind in history.unfinished:
         return []
     command = commands.issue(db, meter_id=meter.id, kind=kind, origin=CommandOrigin.AUTOMATIC,
                              payload={"reason": reason})

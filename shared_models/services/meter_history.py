@@ -13,9 +13,9 @@ from decimal import Decimal
 from fractions import Fraction
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from shared_models.models import MeterSwap, Reading
+from shared_models.models import MeterState, MeterSwap, Reading
 from shared_models.models.metering import ReadingQuality
 from shared_models.tariffs import Band, TariffLike, cost, period_start
 
@@ -51,6 +51,15 @@ def swap_into(db: Session, meter_id: int) -> MeterSwap | None:
     """The latest swap that installed this meter, if any."""
     return db.scalar(select(MeterSwap).where(MeterSwap.new_meter_id == meter_id)
                      .order_by(MeterSwap.swapped_at.desc(), MeterSwap.id.desc()).limit(1))
+
+
+def swaps_into(db: Session, meter_ids: list[int]) -> dict[int, MeterSwap]:
+    """`swap_into` for many meters in one query: the latest swap that installed each."""
+    swaps: dict[int, MeterSwap] = {}
+    for swap in db.scalars(select(MeterSwap).where(MeterSwap.new_meter_id.in_(meter_ids))
+                           .order_by(MeterSwap.swapped_at, MeterSwap.id)):
+        swaps[swap.new_meter_id] = swap  # the latest wins
+    return swaps
 
 
 def swap_out_of(db: Session, meter_id: int) -> MeterSwap | None:
@@ -92,6 +101,29 @@ def baseline(db: Session, meter_id: int, up_to_id: int | None) -> Point | None:
     if swap is not None and (reading is None or reading.read_at < swap.swapped_at):
         return start_point(swap)
     return point_of(reading) if reading is not None else None
+
+
+def baselines(db: Session, meter_ids: list[int],
+              swaps: dict[int, MeterSwap]) -> dict[int, Point | None]:
+    """`baseline` of each meter at its settlement cursor, in one query (`swaps` from
+    `swaps_into`)."""
+    inner = aliased(Reading)
+    last = (select(inner.id).where(inner.meter_id == MeterState.meter_id,
+                                   inner.id <= MeterState.settled_reading_id,
+                                   inner.quality != ReadingQuality.REGRESSED)
+            .order_by(inner.read_at.desc(), inner.id.desc()).limit(1)
+            .correlate(MeterState).scalar_subquery())
+    at_cursor = select(last).where(MeterState.meter_id.in_(meter_ids),
+                                   MeterState.settled_reading_id.is_not(None))
+    readings = {r.meter_id: r for r in db.scalars(select(Reading).where(Reading.id.in_(at_cursor)))}
+    found: dict[int, Point | None] = {}
+    for meter_id in meter_ids:
+        reading, swap = readings.get(meter_id), swaps.get(meter_id)
+        if swap is not None and (reading is None or reading.read_at < swap.swapped_at):
+            found[meter_id] = start_point(swap)
+        else:
+            found[meter_id] = point_of(reading) if reading is not None else None
+    return found
 
 
 def profile_between(start: Point, end: Point) -> dict[Band, Decimal] | None:

@@ -104,7 +104,7 @@ def credit(db: Session, account: TenantAccount, wallet: LedgerAccount, *, amount
     txn = post(db, site_id=site.id, kind=TransactionKind.SALE,
                legs=transfer(clearing.id, wallet.id, amount), reason=ledger_reason,
                operator_id=operator_id, external_key=external_key)
-    settlement.after_credit(db, account.id)  # push to a local meter; close a tripped relay
+    command_ids = settlement.after_credit(db, account.id)  # push to a local meter; close a tripped relay
     balance_after = balances.account_money(db, account).total
     # The site's receipt counter row stays locked from here to commit (numbers are gapless),
     # so it is taken as late as possible: only the sale and its SMS are written after it.
@@ -112,6 +112,7 @@ def credit(db: Session, account: TenantAccount, wallet: LedgerAccount, *, amount
                              channel=channel, amount=amount, reason=reason,
                              operator_id=operator_id, shift_id=shift_id, transaction_id=txn.id,
                              balance_after=balance_after)
+    sale.command_ids = command_ids  # queued by the follow-up: the caller announces them after commit
     notifications.notify_sale(db, sale)  # the tenant's confirmation SMS, queued in this transaction
     return sale
 

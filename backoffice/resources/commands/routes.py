@@ -32,7 +32,6 @@ from shared_models.models import Building, Command, CommandBatch, Floor, Meter, 
 from shared_models.services import command_issuing as issuing
 from shared_models.services.command_issuing import BatchRow
 from shared_models.services.command_payloads import validate
-from shared_models.services.settlement import ANNOUNCE
 
 blp = Blueprint("commands", __name__, description="Remote control: commands to meters (远程控制)")
 
@@ -40,13 +39,7 @@ blp = Blueprint("commands", __name__, description="Remote control: commands to m
 def _announce(command_ids: list[int]) -> None:
     """Tell each command's bus once the request commits (with its Idempotency-Key record, in
     one transaction). If Redis is unreachable then, the worker's cron re-announces the rows."""
-    if not command_ids:
-        return
-    db = database.session()
-    pairs = db.execute(select(Command.id, Meter.bus_id).join(Meter, Command.meter_id == Meter.id)
-                       .where(Command.id.in_(command_ids))).all()
-    db.info.setdefault(ANNOUNCE, []).extend((command_id, bus_id) for command_id, bus_id in pairs)
-    announce_after_commit(db)
+    announce_after_commit(database.session(), command_ids)
 
 
 @blp.route("/meters/<int:meter_id>/commands")

@@ -49,7 +49,7 @@ class Recharges(MethodView):
         sale = sales.recharge(database.session(), **data, operator_id=operator_id(),
                               external_key=external_key(), site_ids=visible_site_ids(),
                               field="account_id")
-        announce_after_commit(database.session())  # a close or push the sale queued
+        announce_after_commit(database.session(), sale.command_ids)  # a close or push the sale queued
         return sale
 
 

@@ -1,0 +1,142 @@
+"""What one settlement call loads for its meters, in a few set-based queries, and shares."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, joinedload
+
+from shared_models.ledger.books import site_account, wallet_of
+from shared_models.ledger.posting import Entry
+from shared_models.models import (
+    AccountMeter,
+    LedgerAccount,
+    LedgerTransaction,
+    Meter,
+    MeterState,
+    MeterSwap,
+    Reading,
+    Site,
+    TenantAccount,
+)
+from shared_models.models.accounts import AccountStatus
+from shared_models.models.ledger import AccountKind
+from shared_models.services.meter_history import PeriodUsage, Point, baselines, profile_between
+from shared_models.services.meter_states import state_of
+from shared_models.services.tariff_lookup import tariff_for_meter, tariffs_for_meters
+from shared_models.tariffs import GapPolicy, TariffLike, TariffSchedule, cost
+
+Found = tuple[TenantAccount, AccountMeter]
+
+
+def has_tiers(tariff: TariffLike) -> bool:
+    """Whether any version of the tariff has tiers (only then does usage in a period count)."""
+    if isinstance(tariff, TariffSchedule):
+        return any(v.tariff.tiers is not None for v in tariff.versions)
+    return tariff.tiers is not None
+
+
+class Run:
+    """What one call shares across its meters: sites, tariffs, tier usage."""
+
+    def __init__(self, db: Session, now: datetime) -> None:
+        self.db, self.now = db, now
+        self.tariff_cache: dict[Any, Any] = {}
+        self.tariffs: dict[int, TariffLike] = {}  # by meter
+        self.usage = PeriodUsage(db)
+        self.sites: dict[int, Site] = {}
+
+    def site(self, site_id: int) -> Site:
+        if site_id not in self.sites:
+            self.sites[site_id] = self.db.get(Site, site_id)
+        return self.sites[site_id]
+
+    def price(self, meter: Meter, start: Point, end: Point):
+        """The engine's breakdown of the energy between two points of one meter's history."""
+        site = self.site(meter.site_id)
+        if meter.id not in self.tariffs:
+            self.tariffs[meter.id] = tariff_for_meter(self.db, meter.id, self.tariff_cache)
+        tariff = self.tariffs[meter.id]
+        before = self.usage.before(meter.id, tariff, site.timezone, start) if has_tiers(tariff) else 0
+        return cost(tariff, start.read_at, end.read_at, end.total - start.total, site.timezone, before,
+                    profile_between(start, end), gap=GapPolicy(timedelta(seconds=site.poll_interval_s)))
+
+
+class Batch(Run):
+    """One `settle_meters` call: the rows of its walked meters, loaded (and locked) together,
+    and the consumption it bills, posted at the end in one go."""
+
+    def __init__(self, db: Session, now: datetime) -> None:
+        super().__init__(db, now)
+        self.meters: dict[int, Meter] = {}
+        self.links: dict[int, list[AccountMeter]] = {}  # per meter, newest link first
+        self.wallets: dict[int, LedgerAccount] = {}  # by tenant account, locked
+        self.states: dict[int, MeterState] = {}  # locked
+        self.readings: dict[int, list[Reading]] = {}  # after each cursor, in id order
+        self.swaps: dict[int, MeterSwap] = {}  # the latest swap that installed each meter
+        self.bases: dict[int, Point | None] = {}  # where billing starts, at each cursor
+        self.posted: set[tuple[int, str]] = set()  # (site, external key) already in the ledger
+        self.revenue: dict[int, LedgerAccount] = {}
+        self.entries: list[Entry] = []  # consumption to post
+
+    def load(self, meter_ids: list[int]) -> None:
+        db = self.db
+        self.meters = {m.id: m for m in db.scalars(select(Meter).where(Meter.id.in_(meter_ids)))}
+        for link in db.scalars(select(AccountMeter).where(AccountMeter.meter_id.in_(meter_ids))
+                               .options(joinedload(AccountMeter.account)).order_by(AccountMeter.id.desc())):
+            self.links.setdefault(link.meter_id, []).append(link)
+        # Accounts with their wallets before meter states, the order a sale takes them in
+        # (`lock_account`), each in id order; read fresh, so an account closed while this
+        # batch waited for the lock is seen closed and billed nothing.
+        open_now = {found[0].id for m in meter_ids if (found := self.account_at(m, self.now))}
+        if open_now:
+            self.wallets = {w.tenant_account_id: w for _account, w in db.execute(
+                select(TenantAccount, LedgerAccount)
+                .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
+                .where(TenantAccount.id.in_(open_now)).order_by(TenantAccount.id)
+                .with_for_update().execution_options(populate_existing=True))}
+        self.states = {s.meter_id: s for s in db.scalars(
+            select(MeterState).where(MeterState.meter_id.in_(meter_ids)).order_by(MeterState.meter_id)
+            .with_for_update().execution_options(populate_existing=True))}
+        for meter_id in meter_ids:
+            if meter_id not in self.states:
+                self.states[meter_id] = state_of(db, meter_id, lock=True)
+        after = min(s.settled_reading_id or 0 for s in self.states.values())
+        for reading in db.scalars(select(Reading).where(Reading.meter_id.in_(meter_ids), Reading.id > after)
+                                  .order_by(Reading.meter_id, Reading.id)):
+            if reading.id > (self.states[reading.meter_id].settled_reading_id or 0):
+                self.readings.setdefault(reading.meter_id, []).append(reading)
+        with_readings = [m for m in meter_ids if m in self.readings]
+        self.bases = baselines(db, with_readings, self.swaps) if with_readings else {}
+        if with_readings:
+            self.tariffs.update(tariffs_for_meters(db, with_readings, self.tariff_cache))
+        self._load_posted()
+
+    def _load_posted(self) -> None:
+        """The batch's consumption and swap-final keys already posted, in one query."""
+        keys = {(self.meters[m].site_id, f"consume:{m}:{r.id}")
+                for m, readings in self.readings.items() for r in readings}
+        keys |= {(self.meters[m].site_id, f"swapfinal:{swap.id}") for m, swap in self.swaps.items()
+                 if m in self.meters}
+        if keys:
+            rows = self.db.execute(select(LedgerTransaction.site_id, LedgerTransaction.external_key).where(
+                LedgerTransaction.site_id.in_({site_id for site_id, _key in keys}),
+                LedgerTransaction.external_key.in_({key for _site_id, key in keys})))
+            self.posted = {(site_id, key) for site_id, key in rows} & keys
+
+    def account_at(self, meter_id: int, at: datetime) -> Found | None:
+        """The open account the meter was attached to at that moment, from the loaded links."""
+        for link in self.links.get(meter_id, ()):
+            if link.attached_at <= at and (link.detached_at is None or link.detached_at >= at):
+                return (link.account, link) if link.account.status == AccountStatus.OPEN else None
+        return None
+
+    def wallet(self, account_id: int) -> LedgerAccount:
+        return self.wallets.get(account_id) or wallet_of(self.db, account_id)
+
+    def revenue_of(self, site_id: int) -> LedgerAccount:
+        if site_id not in self.revenue:
+            self.revenue[site_id] = site_account(self.db, site_id, AccountKind.ENERGY_REVENUE)
+        return self.revenue[site_id]

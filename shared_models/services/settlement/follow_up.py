@@ -1,0 +1,42 @@
+"""After new readings or new money: alarms and enforcement for many meters at once, and local
+credit still to push. Looks up the active alarms and the relay commands of all of them in one
+query each."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from shared_models.enums import ControlMode
+from shared_models.models import Meter, MeterState
+from shared_models.services import alarms, enforcement, local_credit
+
+from .batch import Found, Run
+
+
+def follow_up(run: Run, meters: Sequence[tuple[Meter, MeterState, Found | None]]) -> list[int]:
+    """Each meter with its (locked) state and its open account and link now, if any. Returns
+    the ids of the commands queued (trip, close, recharge pushes)."""
+    if not meters:
+        return []
+    db = run.db
+    subjects: set[str] = set()
+    for meter, _state, found in meters:
+        subjects |= enforcement.follow_up_subjects(meter.id, found[0].id if found else None)
+    known = alarms.active_among(db, enforcement.FOLLOW_UP_ALARMS, subjects)
+    histories = enforcement.relay_histories(db, [
+        meter.id for meter, state, found in meters
+        if found and meter.control_mode == ControlMode.REMOTE and state.relay_open is not None])
+    queued: list[int] = []
+    for meter, state, found in meters:
+        account = found[0] if found else None
+        site = run.site(meter.site_id)
+        if account is not None and meter.control_mode == ControlMode.LOCAL:
+            local_credit.refund_failed_pushes(db, site, meter.id, state.last_read_at, state.purchase_count)
+            push = local_credit.push_credit(db, account.id, now=run.now)
+            queued += [push.id] if push is not None else []
+        balance = enforcement.balance_of(db, meter, account, state) if account else None
+        enforcement.update_alarms(db, site, meter, account, state, balance, run.now, known)
+        if account is not None and balance is not None:
+            queued += enforcement.enforce(db, site, meter, account, state, balance, run.now,
+                                          history=histories.get(meter.id), known=known)
+    return queued
