@@ -1,7 +1,7 @@
 """Tenant accounts: open, change, meters on and off, meter swap, close."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice import database
@@ -17,6 +17,7 @@ from backoffice.resources.accounts.schemas import (
     AccountSchema,
     MeterSwapSchema,
 )
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.sales.keys import external_key, operator_id
 from shared_models.models import Site, TenantAccount, Unit
@@ -37,6 +38,7 @@ class Accounts(MethodView):
     @blp.response(200, AccountSchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
+        """List tenant accounts with their balances."""
         stmt = filter_by(select(TenantAccount), TenantAccount, args)
         return collection(restrict(stmt, TenantAccount.site_id).order_by(TenantAccount.id))
 
@@ -45,6 +47,7 @@ class Accounts(MethodView):
     @blp.arguments(AccountOpenSchema)
     @blp.response(201, AccountSchema)
     def post(self, data):
+        """Open an account (开户) on new meters, with an optional opening balance."""
         reference(Site, data["site_id"], "site_id")
         _check_unit(data)
         return accounts.open_account(database.session(), data, operator_id=operator_id(),
@@ -56,12 +59,14 @@ class AccountById(MethodView):
     @requires("accounts.read")
     @blp.response(200, AccountSchema)
     def get(self, account_id):
+        """Get an account, its meters and where its money is."""
         return load(TenantAccount, account_id)
 
     @requires("accounts.write")
     @blp.arguments(AccountProfileSchema(partial=True))
     @blp.response(200, AccountSchema)
     def patch(self, data, account_id):
+        """Change the tenant's details, thresholds or arrears rule."""
         account = load(TenantAccount, account_id)
         _check_unit(data)
         return accounts.update_account(database.session(), account, data)
@@ -73,6 +78,7 @@ class AccountMeters(MethodView):
     @blp.arguments(AccountMeterRefSchema)
     @blp.response(200, AccountSchema)
     def post(self, data, account_id):
+        """Attach another meter to the account."""
         account = load(TenantAccount, account_id)
         return accounts.add_meter(database.session(), account, data["meter_id"])
 
@@ -82,6 +88,7 @@ class AccountMeterById(MethodView):
     @requires("accounts.write")
     @blp.response(200, AccountSchema)
     def delete(self, account_id, meter_id):
+        """Take a meter off the account."""
         return accounts.remove_meter(database.session(), load(TenantAccount, account_id), meter_id)
 
 
@@ -92,6 +99,7 @@ class MeterSwaps(MethodView):
     @blp.arguments(MeterSwapSchema)
     @blp.response(201, MeterSwapSchema)
     def post(self, data, account_id):
+        """Swap a meter (换表), carrying history and balance over."""
         account = load(TenantAccount, account_id)
         return accounts.swap_meter(database.session(), account, data, operator_id=operator_id())
 
@@ -103,6 +111,7 @@ class AccountClose(MethodView):
     @blp.arguments(AccountCloseSchema)
     @blp.response(200, AccountSchema)
     def post(self, data, account_id):
+        """Close the account (销户): final charge, refund of the rest."""
         account = load(TenantAccount, account_id)
         return accounts.close_account(database.session(), account, data,
                                       operator_id=operator_id(), external_key=external_key())

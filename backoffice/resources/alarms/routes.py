@@ -3,13 +3,14 @@
 from datetime import date
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 
 from backoffice import database
 from backoffice.auth.identity import current
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.resources.alarms.schemas import AlarmQuerySchema, AlarmSchema
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import BINARY, collection, download, load
 from shared_models.models import Alarm, Site
 from shared_models.services import alarms
@@ -56,6 +57,7 @@ class AlarmExport(MethodView):
     @blp.arguments(AlarmQuerySchema, location="query")
     @blp.response(200, BINARY, content_type=MIME_TYPE, description="The list as .xlsx")
     def get(self, args):
+        """The alarm list as a workbook."""
         db = database.session()
         sheet = SheetSpec("Alarms", COLUMNS, _sheet_rows(db, _query(args)))
         spool = write_workbook([sheet], [("Report", "Alarms 告警"), ("Times", "UTC")])

@@ -1,12 +1,13 @@
 """The system log: search it, and verify its hash chain."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.resources.audit.schemas import AuditEntrySchema, AuditQuerySchema, VerifySchema
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by
 from shared_models import audit
 from shared_models.models import AuditEntry
@@ -21,6 +22,7 @@ class AuditLog(MethodView):
     @blp.response(200, AuditEntrySchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
+        """Search the system log."""
         since, until = args.pop("since", None), args.pop("until", None)
         stmt = filter_by(select(AuditEntry), AuditEntry, args)
         if since is not None:
@@ -35,6 +37,7 @@ class Verify(MethodView):
     @requires("audit.read")
     @blp.response(200, VerifySchema)
     def get(self):
+        """Check the system log's hash chain and its checkpoint."""
         return verify_report()
 
 

@@ -9,7 +9,6 @@ import secrets
 import pyotp
 from flask import current_app, request, session
 from flask.views import MethodView
-from flask_smorest import Blueprint
 
 from backoffice import database
 from backoffice.auth import accounts, sessions
@@ -26,6 +25,7 @@ from backoffice.resources.auth.schemas import (
     TotpCodeSchema,
     TotpSetupSchema,
 )
+from backoffice.resources.blueprint import Blueprint
 from shared_models import audit
 from shared_models.errors import RuleViolation
 from shared_models.models import Operator
@@ -58,6 +58,7 @@ class Login(MethodView):
     @blp.arguments(LoginSchema)
     @blp.response(200, SessionSchema)
     def post(self, data):
+        """Log in with a password (and a one-time code): a session cookie and its CSRF token."""
         db = database.session()
         policy = LoginPolicy(current_app.config, redis())
         try:
@@ -76,6 +77,7 @@ class Logout(MethodView):
     @requires("self")
     @blp.response(204)
     def post(self):
+        """Log out: the session ends on the server."""
         audit.record(database.session(), "logout", "operators", _me().id)
         if "sid" in session:
             sessions.revoke(database.session(), session["sid"])
@@ -87,6 +89,7 @@ class Me(MethodView):
     @requires("self")
     @blp.response(200, SessionSchema)
     def get(self):
+        """Who is logged in: operator, role, sites and permissions."""
         return _session_body(_me())
 
 
@@ -96,6 +99,7 @@ class Password(MethodView):
     @blp.arguments(PasswordChangeSchema)
     @blp.response(204)
     def post(self, data):
+        """Change one's own password (other sessions end)."""
         operator = _me()
         if not verify_password(operator.password_hash, data["current_password"]):
             raise RuleViolation("The current password is wrong.", field="current_password")
@@ -110,6 +114,7 @@ class TotpSetup(MethodView):
     @requires("self")
     @blp.response(200, TotpSetupSchema)
     def post(self):
+        """Start enrolling a one-time-code app: a new secret and its QR URI."""
         operator = _me()
         if operator.totp_enabled:
             raise RuleViolation("The second factor is already on; turn it off first.")
@@ -125,6 +130,7 @@ class TotpEnable(MethodView):
     @blp.arguments(TotpCodeSchema)
     @blp.response(204)
     def post(self, data):
+        """Turn the second factor on with a code from the app."""
         operator = _me()
         if not operator.totp_secret or not pyotp.TOTP(operator.totp_secret).verify(
                 data["code"], valid_window=1):
@@ -138,6 +144,7 @@ class TotpDisable(MethodView):
     @blp.arguments(TotpCodeSchema)
     @blp.response(204)
     def post(self, data):
+        """Turn the second factor off (needs a current code)."""
         operator = _me()
         if operator.totp_enabled and not pyotp.TOTP(operator.totp_secret).verify(
                 data["code"], valid_window=1):

@@ -9,7 +9,7 @@ from collections import Counter
 from datetime import timedelta
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice import database
@@ -18,6 +18,7 @@ from backoffice.auth.identity import current
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict, visible_site_ids
 from backoffice.idempotency import idempotent
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.commands.schemas import (
     REFUSED,
     BatchIssueSchema,
@@ -49,6 +50,7 @@ class MeterCommands(MethodView):
     @blp.arguments(IssueSchema)
     @blp.response(201, CommandSchema)
     def post(self, data, meter_id):
+        """Issue a command to a meter (trip, close, protect, ...)."""
         meter = load(Meter, meter_id)
         issuing.check_issuable(data["kind"])
         payload = validate(data["kind"], data["payload"])
@@ -65,6 +67,7 @@ class Commands(MethodView):
     @blp.response(200, CommandSchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
+        """List commands, newest first."""
         stmt = restrict(filter_by(select(Command), Command, args), Command.site_id)
         return collection(stmt.order_by(Command.id.desc()))
 
@@ -74,6 +77,7 @@ class CommandById(MethodView):
     @requires("commands.read")
     @blp.response(200, CommandSchema)
     def get(self, command_id):
+        """Get a command and its outcome."""
         return load(Command, command_id)
 
 
@@ -109,6 +113,7 @@ class Batches(MethodView):
     @blp.arguments(BatchIssueSchema)
     @blp.response(201, BatchSchema)
     def post(self, data):
+        """Issue one command to many meters."""
         issuing.check_issuable(data["kind"])
         validate(data["kind"], data["payload"])  # a bad payload fails the whole request first
         site_id, meters, missing = _selected_meters(data)
@@ -124,6 +129,7 @@ class BatchById(MethodView):
     @requires("commands.read")
     @blp.response(200, BatchSchema)
     def get(self, batch_id):
+        """Get a batch and its commands."""
         db = database.session()
         batch = db.get(CommandBatch, batch_id)
         allowed = visible_site_ids()

@@ -1,13 +1,14 @@
 """Gateways (communication managers) and their RS485 buses."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.idempotency import idempotent
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.gateways.schemas import (
     GatewayQuerySchema,
@@ -27,6 +28,7 @@ class Gateways(MethodView):
     @blp.response(200, GatewaySchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
+        """List gateways."""
         stmt = filter_by(select(Gateway), Gateway, args)
         return collection(restrict(stmt, Gateway.site_id).order_by(Gateway.id))
 
@@ -35,6 +37,7 @@ class Gateways(MethodView):
     @blp.arguments(GatewaySchema)
     @blp.response(201, GatewaySchema)
     def post(self, data):
+        """Add a gateway with its buses."""
         reference(Site, data["site_id"], "site_id")
         return registry.save_gateway(database.session(), data)
 
@@ -44,12 +47,14 @@ class GatewayById(MethodView):
     @requires("registry.read")
     @blp.response(200, GatewaySchema)
     def get(self, gateway_id):
+        """Get a gateway and its buses."""
         return load(Gateway, gateway_id)
 
     @requires("registry.write")
     @blp.arguments(GatewayUpdateSchema(partial=True))
     @blp.response(200, GatewaySchema)
     def patch(self, data, gateway_id):
+        """Change a gateway (its bus count too)."""
         gateway = load(Gateway, gateway_id)
         if "site_id" in data:
             reference(Site, data["site_id"], "site_id")
@@ -58,4 +63,5 @@ class GatewayById(MethodView):
     @requires("registry.write")
     @blp.response(204)
     def delete(self, gateway_id):
+        """Delete a gateway without meters."""
         registry.delete(database.session(), load(Gateway, gateway_id))

@@ -1,12 +1,13 @@
 """The ledger: accounts with balances from their postings, transactions, and `verify`."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 from sqlalchemy import func, select
 
 from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import check_site, restrict, visible_site_ids
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection
 from backoffice.resources.ledger.schemas import (
     LedgerAccountSchema,
@@ -29,6 +30,7 @@ class Accounts(MethodView):
     @blp.response(200, LedgerAccountSchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
+        """List ledger accounts with balances."""
         balance = (select(func.coalesce(func.sum(Posting.amount), 0))
                    .where(Posting.account_id == LedgerAccount.id).scalar_subquery())
         stmt = select(LedgerAccount, balance.label("balance"))
@@ -64,6 +66,7 @@ class Transactions(MethodView):
     @blp.response(200, LedgerTransactionSchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
+        """List ledger transactions with their postings."""
         stmt = select(LedgerTransaction)
         if args.get("site_id") is not None:
             stmt = stmt.where(LedgerTransaction.site_id == args["site_id"])
@@ -82,6 +85,7 @@ class Verify(MethodView):
     @blp.arguments(LedgerVerifyQuerySchema, location="query")
     @blp.response(200, LedgerVerifySchema)
     def get(self, args):
+        """Check the ledger: balanced transactions, wallets equal to their postings."""
         return verify_report(args.get("site_id"))
 
 

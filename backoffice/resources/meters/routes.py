@@ -1,13 +1,14 @@
 """Meters: where each one sits on a bus and in a building, and how it is kept prepaid."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.idempotency import idempotent
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.meters.schemas import MeterQuerySchema, MeterSchema
 from shared_models.models import Bus, Floor, Meter, Unit
@@ -43,6 +44,7 @@ class Meters(MethodView):
     @blp.response(200, MeterSchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
+        """List meters."""
         return collection(_meter_query(args))
 
     @requires("registry.write")
@@ -50,6 +52,7 @@ class Meters(MethodView):
     @blp.arguments(MeterSchema)
     @blp.response(201, MeterSchema)
     def post(self, data):
+        """Register a meter on a bus."""
         _check_references(data)
         return registry.save_meter(database.session(), data)
 
@@ -59,12 +62,14 @@ class MeterById(MethodView):
     @requires("registry.read")
     @blp.response(200, MeterSchema)
     def get(self, meter_id):
+        """Get a meter."""
         return load(Meter, meter_id)
 
     @requires("registry.write")
     @blp.arguments(MeterSchema(partial=True))
     @blp.response(200, MeterSchema)
     def patch(self, data, meter_id):
+        """Change a meter."""
         meter = load(Meter, meter_id)
         _check_references(data)
         return registry.save_meter(database.session(), data, meter)
@@ -72,4 +77,5 @@ class MeterById(MethodView):
     @requires("registry.write")
     @blp.response(204)
     def delete(self, meter_id):
+        """Delete a meter that was never opened."""
         registry.delete(database.session(), load(Meter, meter_id))

@@ -1,12 +1,13 @@
 """Operators: staff and device accounts, their roles and their sites."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth import accounts
 from backoffice.auth.permissions import requires
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by
 from backoffice.resources.operators.schemas import OperatorQuerySchema, OperatorSchema
 from shared_models.errors import NotFound
@@ -29,6 +30,7 @@ class Operators(MethodView):
     @blp.response(200, OperatorSchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
+        """List operators."""
         stmt = filter_by(select(Operator), Operator, args).order_by(Operator.id)
         return collection(stmt)
 
@@ -36,6 +38,7 @@ class Operators(MethodView):
     @blp.arguments(OperatorSchema)
     @blp.response(201, OperatorSchema)
     def post(self, data):
+        """Create an operator."""
         return accounts.save_operator(database.session(), data)
 
 
@@ -44,6 +47,7 @@ class OperatorById(MethodView):
     @requires("operators.read")
     @blp.response(200, OperatorSchema)
     def get(self, operator_id):
+        """Get an operator."""
         return _get(operator_id)
 
     @requires("operators.write")

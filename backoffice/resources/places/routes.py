@@ -1,13 +1,14 @@
 """Buildings, floors and units: where meters are installed."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.idempotency import idempotent
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.places import schemas
 from shared_models.models import Building, Floor, Site, Unit
@@ -19,12 +20,14 @@ blp = Blueprint("places", __name__, description="Buildings, floors and units")
 def _collection_views(path, model, schema, query_schema, parent_model, parent_field, save,
                       scope_stmt):
     """The list/create and get/change/delete views of one level of the place hierarchy."""
+    noun = path.removesuffix("s")
 
     class Collection(MethodView):
         @requires("registry.read")
         @blp.arguments(query_schema, location="query")
         @blp.response(200, schema(many=True))
         @blp.paginate(Page)
+        @blp.doc(summary=f"List {path}")
         def get(self, args):
             stmt = scope_stmt(filter_by(select(model), model, args)).order_by(model.id)
             return collection(stmt)
@@ -33,6 +36,7 @@ def _collection_views(path, model, schema, query_schema, parent_model, parent_fi
         @idempotent
         @blp.arguments(schema)
         @blp.response(201, schema)
+        @blp.doc(summary=f"Add a {noun}")
         def post(self, data):
             reference(parent_model, data[parent_field], parent_field)
             return save(database.session(), data)
@@ -40,12 +44,14 @@ def _collection_views(path, model, schema, query_schema, parent_model, parent_fi
     class Item(MethodView):
         @requires("registry.read")
         @blp.response(200, schema)
+        @blp.doc(summary=f"Get a {noun}")
         def get(self, obj_id):
             return load(model, obj_id)
 
         @requires("registry.write")
         @blp.arguments(schema(partial=True))
         @blp.response(200, schema)
+        @blp.doc(summary=f"Change a {noun}")
         def patch(self, data, obj_id):
             obj = load(model, obj_id)
             if parent_field in data:
@@ -54,6 +60,7 @@ def _collection_views(path, model, schema, query_schema, parent_model, parent_fi
 
         @requires("registry.write")
         @blp.response(204)
+        @blp.doc(summary=f"Delete a {noun} that holds nothing")
         def delete(self, obj_id):
             registry.delete(database.session(), load(model, obj_id))
 

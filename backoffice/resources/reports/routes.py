@@ -2,12 +2,13 @@
 and as a streamed .xlsx built from the same select."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 
 from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import visible_site_ids
 from backoffice.pagination import MappingCollection
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import BINARY, download, load
 from backoffice.resources.reports import schemas
 from backoffice.resources.reports.sheets import journal_book, statement_book, totals_book
@@ -68,6 +69,7 @@ class JournalExport(MethodView):
     @blp.arguments(schemas.JournalQuerySchema, location="query")
     @blp.response(200, BINARY, content_type=MIME_TYPE, description="The journal as .xlsx")
     def get(self, args):
+        """The sales journal as a workbook."""
         period, stmt = _journal(args)
         return download(journal_book(database.session(), stmt, period),
                          f"wattkeeper-journal-{period.first}-{period.last}.xlsx")
@@ -90,6 +92,7 @@ class TotalsExport(MethodView):
     @blp.arguments(schemas.TotalsQuerySchema, location="query")
     @blp.response(200, BINARY, content_type=MIME_TYPE, description="The totals as .xlsx")
     def get(self, args):
+        """Sales totals as a workbook."""
         period, stmt = _totals(args)
         return download(totals_book(database.session(), stmt, period),
                          f"wattkeeper-totals-{period.unit}-{period.first}-{period.last}.xlsx")
@@ -123,6 +126,7 @@ class StatementExport(MethodView):
     @blp.arguments(schemas.StatementQuerySchema, location="query")
     @blp.response(200, BINARY, content_type=MIME_TYPE, description="The statement as .xlsx")
     def get(self, args, account_id):
+        """An account statement as a workbook."""
         head = _statement(args, account_id)
         db = database.session()
         return download(statement_book(db, head, statements.lines(db, head)),

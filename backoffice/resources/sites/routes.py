@@ -1,7 +1,7 @@
 """Sites: property projects with their default parameters."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice import database
@@ -9,6 +9,7 @@ from backoffice.auth.errors import PermissionDenied
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict, visible_site_ids
 from backoffice.idempotency import idempotent
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by, load
 from backoffice.resources.sites.schemas import SiteQuerySchema, SiteSchema
 from shared_models.models import Site
@@ -24,6 +25,7 @@ class Sites(MethodView):
     @blp.response(200, SiteSchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
+        """List sites."""
         stmt = restrict(filter_by(select(Site), Site, args), Site.id).order_by(Site.id)
         return collection(stmt)
 
@@ -32,6 +34,7 @@ class Sites(MethodView):
     @blp.arguments(SiteSchema)
     @blp.response(201, SiteSchema)
     def post(self, data):
+        """Create a site with its defaults."""
         if visible_site_ids() is not None:
             raise PermissionDenied("Only an operator of every site can create sites.")
         return registry.save_site(database.session(), data)
@@ -42,15 +45,18 @@ class SiteById(MethodView):
     @requires("registry.read")
     @blp.response(200, SiteSchema)
     def get(self, site_id):
+        """Get a site."""
         return load(Site, site_id)
 
     @requires("registry.write")
     @blp.arguments(SiteSchema(partial=True))
     @blp.response(200, SiteSchema)
     def patch(self, data, site_id):
+        """Change a site's details and defaults."""
         return registry.save_site(database.session(), data, load(Site, site_id))
 
     @requires("registry.write")
     @blp.response(204)
     def delete(self, site_id):
+        """Delete a site that holds nothing."""
         registry.delete(database.session(), load(Site, site_id))

@@ -1,11 +1,12 @@
 """The SMS outbox: what was (or will be) texted to tenants, and why some were not."""
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by
 from backoffice.resources.sms.schemas import SmsMessageSchema, SmsQuerySchema
 from shared_models.models import SmsMessage

@@ -6,12 +6,13 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 
 from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import visible_site_ids
 from backoffice.pagination import MappingCollection
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import BINARY, download, load
 from backoffice.resources.status import schemas
 from shared_models.models import Building, Meter, Site, TenantAccount
@@ -46,6 +47,7 @@ class MeterStatusExport(MethodView):
     @blp.arguments(schemas.StatusQuerySchema, location="query")
     @blp.response(200, BINARY, content_type=MIME_TYPE, description="The list as .xlsx")
     def get(self, args):
+        """The meter status list as a workbook."""
         db = database.session()
         sheet = SheetSpec("Meter status", meter_status.COLUMNS,
                           meter_status.sheet_rows(db, _query(args)))

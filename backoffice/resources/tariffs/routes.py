@@ -3,13 +3,14 @@
 from datetime import date
 
 from flask.views import MethodView
-from flask_smorest import Blueprint, Page
+from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth.identity import current
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import BINARY, collection, download, filter_by, load, reference
 from backoffice.resources.tariffs import export, schemas
 from shared_models.errors import NotFound
@@ -43,6 +44,7 @@ class Plans(MethodView):
     @blp.response(200, schemas.PlanSchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
+        """List tariff plans."""
         stmt = filter_by(select(TariffPlan), TariffPlan, args)
         return collection(restrict(stmt, TariffPlan.site_id).order_by(TariffPlan.id))
 
@@ -50,6 +52,7 @@ class Plans(MethodView):
     @blp.arguments(schemas.PlanSchema)
     @blp.response(201, schemas.PlanSchema)
     def post(self, data):
+        """Create a tariff plan."""
         reference(Site, data["site_id"], "site_id")
         return tariffs.create_plan(database.session(), **data)
 
@@ -59,6 +62,7 @@ class PlanById(MethodView):
     @requires("tariffs.read")
     @blp.response(200, schemas.PlanSchema)
     def get(self, plan_id):
+        """Get a tariff plan."""
         return load(TariffPlan, plan_id)
 
 
@@ -67,6 +71,7 @@ class PlanVersions(MethodView):
     @requires("tariffs.read")
     @blp.response(200, schemas.VersionSchema(many=True))
     def get(self, plan_id):
+        """List a plan's versions."""
         return load(TariffPlan, plan_id).versions
 
     @requires("tariffs.write")
@@ -84,6 +89,7 @@ class VersionById(MethodView):
     @requires("tariffs.read")
     @blp.response(200, schemas.VersionSchema)
     def get(self, version_id):
+        """Get a tariff version."""
         return _version(version_id)
 
     @requires("tariffs.write")
@@ -96,6 +102,7 @@ class VersionById(MethodView):
     @requires("tariffs.write")
     @blp.response(204)
     def delete(self, version_id):
+        """Delete a draft version."""
         tariffs.delete_draft(database.session(), _version(version_id).id)
 
 
@@ -135,6 +142,7 @@ class VersionDryRunExport(MethodView):
     @blp.arguments(schemas.DryRunQuerySchema, location="query")
     @blp.response(200, BINARY, content_type=MIME_TYPE, description="The dry run as .xlsx")
     def get(self, args, version_id):
+        """The dry run of a version as a workbook."""
         version, month, rows = _dry_run(version_id, args)
         spool = export.dry_run_workbook(database.session(), version, month, rows)
         return download(spool, f"wattkeeper-tariff-dry-run-{version.id}.xlsx")

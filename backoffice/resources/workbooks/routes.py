@@ -4,12 +4,13 @@ from datetime import date
 
 from flask.views import MethodView
 from flask_babel import gettext
-from flask_smorest import Blueprint, abort
+from flask_smorest import abort
 
 from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import visible_site_ids
 from backoffice.idempotency import idempotent
+from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import BINARY, download, load
 from backoffice.resources.workbooks import schemas
 from shared_models.models import Site
@@ -34,6 +35,7 @@ class RegistryTemplate(MethodView):
     @blp.response(200, BINARY, content_type=xlsx.MIME_TYPE,
                   description="An empty workbook with the Gateways and Meters sheets")
     def get(self):
+        """Download the quick-configuration workbook template."""
         spool = xlsx.write_workbook(schemas.sheet_specs(), layout.instructions())
         return download(spool, "wattkeeper-registry-template.xlsx")
 
@@ -71,6 +73,7 @@ class RegistryExport(MethodView):
     @blp.response(200, BINARY, content_type=xlsx.MIME_TYPE,
                   description="The registry in the template's layout (re-importable)")
     def get(self, args):
+        """Export the registry as a workbook (streamed)."""
         if "site_id" in args:
             site_ids = [load(Site, args["site_id"]).id]
         else:
