@@ -57,19 +57,20 @@ def _cached(db: Session, site_id: int, code: str) -> LedgerAccount | None:
 
 def _seen(db: Session, account: LedgerAccount) -> LedgerAccount:
     if isinstance(db.get_bind(), Engine):
+        if _SEEN not in db.info:  # kept when this session commits, dropped if it rolls back
+            event.listen(db, "after_commit", _keep_seen, once=True)
+            event.listen(db, "after_soft_rollback", _drop_seen, once=True)
         db.info.setdefault(_SEEN, []).append(
             ((account.site_id, account.code), {key: getattr(account, key) for key in _COLUMNS}))
     return account
 
 
-@event.listens_for(Session, "after_commit")
 def _keep_seen(db: Session) -> None:
     seen = db.info.pop(_SEEN, None)
     if seen:
         _HOT.setdefault(db.get_bind(), {}).update(seen)
 
 
-@event.listens_for(Session, "after_soft_rollback")
 def _drop_seen(db: Session, _previous) -> None:
     db.info.pop(_SEEN, None)
 
