@@ -9,7 +9,7 @@ form of the same code.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import bindparam, insert, select, update
@@ -69,15 +69,18 @@ def post(
     return written[0]
 
 
-def post_many(db: Session, entries: Sequence[Entry]) -> list[LedgerTransaction]:
+def post_many(db: Session, entries: Sequence[Entry], *,
+              locked: Mapping[int, LedgerAccount] | None = None) -> list[LedgerTransaction]:
     """Write each entry as `post` does, skipping those whose external key is already posted
     (a replay is a no-op). Returns the transactions written, in the entries' order. On a
-    rule violation (an overdrawn wallet) the caller's transaction must be rolled back."""
+    rule violation (an overdrawn wallet) the caller's transaction must be rolled back.
+    `locked`: wallets the caller already holds locked (read fresh under the lock in this
+    transaction), by id; they are not selected again."""
     if not entries:
         return []
     db.flush()  # Core statements follow: the rows they refer to must be in the database
     legs = [check_legs(entry.legs) for entry in entries]
-    wallets = _wallets(db, entries, legs)
+    wallets = _wallets(db, entries, legs, locked or {})
     at = utcnow()
     rows = [{"site_id": e.site_id, "kind": e.kind, "reason": e.reason[:255], "operator_id": e.operator_id,
              "external_key": e.external_key, "corrects_id": e.corrects_id, "created_at": at}
@@ -104,7 +107,8 @@ def post_many(db: Session, entries: Sequence[Entry]) -> list[LedgerTransaction]:
     return written
 
 
-def _wallets(db: Session, entries: Sequence[Entry], legs: list[list[Leg]]) -> dict[int, LedgerAccount]:
+def _wallets(db: Session, entries: Sequence[Entry], legs: list[list[Leg]],
+             locked: Mapping[int, LedgerAccount]) -> dict[int, LedgerAccount]:
     """The accounts the legs name, checked; the wallets among them locked and read fresh."""
     # Callers have usually just loaded these accounts: get() takes them from the session.
     ids = {leg.account_id for entry_legs in legs for leg in entry_legs}
@@ -117,7 +121,9 @@ def _wallets(db: Session, entries: Sequence[Entry], legs: list[list[Leg]]) -> di
     for entry, entry_legs in zip(entries, legs, strict=True):
         if any(accounts[leg.account_id].site_id != entry.site_id for leg in entry_legs):
             raise RuleViolation("A transaction cannot cross sites.")
-    return _lock_wallets(db, sorted(a.id for a in accounts.values() if a.kind == AccountKind.WALLET))
+    wallets = [a.id for a in accounts.values() if a.kind == AccountKind.WALLET]
+    return {**{i: locked[i] for i in wallets if i in locked},
+            **_lock_wallets(db, sorted(i for i in wallets if i not in locked))}
 
 
 def _insert_transactions(db: Session, rows: list[dict]) -> list[int | None]:

@@ -59,7 +59,7 @@ def settle_meters(db: Session, meter_ids: Iterable[int], *, now: datetime | None
         return []
     batch.load(walked)
     settled = [meter_id for meter_id in walked if settle_meter(batch, meter_id)]
-    post_many(db, batch.entries)
+    post_many(db, batch.entries, locked={w.id: w for w in batch.wallets.values()})
     return follow_up(batch, [(batch.meters[m], batch.states[m], batch.account_at(m, batch.now))
                              for m in settled])
 

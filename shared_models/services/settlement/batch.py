@@ -6,7 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, joinedload
+from sqlalchemy.orm import Session, joinedload, lazyload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from shared_models.ledger.books import site_account, wallet_of
 from shared_models.ledger.posting import Entry
@@ -85,18 +86,22 @@ class Batch(Run):
         db = self.db
         self.meters = {m.id: m for m in db.scalars(select(Meter).where(Meter.id.in_(meter_ids)))}
         for link in db.scalars(select(AccountMeter).where(AccountMeter.meter_id.in_(meter_ids))
-                               .options(joinedload(AccountMeter.account)).order_by(AccountMeter.id.desc())):
+                               .options(joinedload(AccountMeter.account).lazyload(TenantAccount.wallet))
+                               .order_by(AccountMeter.id.desc())):
             self.links.setdefault(link.meter_id, []).append(link)
         # Accounts with their wallets before meter states, the order a sale takes them in
         # (`lock_account`), each in id order; read fresh, so an account closed while this
         # batch waited for the lock is seen closed and billed nothing.
         open_now = {found[0].id for m in meter_ids if (found := self.account_at(m, self.now))}
         if open_now:
-            self.wallets = {w.tenant_account_id: w for _account, w in db.execute(
-                select(TenantAccount, LedgerAccount)
-                .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
-                .where(TenantAccount.id.in_(open_now)).order_by(TenantAccount.id)
-                .with_for_update().execution_options(populate_existing=True))}
+            for account, wallet in db.execute(
+                    select(TenantAccount, LedgerAccount)
+                    .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
+                    .where(TenantAccount.id.in_(open_now)).order_by(TenantAccount.id)
+                    .options(lazyload(TenantAccount.wallet))
+                    .with_for_update().execution_options(populate_existing=True)):
+                set_committed_value(account, "wallet", wallet)  # as `lock_account` does
+                self.wallets[account.id] = wallet
         self.states = {s.meter_id: s for s in db.scalars(
             select(MeterState).where(MeterState.meter_id.in_(meter_ids)).order_by(MeterState.meter_id)
             .with_for_update().execution_options(populate_existing=True))}
