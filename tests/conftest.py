@@ -8,23 +8,32 @@ import pytest
 from redis import Redis
 from sqlalchemy.orm import Session
 
-from shared_models.db import make_engine, make_session_factory, upgrade
-from tests.infra import EmbeddedRedis, PostgresDatabase, require
+from shared_models.db import make_engine, make_session_factory
+from tests.infra import EmbeddedRedis, require, scratch_databases
 
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):
-    server = require("WATTKEEPER_TEST_DATABASE_URL")
-    if server:
-        database = PostgresDatabase(server)
-        url = database.create()
-        upgrade(url)
-        yield url
-        database.drop()
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
-        upgrade(url)
-        yield url
+    """The suite's shared database, migrated once; tests roll back inside it."""
+    databases = scratch_databases(tmp_path_factory.mktemp("db"))
+    yield databases.create()
+    databases.drop_all()
+
+
+@pytest.fixture
+def new_database(tmp_path):
+    """Factory of databases of the test's own (`new_database(revision="head", postgres=False)`),
+    for work that commits from several connections, threads or processes; dropped afterwards."""
+    made = []
+
+    def create(revision: str | None = "head", *, postgres: bool = False) -> str:
+        databases = scratch_databases(tmp_path / f"db{len(made)}", postgres=postgres)
+        made.append(databases)
+        return databases.create(revision)
+
+    yield create
+    for databases in made:
+        databases.drop_all()
 
 
 @pytest.fixture(scope="session")

@@ -6,11 +6,8 @@ In CI (CI=true) the real servers are required; nothing falls back silently.
 from __future__ import annotations
 
 import os
-import uuid
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -22,30 +19,17 @@ def require(name: str) -> str | None:
     return value
 
 
-class PostgresDatabase:
-    """A throwaway database on the configured PostgreSQL server, dropped afterwards."""
+def scratch_databases(directory, label: str = "test", *, postgres: bool = False):
+    """Throwaway migrated databases on the configured PostgreSQL server, else SQLite files in
+    `directory`; with `postgres`, a test that needs PostgreSQL is skipped without it (and
+    fails in CI, where the server is required)."""
+    from ops.scratch import ScratchDatabases
 
-    def __init__(self, server_url: str) -> None:
-        base = make_url(server_url).set(drivername="postgresql+psycopg")
-        self.name = f"wk_test_{uuid.uuid4().hex[:10]}"
-        self.admin_url = base
-        self.url = base.set(database=self.name).render_as_string(hide_password=False)
-
-    def _admin(self):
-        return create_engine(self.admin_url, isolation_level="AUTOCOMMIT")
-
-    def create(self) -> str:
-        engine = self._admin()
-        with engine.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{self.name}"'))
-        engine.dispose()
-        return self.url
-
-    def drop(self) -> None:
-        engine = self._admin()
-        with engine.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)'))
-        engine.dispose()
+    server = require("WATTKEEPER_TEST_DATABASE_URL")
+    databases = ScratchDatabases(server, directory, label)
+    if postgres and not databases.postgres:
+        pytest.skip("needs PostgreSQL (WATTKEEPER_TEST_DATABASE_URL)")
+    return databases
 
 
 class EmbeddedRedis:

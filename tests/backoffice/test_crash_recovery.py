@@ -16,27 +16,17 @@ from sqlalchemy import func, select
 from ops.bench.api_server import ApiServer
 from ops.bench.counter import seed
 from ops.bench.http_load import RechargeClient, recharge_body
-from shared_models.db import make_engine, make_session_factory, upgrade
-from tests.infra import PostgresDatabase, require
+from shared_models.db import make_engine, make_session_factory
 
 TILLS, ACCOUNTS = 6, 12
 CRASHES, LOAD_BEFORE_KILL_S = 3, 1.5
 
 
 @pytest.fixture
-def crash_database():
+def crash_database(new_database):
     """Its own throwaway database: the sales committed here cannot be rolled back (the ledger
     refuses DELETE), so they must not land in the shared test database."""
-    server = require("WATTKEEPER_TEST_DATABASE_URL")
-    if not server or not server.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL (WATTKEEPER_TEST_DATABASE_URL)")
-    database = PostgresDatabase(server)
-    url = database.create()
-    try:
-        upgrade(url)
-        yield url
-    finally:
-        database.drop()
+    return new_database(postgres=True)
 
 
 class Tills:

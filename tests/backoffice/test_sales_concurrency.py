@@ -9,31 +9,22 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from shared_models.db import make_engine, make_session_factory, upgrade
-from tests.infra import PostgresDatabase, require
+from shared_models.db import make_engine, make_session_factory
 
 THREADS, KEYS = 50, 10
 
 
 @pytest.fixture
-def live_app(redis_url):
+def live_app(redis_url, new_database):
     """The app on its own throwaway PostgreSQL database with a real engine and connection
     pool (the `app` fixture binds one connection, which would serialise every request)."""
-    server = require("WATTKEEPER_TEST_DATABASE_URL")
-    if not server or not server.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL (WATTKEEPER_TEST_DATABASE_URL)")
     from backoffice import create_app
 
-    database = PostgresDatabase(server)
-    url = database.create()
-    try:
-        upgrade(url)
-        app = create_app({"TESTING": True, "DATABASE_URL": url, "REDIS_URL": redis_url,
-                          "SECRET_KEY": "test-secret"})
-        yield app
-        app.extensions["wk_engine"].dispose()
-    finally:
-        database.drop()
+    url = new_database(postgres=True)
+    app = create_app({"TESTING": True, "DATABASE_URL": url, "REDIS_URL": redis_url,
+                      "SECRET_KEY": "test-secret"})
+    yield app
+    app.extensions["wk_engine"].dispose()
 
 
 def _counter_ready(url: str) -> tuple[str, int]:

@@ -15,12 +15,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from metering_worker.polling.plan import load_plan
 from metering_worker.polling.sweep import BusOutcome, SweepContext, sweep
 from metering_worker.simulator import SimulatorFleet
-from shared_models.db import make_engine, make_session_factory, upgrade
+from shared_models.db import make_engine, make_session_factory
 from shared_models.enums import Framing
 from shared_models.models import Alarm, Bus, MeterState, Reading
 from shared_models.models.metering import AlarmKind
 from shared_models.services import registry
-from tests.infra import PostgresDatabase, require
+from tests.infra import scratch_databases
 
 _numbers = itertools.count(1)
 
@@ -30,17 +30,14 @@ class PrivateDatabase:
     they cannot share the rolled-back connection of the `db` fixture."""
 
     def __init__(self, tmp_path) -> None:
-        server = require("WATTKEEPER_TEST_DATABASE_URL")
-        self.postgres = PostgresDatabase(server) if server else None
-        self.url = self.postgres.create() if self.postgres else f"sqlite:///{tmp_path / 'poll.sqlite3'}"
-        upgrade(self.url)
+        self.databases = scratch_databases(tmp_path, "poll")
+        self.url = self.databases.create()
         self.engine = make_engine(self.url)
         self.sessions: sessionmaker[Session] = make_session_factory(self.engine)
 
     def close(self) -> None:
         self.engine.dispose()
-        if self.postgres:
-            self.postgres.drop()
+        self.databases.drop_all()
 
 
 @dataclass

@@ -24,32 +24,23 @@ from metering_worker import transport
 from metering_worker.jobs.commands import LOCK_TTL_MS, reannounce_commands
 from metering_worker.simulator import SimulatorFleet
 from metering_worker.simulator.config import DEMO_MASTER_KEY
-from shared_models.db import make_engine, make_session_factory, upgrade
+from shared_models.db import make_engine, make_session_factory
 from shared_models.models import Command
 from shared_models.models.commands import FINAL_STATES, CommandKind, CommandState
 from shared_models.services import commands
 from shared_models.services.registry import save_gateway, save_meter, save_site
-from tests.infra import PostgresDatabase, require
 
 ROOT = Path(__file__).resolve().parents[2]
 SLOW_S = 1.5  # the slow meter's reply time: the window the kill lands in
 
 
 @pytest.fixture
-def worker_database(tmp_path):
-    """A database the worker subprocess can see: created, migrated, dropped afterwards."""
-    server = require("WATTKEEPER_TEST_DATABASE_URL")
-    if server:
-        database = PostgresDatabase(server)
-        url = database.create()
-    else:
-        database, url = None, f"sqlite:///{tmp_path / 'worker.sqlite3'}"
-    upgrade(url)
+def worker_database(new_database):
+    """A database the worker subprocess can see."""
+    url = new_database()
     engine = make_engine(url)
     yield url, make_session_factory(engine)
     engine.dispose()
-    if database is not None:
-        database.drop()
 
 
 @pytest.fixture

@@ -21,13 +21,12 @@ from metering_worker.sms.dispatch import LEASE, Settings, backoff, send_due
 from metering_worker.sms.gsm import GsmModemDriver
 from metering_worker.sms.http import HttpSmsDriver
 from metering_worker.sms.outbox import OutboxDriver
-from shared_models.db import make_engine, make_session_factory, upgrade
+from shared_models.db import make_engine, make_session_factory
 from shared_models.models import SmsMessage
 from shared_models.models.notifications import SmsState
 from shared_models.services import registry
 from shared_models.services.accounts import open_account
 from shared_models.services.notifications import notify
-from tests.infra import PostgresDatabase, require
 from tests.metering_worker import sms_provider
 from tests.metering_worker.sms_modem import SimulatedModem
 from tests.metering_worker.sms_provider import SECRET, Provider
@@ -156,19 +155,9 @@ def test_the_gsm_modem_through_the_dispatcher(db, sessions, account_id):
 
 
 @pytest.fixture
-def fresh_database(tmp_path):
+def fresh_database(new_database):
     """A database of its own, so two dispatchers on separate connections see committed rows."""
-    server = require("WATTKEEPER_TEST_DATABASE_URL")
-    if server:
-        database = PostgresDatabase(server)
-        url = database.create()
-        upgrade(url)
-        yield url
-        database.drop()
-    else:
-        url = f"sqlite:///{tmp_path / 'sms.sqlite3'}"
-        upgrade(url)
-        yield url
+    return new_database()
 
 
 def test_two_concurrent_dispatchers_never_send_a_message_twice(fresh_database, provider):

@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select, text
 
-from shared_models.db import make_engine, make_session_factory, upgrade
+from shared_models.db import make_engine, make_session_factory
 from shared_models.enums import ControlMode
 from shared_models.errors import RuleViolation
 from shared_models.ledger.books import wallet_of
@@ -27,24 +27,19 @@ from shared_models.services import accounts, sales, shifts
 from shared_models.services.local_credit import push_credit
 from shared_models.services.meter_states import state_of
 from shared_models.types import utcnow
-from tests.infra import PostgresDatabase, require
+from tests.infra import scratch_databases
 
 D = Decimal
 pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture(scope="module")
-def sessions():
-    server = require("WATTKEEPER_TEST_DATABASE_URL")
-    if not server or not server.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL (WATTKEEPER_TEST_DATABASE_URL)")
-    database = PostgresDatabase(server)
-    url = database.create()
-    upgrade(url)
-    engine = make_engine(url)
+def sessions(tmp_path_factory):
+    databases = scratch_databases(tmp_path_factory.mktemp("locking"), postgres=True)
+    engine = make_engine(databases.create())
     yield make_session_factory(engine)
     engine.dispose()
-    database.drop()
+    databases.drop_all()
 
 
 @pytest.fixture

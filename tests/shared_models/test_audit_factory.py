@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from shared_models import audit
-from shared_models.db import make_engine, make_session_factory, upgrade
+from shared_models.db import make_engine, make_session_factory
 from shared_models.models.audit import AuditEntry
 from shared_models.services.registry import save_site
 
@@ -32,9 +32,8 @@ def _site_entries(session, code: str) -> list[AuditEntry]:
             if (e.after or {}).get("code") == code]
 
 
-def test_a_service_called_from_a_bare_session_factory_is_audited(tmp_path):
-    url = f"sqlite:///{tmp_path / 'bare.sqlite3'}"
-    upgrade(url)
+def test_a_service_called_from_a_bare_session_factory_is_audited(new_database):
+    url = new_database()
     subprocess.run([sys.executable, "-c", SCRIPT, url], check=True, timeout=120)
     engine = make_engine(url)
     try:

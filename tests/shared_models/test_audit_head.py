@@ -10,7 +10,6 @@ from shared_models.append_only import protect, unprotect
 from shared_models.db import make_engine, upgrade
 from shared_models.models.audit import AuditEntry
 from shared_models.types import utcnow
-from tests.infra import PostgresDatabase, require
 
 
 def _log(db, count: int) -> list[int]:
@@ -72,15 +71,9 @@ def test_the_checkpoint_cannot_be_deleted(db, connection):
 
 
 @pytest.fixture
-def fresh_url(tmp_path):
+def fresh_url(new_database):
     """An empty database of the test's own (the migration is what is tested)."""
-    server = require("WATTKEEPER_TEST_DATABASE_URL")
-    if not server:
-        yield f"sqlite:///{tmp_path / 'migrate.sqlite3'}"
-        return
-    database = PostgresDatabase(server)
-    yield database.create()
-    database.drop()
+    return new_database(revision=None)
 
 
 def test_the_migration_checkpoints_an_existing_log(fresh_url):
