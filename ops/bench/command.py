@@ -31,7 +31,8 @@ from metering_worker.polling.sweep import SweepContext, poll_bus
 from metering_worker.protocol import registers as reg
 from metering_worker.simulator import SimulatorFleet, generate_fleet
 from metering_worker.simulator.physics import exchange_seconds, rtu_size, turnaround_for
-from ops.bench.recharge import DEFAULT_SERVER, redis_url, scratch_database
+from ops.bench.recharge import DEFAULT_SERVER, redis_url
+from ops.scratch import scratch_database
 from shared_models.db import make_engine, make_session_factory, upgrade
 from shared_models.models import Command
 from shared_models.models.commands import FINAL_STATES, CommandKind, CommandState

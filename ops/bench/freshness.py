@@ -29,7 +29,7 @@ from rq.serializers import JSONSerializer
 from sqlalchemy import create_engine, func, select
 
 from metering_worker.jobs.queues import DEFAULT, POLLS, queue
-from ops.bench.recharge import DEFAULT_SERVER, redis_url, scratch_database
+from ops.bench.recharge import DEFAULT_SERVER, redis_url
 from ops.bench.sweep import (
     ROOT,
     Children,
@@ -39,6 +39,7 @@ from ops.bench.sweep import (
     start_simulators,
     start_workers,
 )
+from ops.scratch import scratch_database
 from shared_models.db import upgrade
 from shared_models.models import Meter, MeterState
 

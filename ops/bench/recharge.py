@@ -18,19 +18,18 @@ import random
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from ops.bench import pgbench
 from ops.bench.api_server import ApiServer
 from ops.bench.counter import Counters, Till, seed
 from ops.bench.http_load import RechargeClient, recharge_body
+from ops.scratch import scratch_database
 
 DEFAULT_SERVER = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -47,22 +46,6 @@ class Load:
     failures: list[str] = field(default_factory=list)
     latencies: list[float] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-@contextmanager
-def scratch_database(server_url: str, label: str):
-    """A new database on the server, dropped (even with connections left) afterwards."""
-    base = make_url(server_url).set(drivername="postgresql+psycopg")
-    name = f"wk_{label}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @contextmanager

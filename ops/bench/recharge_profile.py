@@ -23,7 +23,8 @@ from collections import Counter
 from sqlalchemy import event
 
 from ops.bench.counter import seed
-from ops.bench.recharge import DEFAULT_SERVER, redis_url, scratch_database
+from ops.bench.recharge import DEFAULT_SERVER, redis_url
+from ops.scratch import scratch_database
 
 
 def _kind(statement: str) -> str:

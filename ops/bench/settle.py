@@ -26,7 +26,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import bindparam, event, insert, select, update
 
 from ops.bench.counter import METERS_PER_BUS
-from ops.bench.recharge import DEFAULT_SERVER, scratch_database
+from ops.bench.recharge import DEFAULT_SERVER
+from ops.scratch import scratch_database
 from shared_models.db import make_engine, make_session_factory, upgrade
 from shared_models.enums import ControlMode
 from shared_models.models import LedgerAccount, MeterState, Reading

@@ -43,7 +43,8 @@ from metering_worker.jobs.queues import DEFAULT, POLLS, QUEUE_NAMES, queue
 from metering_worker.polling.schedule import enqueue_due_sweeps
 from metering_worker.simulator import FleetConfig, generate_fleet, hot_block_read_seconds
 from metering_worker.simulator.physics import turnaround_for
-from ops.bench.recharge import DEFAULT_SERVER, redis_url, scratch_database
+from ops.bench.recharge import DEFAULT_SERVER, redis_url
+from ops.scratch import scratch_database
 from shared_models.db import make_engine, make_session_factory, upgrade
 from shared_models.enums import ControlMode, Framing
 from shared_models.models import Bus, Gateway, Meter, Site
