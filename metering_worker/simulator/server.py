@@ -93,9 +93,9 @@ class GatewayServer:
         self.up = True
 
     async def stop(self) -> None:
-        self.up = False
         for server in self.servers:
             await server.stop()
+        self.up = False  # only once every socket is closed: tests wait on it
 
     async def restart(self, down_s: float) -> None:
         log.info("gateway %s going down for %.1f s", self.name, down_s)

@@ -150,12 +150,16 @@ def test_worker_killed_mid_command_finishes_after_restart_without_doubling(
         worker.start()
         transport.announce(redis_client, ids, [bus_id])
         _wait(lambda: _state(sessions, target.id).state == CommandState.SENT, 30, "the command to be sent")
-        time.sleep(SLOW_S / 2)  # the meter has the write; its answer is still on the way
+
+        def applied() -> bool:
+            return (slow.state.purchase_count == 1 if kind == CommandKind.RECHARGE
+                    else slow.state.command_sequence == target.sequence)
+
+        # The simulated meter acts on the write when it arrives and answers SLOW_S later:
+        # killing as soon as it has acted lands while its answer is still on the way.
+        _wait(applied, 30, "the meter to act on the write")
         worker.kill()
         assert _state(sessions, target.id).state == CommandState.SENT  # died before reading the result
-        applied = (slow.state.purchase_count == 1 if kind == CommandKind.RECHARGE
-                   else slow.state.command_sequence == target.sequence)
-        assert applied, "the kill should land after the meter acted on the write"
 
         worker.start()
         deadline = time.monotonic() + LOCK_TTL_MS / 1000 + 40

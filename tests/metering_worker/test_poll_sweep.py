@@ -43,6 +43,7 @@ def test_buses_run_concurrently_each_in_sequence(sessions, redis_client, fleet_c
     fleet = start_fleet(fleet_config(8, per_bus=4, time_scale=1.0))
     site = register_fleet(sessions, fleet, timeout_ms=1000)
     in_flight = {port: [0, 0] for port in fleet.ports}  # now, most at once
+    busy = {port: [] for port in fleet.ports}  # when each exchange started and ended
 
     for port, bus in fleet.buses.items():
         original = bus.exchange
@@ -51,10 +52,12 @@ def test_buses_run_concurrently_each_in_sequence(sessions, redis_client, fleet_c
             counter = in_flight[port]
             counter[0] += 1
             counter[1] = max(counter[1], counter[0])
+            started = time.monotonic()
             try:
                 return await original(request)
             finally:
                 counter[0] -= 1
+                busy[port].append((started, time.monotonic()))
 
         bus.exchange = counted
 
@@ -66,7 +69,9 @@ def test_buses_run_concurrently_each_in_sequence(sessions, redis_client, fleet_c
                  for bus in fleet.buses.values()]
     assert all(most == 1 for _, most in in_flight.values())  # never two requests queued on a bus
     assert [b.exchanges for b in fleet.buses.values()] == [4, 4]
-    assert max(bus_times) <= elapsed < sum(bus_times) + 0.5
+    assert max(bus_times) <= elapsed  # no bus is faster than its physics
+    # Concurrent: every bus started before any bus had finished (event order, not a clock bound).
+    assert max(spans[0][0] for spans in busy.values()) < min(spans[-1][1] for spans in busy.values())
 
 
 def test_a_busy_bus_is_left_alone(sessions, redis_client, fleet_config, start_fleet) -> None:

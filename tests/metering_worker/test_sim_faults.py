@@ -87,7 +87,8 @@ def test_gateway_restart(fleet_config, with_fleet, connect) -> None:
         async with connect(fleet, timeout=0.3) as drv:
             await drv.read_hot_block(1)
             restart = asyncio.create_task(fleet.restart_gateway("gw1", down_s=0.6))
-            await asyncio.sleep(0.1)
+            while fleet.gateway("gw1").up:  # until its sockets are closed
+                await asyncio.sleep(0.01)
             with pytest.raises((DeviceUnreachable, DeviceTimeout)):
                 await drv.read_hot_block(1)
             await restart

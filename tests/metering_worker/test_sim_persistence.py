@@ -49,7 +49,11 @@ def test_state_file_is_written_periodically(fleet_config, with_fleet, tmp_path) 
     config = fleet_config(1, tick_s=0.01, save_every_s=0.01)
 
     async def body(fleet):
-        await asyncio.sleep(0.1)
-        return (tmp_path / "sim" / "meters.json").exists()
+        state_file = tmp_path / "sim" / "meters.json"
+        for _ in range(500):  # written every 10 ms; a loaded machine gets 5 s
+            if state_file.exists():
+                return True
+            await asyncio.sleep(0.01)
+        return False
 
     assert with_fleet(config, body)

@@ -86,7 +86,9 @@ def test_a_silent_modem_times_out(modem):
         started = time.monotonic()
         with pytest.raises(SendError, match="timeout") as timed_out:
             gsm.send(Outgoing(6, "13800138000", TEXT))
-    assert not timed_out.value.permanent and 1.9 <= time.monotonic() - started < 4
+    # It waited out its 2 s timeout, then gave up: the loose ceiling only catches a hang, so a
+    # loaded machine cannot fail it.
+    assert not timed_out.value.permanent and 1.9 <= time.monotonic() - started < 20
 
 
 def test_unknown_command_answers_error(modem):
