@@ -16,6 +16,7 @@ def instance_dir() -> Path:
 
 class Defaults:
     DATABASE_URL: str | None = None  # a SQLite file in the instance directory
+    SESSION_FACTORY = None  # a sessionmaker to use instead of an engine on DATABASE_URL (tests)
     REDIS_URL = "redis://127.0.0.1:6379/0"
     SECRET_KEY: str | None = None
 

@@ -9,9 +9,14 @@ from shared_models.db import make_engine, make_session_factory
 
 
 def init_app(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"])
-    app.extensions["wk_engine"] = engine
-    app.extensions["wk_sessions"] = make_session_factory(engine)
+    """Sessions from `SESSION_FACTORY` when the configuration gives one (tests hand in a
+    factory bound to their own connection), else from an engine on `DATABASE_URL`."""
+    factory = app.config.get("SESSION_FACTORY")
+    if factory is None:
+        engine = make_engine(app.config["DATABASE_URL"])
+        app.extensions["wk_engine"] = engine
+        factory = make_session_factory(engine)
+    app.extensions["wk_sessions"] = factory
     app.after_request(_finish)
     app.teardown_appcontext(_close)
 

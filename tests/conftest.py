@@ -83,12 +83,10 @@ def redis_client(redis_url):
 def app(database_url, redis_url, connection, redis_client):
     from backoffice import create_app
 
-    app = create_app({"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                      "SECRET_KEY": "test-secret"})
-    app.extensions["wk_sessions"] = make_session_factory(connection,
-                                                         join_transaction_mode="create_savepoint")
-    yield app
-    app.extensions["wk_engine"].dispose()
+    return create_app({"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                       "SECRET_KEY": "test-secret",
+                       "SESSION_FACTORY": make_session_factory(
+                           connection, join_transaction_mode="create_savepoint")})
 
 
 @pytest.fixture

@@ -14,17 +14,12 @@ def app_behind(database_url, redis_url, connection, redis_client):
     from shared_models.db import make_session_factory
 
     def make(trusted: int):
-        app = create_app({"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                          "SECRET_KEY": "test-secret", "TRUSTED_PROXIES": trusted})
-        app.extensions["wk_sessions"] = make_session_factory(
-            connection, join_transaction_mode="create_savepoint")
-        made.append(app)
-        return app
+        return create_app({"TESTING": True, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
+                           "SECRET_KEY": "test-secret", "TRUSTED_PROXIES": trusted,
+                           "SESSION_FACTORY": make_session_factory(
+                               connection, join_transaction_mode="create_savepoint")})
 
-    made = []
-    yield make
-    for app in made:
-        app.extensions["wk_engine"].dispose()
+    return make
 
 
 def _fail_login(client, username, forwarded):
