@@ -63,24 +63,30 @@ def post(
     posted raises `DuplicateExternalKey`, with nothing written.
     """
     entry = Entry(site_id, kind, list(legs), reason, operator_id, external_key, corrects_id, may_overdraw)
-    written = post_many(db, [entry])
+    written = _write(db, [entry], {})
     if not written:
         raise DuplicateExternalKey("The external key {key} was already posted.", key=external_key)
-    return written[0]
+    return _attached(db, LedgerTransaction(id=written[0][0], **written[0][1]))
 
 
 def post_many(db: Session, entries: Sequence[Entry], *,
-              locked: Mapping[int, LedgerAccount] | None = None) -> list[LedgerTransaction]:
+              locked: Mapping[int, LedgerAccount] | None = None) -> list[int]:
     """Write each entry as `post` does, skipping those whose external key is already posted
-    (a replay is a no-op). Returns the transactions written, in the entries' order. On a
-    rule violation (an overdrawn wallet) the caller's transaction must be rolled back.
+    (a replay is a no-op). Returns the ids of the transactions written, in the entries' order.
+    On a rule violation (an overdrawn wallet) the caller's transaction must be rolled back.
     `locked`: wallets the caller already holds locked (read fresh under the lock in this
     transaction), by id; they are not selected again."""
+    return [txn_id for txn_id, _row in _write(db, entries, locked or {})]
+
+
+def _write(db: Session, entries: Sequence[Entry],
+           locked: Mapping[int, LedgerAccount]) -> list[tuple[int, dict]]:
+    """The transactions written: (id, inserted values) each."""
     if not entries:
         return []
     db.flush()  # Core statements follow: the rows they refer to must be in the database
     legs = [check_legs(entry.legs) for entry in entries]
-    wallets = _wallets(db, entries, legs, locked or {})
+    wallets = _wallets(db, entries, legs, locked)
     at = utcnow()
     rows = [{"site_id": e.site_id, "kind": e.kind, "reason": e.reason[:255], "operator_id": e.operator_id,
              "external_key": e.external_key, "corrects_id": e.corrects_id, "created_at": at}
@@ -96,7 +102,7 @@ def post_many(db: Session, entries: Sequence[Entry], *,
                 balances[leg.account_id] = wallet_after(balances[leg.account_id], leg.amount,
                                                         may_overdraw=leg.account_id in entry.may_overdraw)
             postings.append({"transaction_id": txn_id, "account_id": leg.account_id, "amount": leg.amount})
-        written.append(_attached(db, LedgerTransaction(id=txn_id, **row)))
+        written.append((txn_id, row))
     if postings:
         db.execute(insert(POSTINGS), postings)
     moved = {i: b for i, b in balances.items() if b != wallets[i].balance}
