@@ -11,6 +11,9 @@ from sqlalchemy.orm import Session
 from shared_models.db import make_engine, make_session_factory
 from tests.infra import EmbeddedRedis, require, scratch_databases
 
+# Fixture modules shared by several packages of tests (the counter desk, report fixtures).
+pytest_plugins = ["tests.money", "tests.reports"]
+
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory):

@@ -2,11 +2,6 @@
 
 from decimal import Decimal
 
-from tests import money
-
-# The counter fixtures, shared by the money tests without a conftest of their own.
-desk, desk_for, money_site = money.desk, money.desk_for, money.money_site
-
 D = Decimal
 
 

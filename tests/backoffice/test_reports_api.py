@@ -18,9 +18,8 @@ from shared_models.models.ledger import Channel, TransactionKind
 from shared_models.models.sales import SaleKind, SaleStatus
 from shared_models.reports import journal
 from shared_models.reports.periods import parse_period
-from tests import money, reports
+from tests import reports
 
-desk, desk_for, money_site = money.desk, money.desk_for, money.money_site
 D = Decimal
 
 

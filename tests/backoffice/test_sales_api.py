@@ -4,11 +4,6 @@ from decimal import Decimal
 
 import pytest
 
-from tests import money
-
-# The counter fixtures, shared by the money tests without a conftest of their own.
-desk, desk_for, money_site = money.desk, money.desk_for, money.money_site
-
 D = Decimal
 
 

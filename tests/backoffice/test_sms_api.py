@@ -4,10 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests import money
-
-desk, desk_for, money_site = money.desk, money.desk_for, money.money_site
-
 
 @pytest.fixture
 def sold(desk):

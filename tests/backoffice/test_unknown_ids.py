@@ -5,11 +5,6 @@ from __future__ import annotations
 
 import pytest
 
-from tests import money
-
-# The counter fixtures, shared by the money tests without a conftest of their own.
-desk, desk_for, money_site = money.desk, money.desk_for, money.money_site
-
 EN = {"Accept-Language": "en"}
 ZH = {"Accept-Language": "zh-CN"}
 UNKNOWN = 2**31 - 2

@@ -14,9 +14,6 @@ from shared_models.models import SmsMessage, SmsSettings
 from shared_models.models.notifications import SmsState
 from shared_models.services.accounts import open_account
 from shared_models.services.notifications import normalise_phone, notify, quiet_until
-from tests import money
-
-desk, desk_for, money_site = money.desk, money.desk_for, money.money_site
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 10:00 in Shanghai (02:00 UTC): outside the default quiet hours there.

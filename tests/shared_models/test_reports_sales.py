@@ -12,7 +12,6 @@ from shared_models.reports.totals import Breakdown
 from shared_models.reports.window import stream
 from tests import reports
 
-counter_for = reports.counter_for
 D = Decimal
 
 

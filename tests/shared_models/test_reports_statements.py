@@ -14,7 +14,6 @@ from shared_models.reports.periods import parse_period
 from shared_models.reports.window import stream
 from tests import reports
 
-counter_for = reports.counter_for
 D = Decimal
 
 
