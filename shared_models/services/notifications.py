@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, func, insert, literal, null, select, text, true
+from sqlalchemy import bindparam, case, func, literal, null, select, text, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -207,6 +207,21 @@ def recharge_context(*, amount: Decimal, balance: Decimal, receipt: int | str) -
     return {"amount": money(amount), "balance": money(balance), "receipt": str(receipt)}
 
 
+_SMS = SmsMessage.__table__
+# Whether the site has SMS on (a site without settings has): read by the confirmation's INSERT.
+_ENABLED = func.coalesce(select(SmsSettings.enabled).where(SmsSettings.site_id == bindparam("s_site"))
+                         .scalar_subquery(), true())
+_OFF = "SMS is turned off for this site"
+_INSERT_CONFIRMATION = _SMS.insert().values(
+    state=case((_ENABLED, bindparam("s_state", type_=_SMS.c.state.type)),
+               else_=literal(SmsState.SUPPRESSED, _SMS.c.state.type)),
+    last_error=case((_ENABLED, bindparam("s_unsent", type_=_SMS.c.last_error.type)),
+                    else_=literal(_OFF, _SMS.c.last_error.type)),
+    next_attempt_at=case((_ENABLED, bindparam("s_next", type_=_SMS.c.next_attempt_at.type)),
+                         else_=null()),
+).returning(_SMS.c.id)
+
+
 def notify_sale(db: Session, sale: Any) -> int:
     """The confirmation of a completed recharge sale, once per sale; returns the row's id.
 
@@ -225,21 +240,12 @@ def notify_sale(db: Session, sale: Any) -> int:
     stored = phone or account.phone[:32]
     unsent = ("the account has no phone number" if not stored else
               "" if phone else f"not a mainland mobile number: {stored}")
-    enabled = func.coalesce(select(SmsSettings.enabled).where(SmsSettings.site_id == site.id)
-                            .scalar_subquery(), true())
-    columns = SmsMessage.__table__.c
-
-    def when_enabled(value: Any, otherwise: Any, column) -> Any:
-        return case((enabled, literal(value, column.type)), else_=literal(otherwise, column.type))
-
-    state = SmsState.SUPPRESSED if unsent else when_enabled(SmsState.QUEUED, SmsState.SUPPRESSED,
-                                                               columns.state)
-    return db.scalar(insert(SmsMessage).values(
-        site_id=site.id, account_id=account.id, kind=SmsKind.RECHARGE, body=body, phone=stored,
-        dedup_key=f"recharge:sale:{sale.id}", created_at=at, state=state,
-        last_error=when_enabled(unsent, "SMS is turned off for this site", columns.last_error),
-        next_attempt_at=null() if unsent else when_enabled(at, None, columns.next_attempt_at),
-    ).returning(SmsMessage.id))
+    return db.execute(_INSERT_CONFIRMATION, {
+        "site_id": site.id, "account_id": account.id, "kind": SmsKind.RECHARGE, "body": body,
+        "phone": stored, "dedup_key": f"recharge:sale:{sale.id}", "created_at": at,
+        "s_site": site.id, "s_state": SmsState.SUPPRESSED if unsent else SmsState.QUEUED,
+        "s_unsent": unsent, "s_next": None if unsent else at,
+    }).scalar_one()
 
 
 def retry_time(db: Session, message: SmsMessage, candidate: datetime) -> datetime:
