@@ -18,6 +18,8 @@ from ops.bench.counter import seed
 from ops.bench.http_load import RechargeClient, recharge_body
 from shared_models.db import make_engine, make_session_factory
 
+pytestmark = pytest.mark.slow  # end to end: a real gunicorn killed mid-load and restarted
+
 TILLS, ACCOUNTS = 6, 12
 CRASHES, LOAD_BEFORE_KILL_S = 3, 1.5
 

@@ -11,6 +11,8 @@ from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.checks import positive_data_acceptance
 
+pytestmark = pytest.mark.slow  # end to end: schemathesis walks every operation of the OpenAPI document
+
 # A valid request may still be refused for business reasons (unknown id, wrong password, taken
 # name): the contract checked here is no 5xx, schema-true answers and 4xx for invalid input.
 EXCLUDED = [positive_data_acceptance]

@@ -11,6 +11,8 @@ from sqlalchemy import func, select
 
 from shared_models.db import make_engine, make_session_factory
 
+pytestmark = pytest.mark.slow  # end to end: fifty concurrent requests against a live app
+
 THREADS, KEYS = 50, 10
 
 

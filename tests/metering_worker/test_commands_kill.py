@@ -30,6 +30,8 @@ from shared_models.models.commands import FINAL_STATES, CommandKind, CommandStat
 from shared_models.services import commands
 from shared_models.services.registry import save_gateway, save_meter, save_site
 
+pytestmark = pytest.mark.slow  # end to end: a real worker process killed mid-command and restarted
+
 ROOT = Path(__file__).resolve().parents[2]
 SLOW_S = 1.5  # the slow meter's reply time: the window the kill lands in
 

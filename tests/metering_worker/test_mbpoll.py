@@ -11,6 +11,8 @@ import pytest
 
 from metering_worker.protocol import decode_hot_block
 
+pytestmark = pytest.mark.slow  # end to end: the mbpoll tool against the simulator
+
 MBPOLL = shutil.which("mbpoll")
 VALUE = re.compile(r"^\[(\d+)\]:\s+(-?\w+)", re.MULTILINE)
 
