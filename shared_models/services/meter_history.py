@@ -12,7 +12,7 @@ from datetime import datetime, tzinfo
 from decimal import Decimal
 from fractions import Fraction
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session, aliased
 
 from shared_models.models import MeterState, MeterSwap, Reading
@@ -35,14 +35,14 @@ class Point:
     quality: ReadingQuality = ReadingQuality.GOOD
 
 
-def point_of(reading: Reading) -> Point:
+def point_of(reading: Reading | Row) -> Point:
     return Point(reading.read_at, reading.total_energy,
                  (reading.energy_sharp, reading.energy_peak, reading.energy_flat,
                   reading.energy_valley),
                  reading.balance, reading.purchase_count, reading.id, reading.quality)
 
 
-def billable(reading: Reading) -> bool:
+def billable(reading: Reading | Row) -> bool:
     """Regressed readings are kept for the record but never billed nor used as a baseline."""
     return reading.quality != ReadingQuality.REGRESSED
 
@@ -115,7 +115,8 @@ def baselines(db: Session, meter_ids: list[int],
             .correlate(MeterState).scalar_subquery())
     at_cursor = select(last).where(MeterState.meter_id.in_(meter_ids),
                                    MeterState.settled_reading_id.is_not(None))
-    readings = {r.meter_id: r for r in db.scalars(select(Reading).where(Reading.id.in_(at_cursor)))}
+    table = Reading.__table__
+    readings = {r.meter_id: r for r in db.execute(select(*table.c).where(table.c.id.in_(at_cursor)))}
     found: dict[int, Point | None] = {}
     for meter_id in meter_ids:
         reading, swap = readings.get(meter_id), swaps.get(meter_id)

@@ -35,7 +35,7 @@ from shared_models.services.meter_history import swaps_into
 from shared_models.services.meter_states import state_of
 from shared_models.types import utcnow
 
-from .batch import Batch, Run
+from .batch import Batch, Run, write_states
 from .billing import settle_meter
 from .follow_up import follow_up
 from .unbilled import maybe_billed, pending, skip_unbilled
@@ -59,6 +59,7 @@ def settle_meters(db: Session, meter_ids: Iterable[int], *, now: datetime | None
         return []
     batch.load(walked)
     settled = [meter_id for meter_id in walked if settle_meter(batch, meter_id)]
+    write_states(db, [s for s in db.identity_map.values() if isinstance(s, MeterState)])
     post_many(db, batch.entries, locked={w.id: w for w in batch.wallets.values()})
     return follow_up(batch, [(batch.meters[m], batch.states[m], batch.account_at(m, batch.now))
                              for m in settled])

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, bindparam, inspect, select, update
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -30,6 +30,12 @@ from shared_models.services.tariff_lookup import tariff_for_meter, tariffs_for_m
 from shared_models.tariffs import GapPolicy, TariffLike, TariffSchedule, cost
 
 Found = tuple[TenantAccount, AccountMeter]
+READINGS = Reading.__table__
+STATES = MeterState.__table__
+# What billing moves on a meter state: written for a whole batch in one statement.
+BILLING_FIELDS = ("settled_reading_id", "cost_carry", "carry_account_id", "billed_until")
+_WRITE_STATE = (update(STATES).where(STATES.c.meter_id == bindparam("s_meter"))
+                .values({name: bindparam(f"s_{name}") for name in BILLING_FIELDS}))
 
 
 def has_tiers(tariff: TariffLike) -> bool:
@@ -75,7 +81,7 @@ class Batch(Run):
         self.links: dict[int, list[AccountMeter]] = {}  # per meter, newest link first
         self.wallets: dict[int, LedgerAccount] = {}  # by tenant account, locked
         self.states: dict[int, MeterState] = {}  # locked
-        self.readings: dict[int, list[Reading]] = {}  # after each cursor, in id order
+        self.readings: dict[int, list[Row]] = {}  # after each cursor, in id order (reading rows)
         self.swaps: dict[int, MeterSwap] = {}  # the latest swap that installed each meter
         self.bases: dict[int, Point | None] = {}  # where billing starts, at each cursor
         self.posted: set[tuple[int, str]] = set()  # (site, external key) already in the ledger
@@ -85,6 +91,9 @@ class Batch(Run):
     def load(self, meter_ids: list[int]) -> None:
         db = self.db
         self.meters = {m.id: m for m in db.scalars(select(Meter).where(Meter.id.in_(meter_ids)))}
+        for site_id in sorted({m.site_id for m in self.meters.values()}):
+            self.site(site_id)  # now: a load during the walk would flush its changes one by one
+            self.revenue_of(site_id)
         for link in db.scalars(select(AccountMeter).where(AccountMeter.meter_id.in_(meter_ids))
                                .options(joinedload(AccountMeter.account).lazyload(TenantAccount.wallet))
                                .order_by(AccountMeter.id.desc())):
@@ -109,8 +118,10 @@ class Batch(Run):
             if meter_id not in self.states:
                 self.states[meter_id] = state_of(db, meter_id, lock=True)
         after = min(s.settled_reading_id or 0 for s in self.states.values())
-        for reading in db.scalars(select(Reading).where(Reading.meter_id.in_(meter_ids), Reading.id > after)
-                                  .order_by(Reading.meter_id, Reading.id)):
+        # Rows, not objects: the walk only reads them (`point_of` takes either).
+        for reading in db.execute(select(*READINGS.c).where(READINGS.c.meter_id.in_(meter_ids),
+                                                            READINGS.c.id > after)
+                                  .order_by(READINGS.c.meter_id, READINGS.c.id)):
             if reading.id > (self.states[reading.meter_id].settled_reading_id or 0):
                 self.readings.setdefault(reading.meter_id, []).append(reading)
         with_readings = [m for m in meter_ids if m in self.readings]
@@ -145,3 +156,18 @@ class Batch(Run):
         if site_id not in self.revenue:
             self.revenue[site_id] = site_account(self.db, site_id, AccountKind.ENERGY_REVENUE)
         return self.revenue[site_id]
+
+
+def write_states(db: Session, states: list[MeterState]) -> None:
+    """The billing fields of the states that moved, in one statement; the objects then hold
+    them as loaded, so the session does not write them again."""
+    moved = [s for s in states
+             if any(inspect(s).attrs[name].history.has_changes() for name in BILLING_FIELDS)]
+    if not moved:
+        return
+    with db.no_autoflush:  # else the session writes them first, one statement per set of changes
+        db.execute(_WRITE_STATE, [{"s_meter": s.meter_id, **{f"s_{n}": getattr(s, n) for n in BILLING_FIELDS}}
+                                  for s in moved])
+    for state in moved:
+        for name in BILLING_FIELDS:
+            set_committed_value(state, name, getattr(state, name))
