@@ -1,6 +1,6 @@
 """Async Modbus driver for WK-PM1 meters behind TCP gateways or a local serial port."""
 
-from .connection import DEFAULT_TIMEOUT_S, BusConnection, Endpoint, Framing
+from .connection import DEFAULT_TIMEOUT_S, BusConnection, Endpoint
 from .errors import (
     CommandNotConfirmed,
     DeviceError,
@@ -22,7 +22,6 @@ __all__ = [
     "DeviceTimeout",
     "DeviceUnreachable",
     "Endpoint",
-    "Framing",
     "GatewayTargetFailed",
     "MailboxResult",
     "MeterDriver",

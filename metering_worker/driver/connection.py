@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from enum import StrEnum
 
 from pymodbus.client import AsyncModbusSerialClient, AsyncModbusTcpClient
 from pymodbus.exceptions import ConnectionException, ModbusException, ModbusIOException
 from pymodbus.framer import FramerType
 from pymodbus.pdu import ModbusPDU
+
+from shared_models.enums import Framing
 
 from .errors import (
     DeviceError,
@@ -24,25 +25,13 @@ DEFAULT_TIMEOUT_S = 0.4
 GATEWAY_EXCEPTIONS = (0x0A, 0x0B)  # path unavailable, target device failed to respond
 
 
-class Framing(StrEnum):
-    TCP = "tcp"  # Modbus TCP (MBAP header) to the gateway
-    RTU_OVER_TCP = "rtu"  # raw RTU frames tunnelled over a TCP socket
-    SERIAL = "serial"  # local RS485 adapter, RTU
-
-    @classmethod
-    def parse(cls, value: object) -> Framing:
-        """Also accepts the registry's spelling (modbus_tcp, rtu_over_tcp, serial)."""
-        text = str(getattr(value, "value", value)).lower()
-        return cls({"modbus_tcp": "tcp", "rtu_over_tcp": "rtu"}.get(text, text))
-
-
 @dataclass(frozen=True)
 class Endpoint:
     """Where a bus is reached: a gateway port, or a local serial device."""
 
     host: str = "127.0.0.1"
     port: int = 502
-    framing: Framing = Framing.TCP
+    framing: Framing = Framing.MODBUS_TCP
     serial_port: str | None = None
     baudrate: int = 9600
     parity: str = "E"  # 8E1: 11 bits per character
@@ -164,4 +153,4 @@ class BusConnection:
             raise DeviceGarbled(f"write 0x{address:04X} unit {unit}: echo {echo}", unit=unit)
 
 
-__all__ = ["BusConnection", "DeviceError", "Endpoint", "Framing"]
+__all__ = ["BusConnection", "DeviceError", "Endpoint"]

@@ -54,7 +54,7 @@ class MeterDriver:
         cls, host: str, port: int, *, rtu: bool = False, timeout: float = DEFAULT_TIMEOUT_S
     ) -> MeterDriver:
         """A gateway bus over TCP; rtu=True for RTU-over-TCP framing."""
-        framing = Framing.RTU_OVER_TCP if rtu else Framing.TCP
+        framing = Framing.RTU_OVER_TCP if rtu else Framing.MODBUS_TCP
         return cls(Endpoint(host=host, port=port, framing=framing), timeout=timeout)
 
     @classmethod
@@ -65,7 +65,7 @@ class MeterDriver:
     def for_bus(cls, framing: object, *, host: str | None, port: int | None, serial_device: str | None,
                 baudrate: int, timeout: float) -> MeterDriver:
         """A bus as the registry describes it: its gateway's framing (either spelling) and port."""
-        kind = Framing.parse(framing)
+        kind = Framing(framing)
         if kind == Framing.SERIAL:
             return cls.serial(serial_device or "", baudrate=baudrate, timeout=timeout)
         return cls.tcp(host or "", port or 502, rtu=kind == Framing.RTU_OVER_TCP, timeout=timeout)

@@ -10,7 +10,9 @@ import signal
 import sys
 from collections.abc import Sequence
 
-from .config import FleetConfig, generate_fleet, load_config
+from shared_models.enums import Framing
+
+from .config import FRAMINGS, FleetConfig, generate_fleet, load_config
 from .fleet import SimulatorFleet
 
 log = logging.getLogger("metering_worker.simulator")
@@ -25,7 +27,8 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--base-port", type=int, default=5020, help="0 for ephemeral ports")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--buses-per-gateway", type=int, default=4)
-    parser.add_argument("--framing", choices=["tcp", "rtu", "mixed"], default="tcp")
+    parser.add_argument("--framing", choices=[*(f.value for f in FRAMINGS), "mixed"],
+                        default=Framing.MODBUS_TCP.value)
     parser.add_argument("--mode", choices=["local", "remote", "mixed"], default="mixed")
     parser.add_argument("--time-scale", type=float, help="bus delay multiplier; 0 = instant")
     parser.add_argument("--speed", type=float, help="simulated seconds per real second")

@@ -8,6 +8,8 @@ import random
 import struct
 from collections.abc import Callable
 
+from shared_models.enums import Framing
+
 from .config import BusConfig, Faults, GatewayConfig
 from .frames import ModbusError, Request, exception_pdu
 from .meter import SimMeter
@@ -45,7 +47,7 @@ class Bus:
 
     @property
     def tcp(self) -> bool:
-        return self.config.framing == "tcp"
+        return self.config.framing == Framing.MODBUS_TCP
 
     async def _hold(self, start: float, seconds: float) -> None:
         self.busy_seconds += seconds

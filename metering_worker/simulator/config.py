@@ -9,10 +9,12 @@ from pathlib import Path
 from typing import Any
 
 from metering_worker.demo_key import DEMO_MASTER_KEY
+from shared_models.enums import Framing
 
-FRAMINGS = ("tcp", "rtu")
+FRAMINGS = (Framing.MODBUS_TCP, Framing.RTU_OVER_TCP)  # what a simulated gateway port speaks
 # The registry's spelling (shared_models.enums.Framing) maps onto the simulator's.
-FRAMING_ALIASES = {"modbus_tcp": "tcp", "rtu_over_tcp": "rtu"}
+# Older fleet files spelled the framings "tcp" and "rtu"; they still load.
+FRAMING_ALIASES = {"tcp": Framing.MODBUS_TCP, "rtu": Framing.RTU_OVER_TCP}
 MODES = ("local", "remote")
 PROFILE_NAMES = ("home", "shop", "office")
 
@@ -44,7 +46,7 @@ class MeterConfig:
 class BusConfig:
     port: int = 0  # 0: an ephemeral port, reported by the running fleet
     number: int = 1
-    framing: str = "tcp"  # "tcp" (Modbus TCP to the gateway) or "rtu" (RTU over TCP)
+    framing: Framing = Framing.MODBUS_TCP  # Modbus TCP to the gateway, or RTU over TCP
     baud: int = 9600
     bits_per_char: int = 11
     meters: tuple[MeterConfig, ...] = ()
@@ -85,9 +87,10 @@ class FleetConfig:
         return asdict(self)
 
 
-def framing_name(value: object) -> str:
+def parse_framing(value: object) -> Framing:
+    """The registry's framing (`shared_models.enums.Framing`) from a fleet file or argument."""
     text = str(getattr(value, "value", value)).lower()
-    return FRAMING_ALIASES.get(text, text)
+    return FRAMING_ALIASES.get(text) or Framing(text)
 
 
 def _build(cls, data: Mapping[str, Any]):
@@ -108,7 +111,7 @@ def fleet_from_dict(data: Mapping[str, Any]) -> FleetConfig:
                 for m in b.get("meters", ())
             )
             faults = _build(Faults, b.get("faults", {}))
-            framing = framing_name(b.get("framing", "tcp"))
+            framing = parse_framing(b.get("framing", Framing.MODBUS_TCP))
             buses.append(
                 _build(BusConfig, {**b, "meters": meters, "faults": faults, "framing": framing})
             )
@@ -152,7 +155,7 @@ def generate_fleet(
     base_port: int = 5020,
     host: str = "127.0.0.1",
     buses_per_gateway: int = 4,
-    framing: str = "tcp",
+    framing: Framing | str = Framing.MODBUS_TCP,  # or "mixed": alternate per bus
     mode: str = "mixed",
     **options: Any,
 ) -> FleetConfig:
@@ -169,7 +172,7 @@ def generate_fleet(
             meter_mode = mode if mode in MODES else MODES[index % 2]
             profile = PROFILE_NAMES[index % len(PROFILE_NAMES)]
             metas.append(MeterConfig(a, f"24{index:010d}", meter_mode, profile))
-        bus_framing = framing if framing in FRAMINGS else FRAMINGS[b % 2]
+        bus_framing = FRAMINGS[b % 2] if framing == "mixed" else parse_framing(framing)
         port = base_port + b if base_port else 0
         bus = BusConfig(port, b % buses_per_gateway + 1, bus_framing, meters=tuple(metas))
         if b % buses_per_gateway == 0:
@@ -193,7 +196,7 @@ def fleet_from_registry(rows: Iterable[Mapping[str, Any]], **options: Any) -> Fl
         bus = grouped.setdefault(key, {
             "gateway": str(row.get("gateway_name") or f"{host}:{row.get('gateway_port', port)}"),
             "number": number,
-            "framing": framing_name(row.get("framing") or "tcp"),
+            "framing": parse_framing(row.get("framing") or Framing.MODBUS_TCP),
             "baud": int(row.get("baud") or 9600),
             "meters": [],
         })

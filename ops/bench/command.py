@@ -34,6 +34,7 @@ from metering_worker.simulator.physics import exchange_seconds, rtu_size, turnar
 from ops.bench.recharge import DEFAULT_SERVER, redis_url
 from ops.scratch import scratch_database
 from shared_models.db import make_engine, make_session_factory, upgrade
+from shared_models.enums import Framing
 from shared_models.models import Command
 from shared_models.models.commands import FINAL_STATES, CommandKind, CommandState
 from shared_models.services import commands
@@ -56,8 +57,8 @@ def trip_bus_seconds(turnaround_s: float) -> float:
 
 @contextmanager
 def simulator(meters: int):
-    config = generate_fleet(meters, base_port=0, framing="tcp", mode="remote", time_scale=1.0, speed=1.0,
-                            state_dir=None, seed=SEED)
+    config = generate_fleet(meters, base_port=0, framing=Framing.MODBUS_TCP, mode="remote", time_scale=1.0,
+                            speed=1.0, state_dir=None, seed=SEED)
     fleet = SimulatorFleet(config)
     fleet.start_in_thread()
     try:

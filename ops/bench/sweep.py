@@ -83,8 +83,8 @@ class Children:
 
 def bench_fleet(meters: int, base_port: int) -> FleetConfig:
     """All buses at 9600 baud, Modbus TCP, real time; no state files (nothing to persist)."""
-    return generate_fleet(meters, base_port=base_port, framing="tcp", mode="mixed", time_scale=1.0,
-                          speed=1.0, state_dir=None)
+    return generate_fleet(meters, base_port=base_port, framing=Framing.MODBUS_TCP, mode="mixed",
+                          time_scale=1.0, speed=1.0, state_dir=None)
 
 
 def physical_bound(config: FleetConfig) -> float:

@@ -12,6 +12,7 @@ from metering_worker.driver import MeterDriver
 from metering_worker.protocol import KeyRing, MeterKey
 from metering_worker.simulator import FleetConfig, SimulatorFleet, generate_fleet
 from metering_worker.simulator.config import DEMO_MASTER_KEY
+from shared_models.enums import Framing
 from tests.metering_worker.polling_world import PrivateDatabase
 
 Scenario = Callable[[SimulatorFleet], Awaitable[Any]]
@@ -59,7 +60,7 @@ def key_for() -> Callable[[SimulatorFleet, int, int], MeterKey]:
 def driver(fleet: SimulatorFleet, port: int | None = None, timeout: float = 0.4) -> MeterDriver:
     """A driver for one bus of the fleet (the first by default), framed as the bus is."""
     port = fleet.ports[0] if port is None else port
-    rtu = fleet.buses[port].config.framing == "rtu"
+    rtu = fleet.buses[port].config.framing == Framing.RTU_OVER_TCP
     return MeterDriver.tcp("127.0.0.1", port, rtu=rtu, timeout=timeout)
 
 

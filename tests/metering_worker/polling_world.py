@@ -16,7 +16,6 @@ from metering_worker.polling.plan import load_plan
 from metering_worker.polling.sweep import BusOutcome, SweepContext, sweep
 from metering_worker.simulator import SimulatorFleet
 from shared_models.db import make_engine, make_session_factory
-from shared_models.enums import Framing
 from shared_models.models import Alarm, Bus, MeterState, Reading
 from shared_models.models.metering import AlarmKind
 from shared_models.services import registry
@@ -60,7 +59,7 @@ def register_fleet(sessions: sessionmaker[Session], fleet: SimulatorFleet, *, po
         out = FleetSite(site.id)
         for gateway in fleet.gateways:
             buses = [server.bus for server in gateway.servers]
-            framing = Framing.RTU_OVER_TCP if buses[0].config.framing == "rtu" else Framing.MODBUS_TCP
+            framing = buses[0].config.framing
             row = registry.save_gateway(db, {"site_id": site.id, "name": f"{gateway.name}-{n}",
                                              "host": "127.0.0.1", "port": buses[0].port,
                                              "framing": framing, "timeout_ms": timeout_ms,

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from metering_worker.driver import Framing, MeterDriver
+from metering_worker.driver import MeterDriver
 from metering_worker.simulator import (
     SimulatorFleet,
     fleet_from_dict,
@@ -17,6 +17,8 @@ from metering_worker.simulator import (
     generate_fleet,
     load_config,
 )
+from metering_worker.simulator.config import parse_framing
+from shared_models.enums import Framing
 
 
 def test_generator_fills_buses_of_32() -> None:
@@ -24,7 +26,7 @@ def test_generator_fills_buses_of_32() -> None:
     buses = [bus for _, bus in config.buses()]
     assert [len(b.meters) for b in buses] == [32, 32, 26]
     assert [b.port for b in buses] == [6000, 6001, 6002]
-    assert [b.framing for b in buses] == ["tcp", "rtu", "tcp"]
+    assert [b.framing for b in buses] == [Framing.MODBUS_TCP, Framing.RTU_OVER_TCP, Framing.MODBUS_TCP]
     serials = [m.serial for b in buses for m in b.meters]
     assert len(set(serials)) == 90
 
@@ -41,7 +43,8 @@ def test_registry_rows_group_into_gateways_and_buses() -> None:
     config = fleet_from_registry(rows, time_scale=0.0)
     assert len(config.gateways) == 1
     buses = config.gateways[0].buses
-    assert [(b.port, b.number, b.framing) for b in buses] == [(7000, 1, "tcp"), (7001, 2, "rtu")]
+    assert [(b.port, b.number, b.framing) for b in buses] == [(7000, 1, Framing.MODBUS_TCP),
+                                                              (7001, 2, Framing.RTU_OVER_TCP)]
     assert [(m.address, m.serial, m.mode) for m in buses[0].meters] == [
         (1, "S1", "local"),
         (2, "S2", "remote"),
@@ -84,14 +87,17 @@ def test_cli_prints_a_generated_fleet() -> None:
     assert sum(len(bus.meters) for _, bus in config.buses()) == 40
 
 
-def test_driver_framing_accepts_registry_spelling() -> None:
-    assert Framing.parse("rtu_over_tcp") is Framing.RTU_OVER_TCP
-    assert Framing.parse("modbus_tcp") is Framing.TCP
-    assert Framing.parse("serial") is Framing.SERIAL
+def test_fleet_files_speak_the_registry_framing_and_still_read_the_old_spelling() -> None:
+    assert parse_framing("rtu_over_tcp") is parse_framing("rtu") is Framing.RTU_OVER_TCP
+    assert parse_framing("modbus_tcp") is parse_framing("tcp") is Framing.MODBUS_TCP
+    with pytest.raises(ValueError):
+        parse_framing("serial-ish")
+    config = generate_fleet(4, per_bus=2, base_port=0, framing="mixed")
+    assert [bus.framing for _, bus in config.buses()] == [Framing.MODBUS_TCP, Framing.RTU_OVER_TCP]
 
 
 def test_fleet_runs_in_a_thread_for_sync_callers(fleet_config) -> None:
-    fleet = SimulatorFleet(fleet_config(2, framing="rtu"))
+    fleet = SimulatorFleet(fleet_config(2, framing=Framing.RTU_OVER_TCP))
     fleet.start_in_thread()
     try:
         port = fleet.ports[0]

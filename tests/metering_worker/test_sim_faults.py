@@ -18,9 +18,11 @@ from metering_worker.driver import (
 )
 from metering_worker.protocol import MeterStatus
 from metering_worker.simulator import generate_fleet
+from metering_worker.simulator.config import FRAMINGS
+from shared_models.enums import Framing
 
 
-def read_with_fault(fleet_config, with_fleet, connect, framing="tcp", address=1, **faults):
+def read_with_fault(fleet_config, with_fleet, connect, framing=Framing.MODBUS_TCP, address=1, **faults):
     async def body(fleet):
         port = fleet.ports[0]
         fleet.inject(port, address, **faults)
@@ -33,14 +35,14 @@ def read_with_fault(fleet_config, with_fleet, connect, framing="tcp", address=1,
     return with_fleet(fleet_config(2, framing=framing), body)
 
 
-@pytest.mark.parametrize("framing", ["tcp", "rtu"])
+@pytest.mark.parametrize("framing", FRAMINGS)
 def test_dead_meter_times_out(fleet_config, with_fleet, connect, framing) -> None:
     error, healthy = read_with_fault(fleet_config, with_fleet, connect, framing, dead=True)
     assert isinstance(error, DeviceTimeout) and not isinstance(error, DeviceGarbled)
     assert healthy.map_version == 1
 
 
-@pytest.mark.parametrize("framing", ["tcp", "rtu"])
+@pytest.mark.parametrize("framing", FRAMINGS)
 def test_garbled_reply_raises_device_garbled(fleet_config, with_fleet, connect, framing) -> None:
     error, _ = read_with_fault(fleet_config, with_fleet, connect, framing, garbled_rate=1.0)
     assert isinstance(error, DeviceGarbled)

@@ -8,6 +8,7 @@ import time
 import pytest
 
 from metering_worker.simulator import exchange_seconds, hot_block_read_seconds
+from metering_worker.simulator.config import FRAMINGS
 from metering_worker.simulator.physics import turnaround_for
 
 
@@ -26,7 +27,7 @@ def test_turnaround_is_deterministic_and_in_range() -> None:
     assert len(set(values)) > 50
 
 
-@pytest.mark.parametrize("framing", ["tcp", "rtu"])
+@pytest.mark.parametrize("framing", FRAMINGS)
 def test_one_read_takes_at_least_the_modelled_time(fleet_config, with_fleet, connect, framing) -> None:
     async def body(fleet):
         port = fleet.ports[0]
