@@ -8,7 +8,7 @@ import hashlib
 from collections.abc import Callable
 
 from flask import Response, current_app, request
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backoffice import database
@@ -42,10 +42,14 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
                     headers={"Idempotent-Replayed": "true"})
 
 
-def _insert(db):
-    """INSERT ... ON CONFLICT of the session's dialect (PostgreSQL in production, SQLite in the demo)."""
-    dialect = postgresql if db.get_bind().dialect.name == "postgresql" else sqlite
-    return dialect.insert(IdempotencyRecord)
+_RECORDS = IdempotencyRecord.__table__
+# Built once per dialect (PostgreSQL in production, SQLite in the demo): every POST with a key
+# claims it, and answers it if it succeeds.
+_CLAIM = {name: dialect.insert(_RECORDS)
+          .on_conflict_do_nothing(index_elements=["operator_id", "key"]).returning(_RECORDS.c.id)
+          for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_ANSWER = (_RECORDS.update().where(_RECORDS.c.id == bindparam("r_id"))
+           .values(status_code=bindparam("r_status"), response_body=bindparam("r_body")))
 
 
 def idempotent(view: Callable) -> Callable:
@@ -64,19 +68,18 @@ def idempotent(view: Callable) -> Callable:
         fingerprint = _fingerprint()
         # One round trip claims the key. On PostgreSQL a concurrent twin blocks here until the
         # first commits (then finds the conflict and replays) or rolls back (then inserts).
-        claim = _insert(db).values(
-            operator_id=operator_id, key=key, method=request.method, path=request.path[:512],
-            request_hash=fingerprint, status_code=0, response_body="", created_at=utcnow(),
-        ).on_conflict_do_nothing(index_elements=["operator_id", "key"]).returning(IdempotencyRecord.id)
-        record_id = db.scalar(claim)
+        record_id = db.execute(_CLAIM[db.get_bind().dialect.name], {
+            "operator_id": operator_id, "key": key, "method": request.method,
+            "path": request.path[:512], "request_hash": fingerprint, "status_code": 0,
+            "response_body": "", "created_at": utcnow()}).scalar()
         if record_id is None:
             return _replay(db.scalar(select(IdempotencyRecord).where(
                 IdempotencyRecord.operator_id == operator_id, IdempotencyRecord.key == key)
                 .execution_options(populate_existing=True)), fingerprint)
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code < 400:
-            db.execute(update(IdempotencyRecord).where(IdempotencyRecord.id == record_id).values(
-                status_code=response.status_code, response_body=response.get_data(as_text=True)))
+            db.execute(_ANSWER, {"r_id": record_id, "r_status": response.status_code,
+                                 "r_body": response.get_data(as_text=True)})
         return response
 
     return wrapper

@@ -6,7 +6,7 @@ import weakref
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import bindparam, event, func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload, make_transient_to_detached
@@ -120,6 +120,14 @@ def wallet_of(db: Session, tenant_account_id: int, *, lock: bool = False) -> Led
     return wallet
 
 
+# Built once: every sale and close takes it.
+_LOCK_ACCOUNT = (select(TenantAccount, LedgerAccount)
+                 .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
+                 .where(TenantAccount.id == bindparam("a_id"))
+                 .options(lazyload(TenantAccount.wallet))  # not selected again: it is here
+                 .with_for_update().execution_options(populate_existing=True))
+
+
 def lock_account(db: Session, tenant_account_id: int, *,
                  field: str | None = None) -> tuple[TenantAccount, LedgerAccount]:
     """The tenant account and its wallet, read fresh and locked in one statement.
@@ -129,11 +137,7 @@ def lock_account(db: Session, tenant_account_id: int, *,
     close waits for it and then sees the account closed, never the status it read before.
     Lock order: account and wallet, then meter states (as settlement takes them). `field`
     names the request field the id came in (a missing account is then refused as that field)."""
-    row = db.execute(select(TenantAccount, LedgerAccount)
-                     .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
-                     .where(TenantAccount.id == tenant_account_id)
-                     .options(lazyload(TenantAccount.wallet))  # not selected again: it is here
-                     .with_for_update().execution_options(populate_existing=True)).one_or_none()
+    row = db.execute(_LOCK_ACCOUNT, {"a_id": tenant_account_id}).one_or_none()
     if row is None:
         raise NotFound("No such {what}.", field=field, what="account")
     account, wallet = row

@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from shared_models.errors import Conflict, NotFound, RuleViolation
@@ -17,10 +17,13 @@ from shared_models.types import utcnow
 _SIGN = {SaleKind.RECHARGE: 1, SaleKind.REFUND: -1, SaleKind.REVERSAL: -1}
 
 
+_OPEN = select(Shift).where(Shift.operator_id == bindparam("s_operator"),
+                            Shift.site_id == bindparam("s_site"), Shift.closed_at.is_(None))
+
+
 def current(db: Session, operator_id: int, site_id: int) -> Shift:
     """The operator's open shift at the site; selling without one is refused."""
-    shift = db.scalar(select(Shift).where(Shift.operator_id == operator_id,
-                                          Shift.site_id == site_id, Shift.closed_at.is_(None)))
+    shift = db.scalar(_OPEN, {"s_operator": operator_id, "s_site": site_id})
     if shift is None:
         raise RuleViolation("Open a shift at this site before selling.")
     return shift
