@@ -5,10 +5,10 @@ from __future__ import annotations
 import enum
 import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from zoneinfo import ZoneInfo
+from datetime import date, datetime
 
 from shared_models.errors import InvalidValue
+from shared_models.tariffs.localtime import local_midnight
 
 # Far enough either way for any books, near enough that a day's edge never overflows datetime.
 EARLIEST, LATEST = date(1970, 1, 1), date(2999, 12, 31)
@@ -40,11 +40,6 @@ class Period:
     def utc_range(self, timezone: str) -> tuple[datetime, datetime]:
         """The instants of local midnight opening the first day and closing the last one."""
         return local_midnight(self.first, timezone), local_midnight(self.end, timezone)
-
-
-def local_midnight(day: date, timezone: str) -> datetime:
-    """The instant a local day starts, in UTC (where midnight is skipped, the first instant after)."""
-    return datetime.combine(day, time(0), tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 def period_key(unit: Unit, local: datetime | date) -> str:

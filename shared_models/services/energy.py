@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 from zoneinfo import ZoneInfo
@@ -32,7 +32,7 @@ from shared_models.services.meter_history import (
     swap_into,
     swap_out_of,
 )
-from shared_models.tariffs.localtime import first_instant_at
+from shared_models.tariffs.localtime import local_midnight
 from shared_models.tariffs.rounding import round_exact
 
 MAX_PERIODS = 400
@@ -112,7 +112,7 @@ def _rows(db: Session, spans: list[_Span], site: Site, granularity: Granularity,
           last: date) -> list[EnergyRow]:
     zone = ZoneInfo(site.timezone)
     starts = periods(granularity, first, last)
-    bounds = [first_instant_at(datetime.combine(d, time()), zone) for d in starts]
+    bounds = [local_midnight(d, zone) for d in starts]
     totals = [Decimal("0.00")] * (len(starts) - 1)
     for span in spans:
         if span.end < span.start:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -19,7 +19,7 @@ from shared_models.models.tariffs import TariffAssignment, TariffPlanVersion
 from shared_models.services.registry import get
 from shared_models.services.tariff_lookup import effective_tariff
 from shared_models.tariffs import ConsumptionRecord, Tariff, compare
-from shared_models.tariffs.localtime import first_instant_at
+from shared_models.tariffs.localtime import local_midnight
 
 BILLED_QUALITIES = (ReadingQuality.GOOD, ReadingQuality.CATCH_UP)
 
@@ -52,7 +52,7 @@ def month_bounds(month: date, tz: tzinfo) -> tuple[datetime, datetime]:
     """[local midnight of day 1, local midnight of day 1 of the next month) in UTC."""
     first = month.replace(day=1)
     following = (first + timedelta(days=32)).replace(day=1)
-    return tuple(first_instant_at(datetime.combine(d, time()), tz)  # type: ignore[return-value]
+    return tuple(local_midnight(d, tz)  # type: ignore[return-value]
                  for d in (first, following))
 
 

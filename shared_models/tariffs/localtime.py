@@ -45,6 +45,12 @@ def first_instant_at(wall: datetime, tz: tzinfo) -> datetime:
     return offset_change(min(early, late), max(early, late), tz)
 
 
+def local_midnight(day: date, tz: tzinfo | str) -> datetime:
+    """The instant (UTC) a local day starts: where midnight is skipped, the first instant after.
+    The one rule for cutting days, months and years in a site's time (bills, reports, usage)."""
+    return first_instant_at(datetime.combine(day, time()), as_zone(tz))
+
+
 def offset_change(low: datetime, high: datetime, tz: tzinfo) -> datetime:
     """The first instant in (low, high] whose UTC offset differs from low's (by bisection)."""
     offset = low.astimezone(tz).utcoffset()
@@ -84,5 +90,5 @@ def period_bounds(period: TierPeriod, instant: datetime, tz: tzinfo) -> tuple[da
         first = day.replace(day=1)
         following = date(day.year + day.month // 12, day.month % 12 + 1, 1)
     return tuple(  # type: ignore[return-value]
-        first_instant_at(datetime.combine(d, time()), tz) for d in (first, following)
+        local_midnight(d, tz) for d in (first, following)
     )

@@ -5,11 +5,11 @@ from __future__ import annotations
 import bisect
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, tzinfo
+from datetime import date, datetime, tzinfo
 
 from shared_models.errors import RuleViolation
 from shared_models.tariffs._fields import at, expect, invalid
-from shared_models.tariffs.localtime import DEFAULT_TIMEZONE, as_utc, as_zone, first_instant_at
+from shared_models.tariffs.localtime import DEFAULT_TIMEZONE, as_utc, local_midnight
 from shared_models.tariffs.tariff import Tariff
 
 
@@ -29,7 +29,7 @@ class TariffVersion:
     def starts_at(self, tz: tzinfo | str = DEFAULT_TIMEZONE) -> datetime:
         if isinstance(self.effective_from, datetime):
             return as_utc(self.effective_from, "effective_from")
-        return first_instant_at(datetime.combine(self.effective_from, time()), as_zone(tz))
+        return local_midnight(self.effective_from, tz)
 
     def to_dict(self) -> dict[str, object]:
         return {"effective_from": self.effective_from.isoformat(), "tariff": self.tariff.to_dict()}

@@ -5,7 +5,8 @@ from datetime import UTC, date, datetime
 import pytest
 
 from shared_models.errors import InvalidValue
-from shared_models.reports.periods import Unit, local_midnight, parse_period, period_key
+from shared_models.reports.periods import Unit, parse_period, period_key
+from shared_models.tariffs.localtime import local_midnight
 
 
 @pytest.mark.parametrize(("unit", "on", "first", "end"), [
