@@ -7,6 +7,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 
 from backoffice.auth.identity import current
 from shared_models.errors import NotFound
+from shared_models.scope import within_sites
 
 
 def visible_site_ids() -> frozenset[int] | None:
@@ -22,5 +23,5 @@ def check_site(site_id: int | None, what: str = "site") -> None:
 
 
 def restrict(stmt: Select, column: InstrumentedAttribute) -> Select:
-    allowed = visible_site_ids()
-    return stmt if allowed is None else stmt.where(column.in_(allowed))
+    """`stmt` limited to the caller's sites."""
+    return within_sites(stmt, column, visible_site_ids())

@@ -20,7 +20,8 @@ from shared_models.models.ledger import Channel
 from shared_models.models.sales import SaleKind
 from shared_models.reports.localtime import local_period, prepare
 from shared_models.reports.periods import Period, Unit
-from shared_models.reports.window import plain, scoped, stream, within
+from shared_models.reports.window import plain, stream, within
+from shared_models.scope import within_sites
 
 # Spreadsheet columns; `local_time` replaces the UTC instant (Excel cells have no time zone).
 COLUMNS = ("site_code", "receipt_number", "local_date", "local_time", "kind", "status", "channel",
@@ -60,7 +61,7 @@ def journal(db: Session, period: Period, *, site_ids: Collection[int] | None = N
                           (Sale.kind, kind), (Sale.account_id, account_id)):
         if value is not None:
             stmt = stmt.where(column == value)
-    return scoped(stmt, Sale.site_id, site_ids)
+    return within_sites(stmt, Sale.site_id, site_ids)
 
 
 def sheet_rows(db: Session, stmt: Select) -> Iterator[tuple[Any, ...]]:

@@ -21,7 +21,8 @@ from shared_models.models.sales import SaleKind
 from shared_models.reports.journal import signed
 from shared_models.reports.localtime import local_period, prepare
 from shared_models.reports.periods import Period
-from shared_models.reports.window import plain, scoped, stream, within
+from shared_models.reports.window import plain, stream, within
+from shared_models.scope import within_sites
 from shared_models.types import Money
 
 
@@ -75,7 +76,7 @@ def totals(db: Session, period: Period, *, by: Collection[Breakdown] = (),
         if value is not None:
             stmt = stmt.where(column == value)
     order = [Site.code, period_label, *keys[3:]]
-    return scoped(stmt.group_by(*keys).order_by(*order), Sale.site_id, site_ids)
+    return within_sites(stmt.group_by(*keys).order_by(*order), Sale.site_id, site_ids)
 
 
 def sheet_rows(db: Session, stmt: Select) -> Iterator[tuple[Any, ...]]:

@@ -10,13 +10,9 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from shared_models.models import Site
 from shared_models.reports.periods import Period
+from shared_models.scope import within_sites
 
 BATCH = 1000
-
-
-def scoped(stmt: Select, column: InstrumentedAttribute, site_ids: Collection[int] | None) -> Select:
-    """Only the given sites (None: every site)."""
-    return stmt if site_ids is None else stmt.where(column.in_(sorted(site_ids)))
 
 
 def within(db: Session, period: Period, instant: InstrumentedAttribute,
@@ -24,8 +20,7 @@ def within(db: Session, period: Period, instant: InstrumentedAttribute,
     """`instant` inside the period as the clocks of its own site tell it (the select must join
     Site). One UTC range per time zone in use, so the condition can use an index on `instant`."""
     zones = select(Site.timezone).distinct()
-    if site_ids is not None:
-        zones = zones.where(Site.id.in_(sorted(site_ids)))
+    zones = within_sites(zones, Site.id, site_ids)
     ranges = []
     for zone in db.scalars(zones.order_by(Site.timezone)):
         start, end = period.utc_range(zone)

@@ -28,6 +28,7 @@ from shared_models.models import (
     TenantAccount,
     Unit,
 )
+from shared_models.scope import within_sites
 from shared_models.services.balances import in_transit_amount
 
 
@@ -78,8 +79,7 @@ def status_query(*, site_ids: Iterable[int] | None = None, site_id: int | None =
         .outerjoin(Floor, Floor.id == Unit.floor_id)
         .outerjoin(Building, Building.id == Floor.building_id)
     )
-    if site_ids is not None:
-        stmt = stmt.where(Meter.site_id.in_(list(site_ids)))
+    stmt = within_sites(stmt, Meter.site_id, site_ids)
     if site_id is not None:
         stmt = stmt.where(Meter.site_id == site_id)
     if building_id is not None:

@@ -9,6 +9,7 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from shared_models.models import Building, Bus, Floor, Gateway, Meter, Site, Unit
+from shared_models.scope import within_sites
 from shared_models.workbooks import layout
 
 BATCH = 1000
@@ -22,7 +23,7 @@ def gateway_rows(db: Session, site_ids: Sequence[int] | None) -> Iterator[tuple[
                    Gateway.serial_device, Gateway.baud, Gateway.parity, Gateway.stop_bits,
                    Gateway.timeout_ms, bus_count)
             .join(Site, Gateway.site_id == Site.id).order_by(Site.code, Gateway.name))
-    return _stream(db, _scoped(stmt, Gateway.site_id, site_ids), len(layout.GATEWAY_COLUMNS))
+    return _stream(db, within_sites(stmt, Gateway.site_id, site_ids), len(layout.GATEWAY_COLUMNS))
 
 
 def meter_rows(db: Session, site_ids: Sequence[int] | None) -> Iterator[tuple[Any, ...]]:
@@ -35,11 +36,7 @@ def meter_rows(db: Session, site_ids: Sequence[int] | None) -> Iterator[tuple[An
             .outerjoin(Unit, Meter.unit_id == Unit.id).outerjoin(Floor, Unit.floor_id == Floor.id)
             .outerjoin(Building, Floor.building_id == Building.id)
             .order_by(Site.code, Gateway.name, Bus.number, Meter.address))
-    return _stream(db, _scoped(stmt, Meter.site_id, site_ids), len(layout.METER_COLUMNS))
-
-
-def _scoped(stmt: Select, column, site_ids: Sequence[int] | None) -> Select:
-    return stmt if site_ids is None else stmt.where(column.in_(list(site_ids)))
+    return _stream(db, within_sites(stmt, Meter.site_id, site_ids), len(layout.METER_COLUMNS))
 
 
 def _stream(db: Session, stmt: Select, width: int) -> Iterator[tuple[Any, ...]]:
