@@ -46,6 +46,8 @@ class Actor:
 
 
 SYSTEM = Actor(id=None, name="system")
+# Every change the metering worker makes (polls, settlement, the command outbox, SMS).
+WORKER = Actor(id=None, name="metering-worker")
 
 
 def set_actor(session: Session, actor: Actor) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from metering_worker.protocol import HotBlock
-from shared_models.audit import Actor, set_actor
+from shared_models.audit import WORKER, set_actor
 from shared_models.models import Command, Meter
 from shared_models.models.commands import FINAL_STATES, CommandState
 from shared_models.services.meter_states import record_relay
@@ -19,7 +19,6 @@ from shared_models.types import utcnow
 
 from .operations import Order, Target
 
-WORKER = Actor(id=None, name="metering-worker")
 OPEN_STATES = (CommandState.QUEUED, CommandState.SENT, CommandState.ACKNOWLEDGED)
 MAX_ATTEMPTS = 5
 NOT_SENT = "time to live ran out before it was sent"

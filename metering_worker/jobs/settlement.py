@@ -17,14 +17,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from metering_worker import config, transport
-from shared_models.audit import Actor, set_actor
+from shared_models.audit import WORKER, set_actor
 from shared_models.models import Command, Meter
 from shared_models.services.settlement import settle_meters
 from shared_models.types import utcnow
 
 log = logging.getLogger(__name__)
 
-WORKER = Actor(None, "worker:settlement")
 
 
 def settle_bus(bus_id: int) -> dict[str, int]:

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from metering_worker import buslock, transport
 from metering_worker.commands.runner import run_due_commands
 from metering_worker.driver import DeviceError, DeviceUnreachable, MeterDriver
-from shared_models.audit import Actor, set_actor
+from shared_models.audit import WORKER, set_actor
 from shared_models.types import utcnow
 
 from .outcome import is_due
@@ -31,7 +31,6 @@ from .store import PollResult, write_gateway_state, write_results
 
 log = logging.getLogger(__name__)
 
-WORKER = Actor(None, "worker:polling")
 
 
 @dataclass
