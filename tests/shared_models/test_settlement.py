@@ -145,3 +145,35 @@ def test_swap_bills_the_old_meter_to_its_final_and_the_new_from_its_start(kit, d
     kit.settle(new, old)
     assert kit.wallet(account) == D("97.50")
     kit.assert_books()
+
+
+def test_one_batch_bills_each_meter_of_an_account_once(kit, db):
+    first, second = kit.meter(), kit.meter()
+    account = kit.account(first, second, balance="50")
+    for meter, used in ((first, "12.00"), (second, "14.00")):
+        kit.read(meter, local(tomorrow(), 8), "10.00")
+        kit.read(meter, local(tomorrow(), 8, 30), used)
+    assert kit.settle(first, second) == []
+    assert kit.settle(first, second) == []
+    assert kit.wallet(account) == D("47.00")  # 2 + 4 kWh at 0.50
+    assert [len(consumption_postings(db, m)) for m in (first, second)] == [1, 1]
+    assert "wk_commands_to_announce" not in db.info  # ids are returned, never left in the session
+    kit.assert_books()
+
+
+def test_a_swap_settled_in_one_batch_with_the_old_meter_bills_each_stretch_once(kit, db):
+    old, new = kit.meter(), kit.meter()
+    account = kit.account(old, balance="100")
+    kit.read(old, utcnow() - timedelta(hours=2), "1000.00")
+    kit.read(old, utcnow() - timedelta(hours=1), "1002.00")
+    swap = accounts.swap_meter(db, account, {"old_meter_id": old.id, "new_meter_id": new.id,
+                                             "old_final_reading": D("1003.00"),
+                                             "new_start_reading": D("5.00")},
+                               operator_id=kit.operator.id)
+    kit.read(new, swap.swapped_at + timedelta(minutes=30), "7.00")
+    kit.settle(old, new)  # the old meter's own readings, its final stretch and the new meter's
+    assert kit.wallet(account) == D("97.50")
+    kit.settle(old, new)
+    assert kit.wallet(account) == D("97.50")
+    assert state_of(db, old.id).settled_reading_id is not None
+    kit.assert_books()
