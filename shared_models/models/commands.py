@@ -35,6 +35,8 @@ class CommandState(enum.StrEnum):
 
 
 FINAL_STATES = frozenset({CommandState.VERIFIED, CommandState.FAILED, CommandState.EXPIRED})
+# Still on its way to the meter (the outbox index `ix_commands_open` covers exactly these).
+OPEN_STATES = (CommandState.QUEUED, CommandState.SENT, CommandState.ACKNOWLEDGED)
 
 
 class CommandOrigin(enum.StrEnum):

@@ -27,7 +27,7 @@ from shared_models.enums import ControlMode
 from shared_models.ledger.books import wallet_of
 from shared_models.models import Command, Meter, MeterState, Site, TenantAccount
 from shared_models.models.accounts import ArrearsRule
-from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
+from shared_models.models.commands import OPEN_STATES, CommandKind, CommandOrigin
 from shared_models.models.metering import AlarmKind
 from shared_models.services import alarms, balances, commands
 from shared_models.services.freshness import is_stale
@@ -36,7 +36,6 @@ ZERO = Decimal("0.00")
 OVERLOAD_BIT = 1 << 7  # status b7: overload trip
 LEVELS = (AlarmKind.ALARM1, AlarmKind.ALARM2, AlarmKind.ARREARS)
 RELAY_KINDS = (CommandKind.TRIP, CommandKind.CLOSE, CommandKind.PROTECT)
-UNFINISHED = (CommandState.QUEUED, CommandState.SENT, CommandState.ACKNOWLEDGED)
 # Every alarm kind the follow-up of a reading or a sale raises or clears.
 FOLLOW_UP_ALARMS = (AlarmKind.OVERLOAD, *LEVELS, AlarmKind.RELAY_DRIFT)
 
@@ -61,9 +60,9 @@ def relay_histories(db: Session, meter_ids: Iterable[int]) -> dict[int, RelayHis
     unfinished: dict[int, set[CommandKind]] = {}
     for command in db.scalars(select(Command).where(
             Command.meter_id.in_(ids), Command.kind.in_(RELAY_KINDS),
-            or_(Command.id.in_(newest), Command.state.in_(UNFINISHED))).order_by(Command.id)):
+            or_(Command.id.in_(newest), Command.state.in_(OPEN_STATES))).order_by(Command.id)):
         last[command.meter_id] = command
-        if command.state in UNFINISHED:
+        if command.state in OPEN_STATES:
             unfinished.setdefault(command.meter_id, set()).add(command.kind)
     return {m: RelayHistory(last.get(m), frozenset(unfinished.get(m, ()))) for m in ids}
 
