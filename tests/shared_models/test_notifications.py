@@ -13,7 +13,8 @@ from shared_models.errors import InvalidValue
 from shared_models.models import SmsMessage, SmsSettings
 from shared_models.models.notifications import SmsState
 from shared_models.services.accounts import open_account
-from shared_models.services.notifications import normalise_phone, notify, quiet_until
+from shared_models.services.notifications import notify
+from shared_models.services.sms_policy import normalise_phone, quiet_until
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 10:00 in Shanghai (02:00 UTC): outside the default quiet hours there.
