@@ -52,17 +52,25 @@ _ANSWER = (_RECORDS.update().where(_RECORDS.c.id == bindparam("r_id"))
            .values(status_code=bindparam("r_status"), response_body=bindparam("r_body")))
 
 
+def request_key() -> str | None:
+    """This request's Idempotency-Key: None without the header, refused unless 1-255 characters."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return None
+    key = key.strip()
+    if not key or len(key) > 255:
+        raise InvalidValue("Idempotency-Key must be 1 to 255 characters.", field=HEADER)
+    return key
+
+
 def idempotent(view: Callable) -> Callable:
     """Wrap a POST view (inside `requires`, so the caller is known)."""
 
     @functools.wraps(view)
     def wrapper(*args, **kwargs):
-        key = request.headers.get(HEADER)
+        key = request_key()
         if key is None:
             return view(*args, **kwargs)
-        key = key.strip()
-        if not key or len(key) > 255:
-            raise InvalidValue("Idempotency-Key must be 1 to 255 characters.", field=HEADER)
         operator_id = current().operator_id
         db = database.session()
         fingerprint = _fingerprint()

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import request
-
 from backoffice.auth.identity import current
-from backoffice.idempotency import HEADER
+from backoffice.idempotency import request_key
 
 
 def operator_id() -> int:
@@ -17,8 +15,8 @@ def operator_id() -> int:
 def external_key() -> str | None:
     """The Idempotency-Key of this request as a ledger external key, scoped to the caller as
     the key itself is; posted in the same transaction as the sale, so it can never post twice."""
-    key = (request.headers.get(HEADER) or "").strip()
-    if not key:
+    key = request_key()
+    if key is None:
         return None
     scoped = f"idem:{operator_id()}:{key}"
     if len(scoped) > 255:
