@@ -13,6 +13,7 @@ from typing import Any
 from shared_models.errors import InvalidValue
 from shared_models.meter_values import DayEntry, SeasonEntry, Settings, TariffTable, check_table
 from shared_models.models.commands import CommandKind
+from shared_models.money import money
 
 U32_CENTS = Decimal("42949672.95")  # the largest money a U32 register of 0.01 yuan holds
 CLOSE_MODES = ("now", "allowed")  # 0x1C close now, 0x1B close allowed
@@ -26,17 +27,15 @@ def _at(field: str) -> dict[str, str]:
 
 
 def _money(value: object, field: str) -> Decimal:
-    if isinstance(value, bool) or not isinstance(value, str | int | Decimal):
-        raise InvalidValue("{name} must be an amount in yuan, e.g. \"20.00\".", **_at(field))
+    """Yuan by the one money rule (`money.money`: plain decimal text, at most 2 places)."""
     try:
-        amount = Decimal(value)
-    except InvalidOperation:
-        raise InvalidValue("{name} must be an amount in yuan, e.g. \"20.00\".", **_at(field)) from None
-    if not amount.is_finite() or amount != amount.quantize(Decimal("0.01")):
-        raise InvalidValue("{name} must have at most 2 decimal places.", **_at(field))
+        amount = money(value)
+    except InvalidValue:
+        raise InvalidValue("{name} must be an amount in yuan with at most 2 decimal places, "
+                           "e.g. \"20.00\".", **_at(field)) from None
     if not Decimal(0) <= amount <= U32_CENTS:
         raise InvalidValue("{name} must be between 0 and {limit}.", **_at(field), limit=str(U32_CENTS))
-    return amount.quantize(Decimal("0.01"))
+    return amount
 
 
 def _integer(value: object, field: str, low: int, high: int) -> int:
