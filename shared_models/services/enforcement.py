@@ -1,17 +1,6 @@
-"""Alarms and automatic relay control from a meter's balance, relay and status.
-
-Rules (the site's settings and the account's arrears rule):
-- level: arrears at a balance of 0.00 or less, else alarm 2 below the account's second
-  threshold, else alarm 1 below its first; one level is active at a time, so each level is
-  raised (and the tenant told) once per episode and cleared when a top-up lifts the balance;
-- trip (remote mode): rule `trip` at arrears (balance <= 0.00); rule `overdraft` once the
-  balance is past the site's overdraft limit (balance < -overdraft_limit); never under
-  `protect` (保电);
-- close: the close-allowed limit is 0.00: a relay this module tripped closes once the balance
-  is back above zero (or the account is protected). A relay an operator opened is left alone;
-- decisions only on fresh data (`freshness.is_stale`), never a second unfinished command of
-  the same kind for a meter; local-mode meters keep their own relay, so only alarms apply.
-"""
+"""Enforcement applied: alarms and automatic relay commands from a meter's balance, relay and
+status, decided by the pure rules in `services/enforcement_rules.py`, on fresh data only
+(`freshness.is_stale`); local-mode meters keep their own relay, so only alarms apply."""
 
 from __future__ import annotations
 
@@ -26,10 +15,10 @@ from sqlalchemy.orm import Session
 from shared_models.enums import ControlMode
 from shared_models.ledger.books import wallet_of
 from shared_models.models import Command, Meter, MeterState, Site, TenantAccount
-from shared_models.models.accounts import ArrearsRule
 from shared_models.models.commands import OPEN_STATES, CommandKind, CommandOrigin
 from shared_models.models.metering import AlarmKind
 from shared_models.services import alarms, balances, commands
+from shared_models.services.enforcement_rules import balance_level, decide_relay
 from shared_models.services.freshness import is_stale
 
 ZERO = Decimal("0.00")
@@ -75,28 +64,6 @@ def follow_up_subjects(meter_id: int, account_id: int | None) -> set[str]:
     return subjects
 
 
-def balance_level(balance: Decimal, account: TenantAccount) -> AlarmKind | None:
-    if balance <= ZERO:
-        return AlarmKind.ARREARS
-    if balance < account.alarm2_threshold:
-        return AlarmKind.ALARM2
-    if balance < account.alarm1_threshold:
-        return AlarmKind.ALARM1
-    return None
-
-
-def must_trip(balance: Decimal, account: TenantAccount, site: Site) -> bool:
-    if account.arrears_rule == ArrearsRule.PROTECT:
-        return False
-    if account.arrears_rule == ArrearsRule.OVERDRAFT:
-        return balance < -site.overdraft_limit
-    return balance <= ZERO
-
-
-def may_close(balance: Decimal, account: TenantAccount) -> bool:
-    return account.arrears_rule == ArrearsRule.PROTECT or balance > ZERO
-
-
 def balance_of(db: Session, meter: Meter, account: TenantAccount, state: MeterState) -> Decimal | None:
     """The money that keeps this meter on: the wallet (remote), or for a meter with its own
     wallet (local) what it holds plus what is on its way to it (`balances.meter_money`)."""
@@ -125,7 +92,7 @@ def update_alarms(db: Session, site: Site, meter: Meter, account: TenantAccount 
         alarms.clear_alarm(db, AlarmKind.OVERLOAD, meter_id=meter.id, at=at, known=known)
     if account is None or balance is None:
         return
-    level = balance_level(balance, account)
+    level = balance_level(balance, account.alarm1_threshold, account.alarm2_threshold)
     for kind in LEVELS:
         if kind != level:
             alarms.clear_alarm(db, kind, **subject, at=at, known=known)
@@ -148,10 +115,6 @@ def _notify(db: Session, account_id: int, kind: AlarmKind, context: dict, key: s
     notify(db, account_id=account_id, kind=kind.value, context=context, dedup_key=key, at=at)
 
 
-
-
-
-
 def enforce(db: Session, site: Site, meter: Meter, account: TenantAccount, state: MeterState,
             balance: Decimal, now: datetime, *, history: RelayHistory | None = None,
             known: alarms.Known | None = None) -> list[int]:
@@ -165,20 +128,12 @@ def enforce(db: Session, site: Site, meter: Meter, account: TenantAccount, state
     if history is None:
         history = relay_histories(db, [meter.id])[meter.id]
     last = history.last
-    operator_opened = (last is not None and last.kind == CommandKind.TRIP
-                       and last.origin == CommandOrigin.OPERATOR)
-    queued: list[int] = []
-    if not state.relay_open and must_trip(balance, account, site):
-        queued += _queue(db, meter, CommandKind.TRIP, f"balance {balance}", history)
-    elif (state.relay_open and may_close(balance, account) and last is not None
-          and last.kind == CommandKind.TRIP and last.origin == CommandOrigin.AUTOMATIC):
-        queued += _queue(db, meter, CommandKind.CLOSE, f"balance {balance}", history)
-    required_open = must_trip(balance, account, site)
-    overload = bool(state.status_bits & OVERLOAD_BIT)  # the meter recloses by itself
-    # While a relay command is on its way (one queued just now included) there is no drift.
-    drift = (not operator_opened and not overload and (required_open or may_close(balance, account))
-             and state.relay_open != required_open and not history.unfinished and not queued)
-    if drift:
+    decision = decide_relay(
+        relay_open=state.relay_open, balance=balance, rule=account.arrears_rule,
+        overdraft_limit=site.overdraft_limit, last=None if last is None else (last.kind, last.origin),
+        overload=bool(state.status_bits & OVERLOAD_BIT), unfinished=history.unfinished)
+    queued = [] if decision.command is None else _queue(db, meter, decision.command, f"balance {balance}")
+    if decision.drift:
         alarms.raise_alarm(db, AlarmKind.RELAY_DRIFT, site_id=site.id, meter_id=meter.id, at=now,
                            detail=f"relay {'open' if state.relay_open else 'closed'}, "
                                   f"balance {balance}, rule {account.arrears_rule.value}", known=known)
@@ -187,12 +142,7 @@ def enforce(db: Session, site: Site, meter: Meter, account: TenantAccount, state
     return queued
 
 
-
-
-def _queue(db: Session, meter: Meter, kind: CommandKind, reason: str,
-           history: RelayHistory) -> list[int]:
-    if kind in history.unfinished:
-        return []
+def _queue(db: Session, meter: Meter, kind: CommandKind, reason: str) -> list[int]:
     command = commands.issue(db, meter_id=meter.id, kind=kind, origin=CommandOrigin.AUTOMATIC,
                              payload={"reason": reason})
     return [command.id]

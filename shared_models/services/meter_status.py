@@ -3,7 +3,7 @@
 One select serves the screen (paged) and the Excel export (streamed). The balance is the
 wallet's for remote-mode meters; for local mode it is the tenant's money as alarms count it
 (the meter's own, recharges on their way to it, and the wallet); the level follows the
-same rule as the alarms (`enforcement.balance_level`), computed from the balance itself so
+same rule as the alarms (`enforcement_rules.balance_level`), computed from the balance itself so
 the list is right even between settlements.
 """
 
