@@ -62,8 +62,9 @@ def open_account(db: Session, values: dict[str, Any], *, operator_id: int | None
              reason=f"balance carried over from meter {carried_from}", operator_id=operator_id,
              external_key=external_key)
     elif opening > 0:
-        sales.recharge(db, account_id=account.id, amount=opening, channel=channel,
-                       operator_id=operator_id, external_key=external_key, reason="opening balance")
+        sale = sales.recharge(db, account_id=account.id, amount=opening, channel=channel,
+                              operator_id=operator_id, external_key=external_key, reason="opening balance")
+        account.command_ids = sale.command_ids  # a local-mode push: the caller announces it
     return account
 
 

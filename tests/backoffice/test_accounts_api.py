@@ -131,3 +131,20 @@ def test_a_local_mode_account_shows_the_money_on_its_meter_and_on_its_way(desk, 
     assert desk.balance(account["id"]) == D("29.92")
     (sale,) = desk.get("/sales", status=200).json
     assert sale["balance_after"] == "29.92"
+
+
+def test_an_opening_balance_pushed_to_a_local_meter_wakes_its_bus(desk, db, redis_client):
+    from metering_worker import transport
+    from shared_models.enums import ControlMode
+    from shared_models.models import Command, Meter, MeterState
+    from shared_models.types import utcnow
+
+    meter_id = desk.new_meter()
+    meter = db.get(Meter, meter_id)
+    meter.control_mode = ControlMode.LOCAL
+    db.add(MeterState(meter_id=meter_id, last_read_at=utcnow(), balance=D("0.00"), purchase_count=0,
+                      relay_open=False))
+    db.commit()
+    desk.open_account(meters=[meter_id], opening_balance="30.00", opening_channel="cash")
+    (push,) = db.query(Command).filter_by(meter_id=meter_id).all()
+    assert transport.announced_ids(redis_client, meter.bus_id) == [push.id]  # not left to the cron

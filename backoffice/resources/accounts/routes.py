@@ -5,6 +5,7 @@ from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice import database
+from backoffice.announce import announce_after_commit
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.idempotency import idempotent
@@ -50,8 +51,10 @@ class Accounts(MethodView):
         """Open an account (开户) on new meters, with an optional opening balance."""
         reference(Site, data["site_id"], "site_id")
         _check_unit(data)
-        return accounts.open_account(database.session(), data, operator_id=operator_id(),
-                                     external_key=external_key())
+        account = accounts.open_account(database.session(), data, operator_id=operator_id(),
+                                        external_key=external_key())
+        announce_after_commit(database.session(), getattr(account, "command_ids", ()))
+        return account
 
 
 @blp.route("/<int:account_id>")
