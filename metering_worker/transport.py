@@ -3,7 +3,7 @@
 The command row is the truth; Redis only says "bus N has something due at time T". Each bus
 has a sorted set `wk:bus:<bus_id>:commands` of command ids scored by when they are due (Unix
 seconds). Whoever holds the bus lock (a sweep, or the `run_bus_commands` job) drains it with
-`metering_worker.commands.runner.run_due_commands`, which rescores or removes every id from
+`metering_worker.outbox.runner.run_due_commands`, which rescores or removes every id from
 the rows themselves. A lost signal costs at most one cron re-announce interval, never a command.
 
 This module is the back office's one way into the worker: it imports no other worker module,

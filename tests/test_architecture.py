@@ -183,7 +183,7 @@ def test_no_import_cycle_between_subpackages():
 
 
 @pytest.mark.parametrize("source, breached", [
-    ("from metering_worker.commands import issuing\n", True),
+    ("from metering_worker.outbox import runner\n", True),
     ("from metering_worker.transport import announce\n", False),
     ("from metering_worker import transport\n", False),
     ("from metering_worker import config\n", True),

@@ -11,9 +11,9 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from metering_worker import buslock, config, transport
-from metering_worker.commands.outbox import expire_queued, unattended
-from metering_worker.commands.runner import run_due_commands
 from metering_worker.driver import MeterDriver
+from metering_worker.outbox.rows import expire_queued, unattended
+from metering_worker.outbox.runner import run_due_commands
 from metering_worker.protocol import KeyRing
 from shared_models.models import Bus, Gateway
 

@@ -20,8 +20,8 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from metering_worker import buslock, transport
-from metering_worker.commands.runner import run_due_commands
 from metering_worker.driver import DeviceError, DeviceUnreachable, MeterDriver
+from metering_worker.outbox.runner import run_due_commands
 from shared_models.audit import WORKER, set_actor
 from shared_models.types import utcnow
 

@@ -13,8 +13,8 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from metering_worker import transport
-from metering_worker.commands.runner import run_due_commands
 from metering_worker.driver import MeterDriver
+from metering_worker.outbox.runner import run_due_commands
 from metering_worker.protocol import KeyRing
 from metering_worker.simulator import SimulatorFleet
 from metering_worker.simulator.config import DEMO_MASTER_KEY

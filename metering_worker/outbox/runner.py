@@ -19,7 +19,7 @@ from shared_models.errors import WattkeeperError
 from shared_models.models.commands import CommandKind, CommandState
 
 from . import operations as ops
-from .outbox import (
+from .rows import (
     MAX_ATTEMPTS,
     NOT_SENT,
     Row,

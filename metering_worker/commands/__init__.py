@@ -1,1 +1,0 @@
-"""Remote control: executing the outbox's command rows on meters and proving they applied."""

@@ -1,0 +1,1 @@
+"""The command outbox run on the meters: each row sent, its result read, and proven by read-back."""
