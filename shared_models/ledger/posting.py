@@ -54,16 +54,18 @@ def post(
     external_key: str | None = None,
     corrects_id: int | None = None,
     may_overdraw: Collection[int] = (),
+    locked: Collection[LedgerAccount] = (),
 ) -> LedgerTransaction:
     """Write one balanced transaction and move the wallets it touches, under their row locks.
 
     Wallets are locked in id order (so two postings never deadlock) and may not go below zero
     unless listed in `may_overdraw` (consumption runs into arrears). Hot accounts are not
     locked or updated: their balances are derived from postings. An external key already
-    posted raises `DuplicateExternalKey`, with nothing written.
+    posted raises `DuplicateExternalKey`, with nothing written. `locked`: wallets the caller
+    already holds locked, read fresh under the lock in this transaction (`lock_account`).
     """
     entry = Entry(site_id, kind, list(legs), reason, operator_id, external_key, corrects_id, may_overdraw)
-    written = _write(db, [entry], {})
+    written = _write(db, [entry], {wallet.id: wallet for wallet in locked})
     if not written:
         raise DuplicateExternalKey("The external key {key} was already posted.", key=external_key)
     return _attached(db, LedgerTransaction(id=written[0][0], **written[0][1]))

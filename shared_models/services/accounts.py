@@ -165,7 +165,7 @@ def close_account(db: Session, account: TenantAccount, values: dict[str, Any], *
         revenue = site_account(db, account.site_id, AccountKind.ENERGY_REVENUE)
         post(db, site_id=account.site_id, kind=TransactionKind.CONSUMPTION,
              legs=transfer(wallet.id, revenue.id, final_charge), reason="final settlement",
-             operator_id=operator_id, may_overdraw={wallet.id})
+             operator_id=operator_id, may_overdraw={wallet.id}, locked=(wallet,))
     if wallet.balance < 0:
         raise RuleViolation("The account owes {owed}; settle it before closing.",
                             owed=-wallet.balance)

@@ -107,7 +107,7 @@ def credit(db: Session, account: TenantAccount, wallet: LedgerAccount, *, amount
     clearing = site_account(db, site.id, AccountKind.CLEARING, channel)
     txn = post(db, site_id=site.id, kind=TransactionKind.SALE,
                legs=transfer(clearing.id, wallet.id, amount), reason=ledger_reason,
-               operator_id=operator_id, external_key=external_key)
+               operator_id=operator_id, external_key=external_key, locked=(wallet,))
     command_ids = settlement.after_credit(db, account.id)  # push to a local meter; close a tripped relay
     balance_after = balances.account_money(db, account).total
     # The site's receipt counter row stays locked from here to commit (numbers are gapless),
@@ -151,7 +151,7 @@ def refund(db: Session, *, account_id: int, amount: Decimal, channel: Channel, o
     txn = post(db, site_id=site.id, kind=TransactionKind.REFUND,
                legs=transfer(wallet.id, payable.id if needs_approval else clearing.id, amount),
                reason=reason or ("refund awaiting approval" if needs_approval else "refund"),
-               operator_id=operator_id, external_key=external_key)
+               operator_id=operator_id, external_key=external_key, locked=(wallet,))
     return _new_sale(db, completed=not needs_approval, site_id=site.id, account_id=account.id,
                      kind=SaleKind.REFUND, channel=channel, amount=amount, reason=reason,
                      operator_id=operator_id, shift_id=shift.id, transaction_id=txn.id,
@@ -183,7 +183,7 @@ def reject_refund(db: Session, sale_id: int, operator_id: int, reason: str = "",
     txn = post(db, site_id=sale.site_id, kind=TransactionKind.TRANSFER,
                legs=transfer(payable.id, wallet.id, sale.amount),
                reason=reason or "refund rejected", operator_id=operator_id,
-               external_key=external_key, corrects_id=sale.transaction_id)
+               external_key=external_key, corrects_id=sale.transaction_id, locked=(wallet,))
     sale.settled_transaction_id, sale.approved_by_id = txn.id, operator_id
     sale.status, sale.completed_at = SaleStatus.REJECTED, utcnow()
     audit.record(db, "reject", "sales", sale.id, after={"reason": reason})
@@ -216,7 +216,8 @@ def reverse(db: Session, sale_id: int, operator_id: int, external_key: str | Non
         raise RuleViolation("The credit of this sale has already been used; refund it instead.")
     txn = post(db, site_id=sale.site_id, kind=TransactionKind.REVERSAL,
                legs=transfer(wallet.id, clearing.id, sale.amount), reason=reason or "reversal",
-               operator_id=operator_id, external_key=external_key, corrects_id=sale.transaction_id)
+               operator_id=operator_id, external_key=external_key, corrects_id=sale.transaction_id,
+               locked=(wallet,))
     sale.status = SaleStatus.REVERSED
     return _new_sale(db, completed=True, site_id=sale.site_id, account_id=sale.account_id,
                      kind=SaleKind.REVERSAL, channel=sale.channel, amount=sale.amount,
