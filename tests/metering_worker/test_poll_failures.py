@@ -21,17 +21,15 @@ def test_backoff_doubles_from_30_s_to_5_min() -> None:
     assert [backoff_seconds(n) for n in range(1, 8)] == [30, 60, 120, 240, 300, 300, 300]
 
 
-def test_dead_meter_backs_off_goes_offline_and_recovers(sessions, redis_client, fleet_config,
-                                                        start_fleet) -> None:
+def _sweeps_with_a_dead_meter(sessions, redis_client, fleet_config, start_fleet):
+    """Four meters on one bus, the second dead, swept at t = 0, 10, 31, 92 and 217 s: the
+    attempts each sweep made on the bus, and the world to look at."""
     fleet = start_fleet(fleet_config(4, per_bus=4))
     site = register_fleet(sessions, fleet, poll_interval_s=60)
     port = fleet.ports[0]
     dead = site.meter_ids[(port, 2)]
-    healthy = [site.meter_ids[(port, a)] for a in (1, 3, 4)]
     fleet.inject(port, 2, dead=True)
-    now = fleet_clock(fleet)
     attempts_seen = []
-
     for step in (0, 10, 21, 61, 125):  # seconds after the previous sweep
         fleet.advance(step)
         before = fleet.buses[port].exchanges
@@ -41,18 +39,28 @@ def test_dead_meter_backs_off_goes_offline_and_recovers(sessions, redis_client, 
         if state.consecutive_failures:
             wait = timedelta(seconds=backoff_seconds(state.consecutive_failures))
             assert state.next_attempt_at == state.last_attempt_at + wait
+    return fleet, site, port, dead, attempts_seen
 
+
+def test_a_dead_meter_backs_off_and_goes_offline(sessions, redis_client, fleet_config, start_fleet) -> None:
+    fleet, site, port, dead, attempts_seen = _sweeps_with_a_dead_meter(
+        sessions, redis_client, fleet_config, start_fleet)
     # The dead meter is tried at t=0, 31 (after 30 s), 92 (after 60 s) and 217 (after 120 s),
     # and skipped in between; the other three are read every time.
     assert attempts_seen == [4, 3, 4, 4, 4]
     state = state_of(sessions, dead)
     assert state.consecutive_failures == 4 and not state.online
-    assert state.next_attempt_at == state.last_attempt_at + timedelta(seconds=240) > now()
+    assert state.next_attempt_at == state.last_attempt_at + timedelta(seconds=240) > fleet_clock(fleet)()
     [lost] = alarms(sessions, AlarmKind.LOST_COMM, meter_id=dead)
     assert lost.cleared_at is None and lost.site_id == site.site_id
+    healthy = [site.meter_ids[(port, a)] for a in (1, 3, 4)]
     assert all(len(readings_of(sessions, m)) == 5 and state_of(sessions, m).online for m in healthy)
     assert alarms(sessions, AlarmKind.GATEWAY_LOST, gateway_id=site.gateway_ids["gw1"]) == []
 
+
+def test_an_offline_meter_that_answers_again_is_back_online(sessions, redis_client, fleet_config,
+                                                            start_fleet) -> None:
+    fleet, site, port, dead, _ = _sweeps_with_a_dead_meter(sessions, redis_client, fleet_config, start_fleet)
     fleet.inject(port, 2, dead=False)
     fleet.advance(241)
     run_sweep(sessions, redis_client, site, fleet)
