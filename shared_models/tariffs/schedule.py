@@ -61,9 +61,18 @@ class TariffSchedule:
         object.__setattr__(self, "versions", tuple(self.versions))
         if not self.versions:
             raise invalid("versions", "a schedule needs at least one version")
+        # Per time zone: every priced interval asks for the timeline, and a schedule is
+        # immutable, so its local midnights are worked out once.
+        object.__setattr__(self, "_timelines", {})
 
     def timeline(self, tz: tzinfo | str = DEFAULT_TIMEZONE) -> list[tuple[datetime, Tariff]]:
         """(start instant, tariff) sorted by start; two versions may not start together."""
+        key = str(tz)
+        if key not in self._timelines:
+            self._timelines[key] = tuple(self._build_timeline(tz))
+        return list(self._timelines[key])
+
+    def _build_timeline(self, tz: tzinfo | str) -> list[tuple[datetime, Tariff]]:
         starts = sorted(
             ((v.starts_at(tz), i, v.tariff) for i, v in enumerate(self.versions)),
             key=lambda item: item[0],
