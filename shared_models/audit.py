@@ -206,11 +206,20 @@ def _before_values(obj: object) -> dict[str, Any]:
     return before
 
 
+_INSTALLED = "_wk_audit_installed"
+
+
 def install(target: sessionmaker | Session) -> None:
-    """Audit every change flushed by sessions of this factory (or by this one session)."""
-    if not event.contains(target, "before_flush", _collect_changes):
-        event.listen(target, "before_flush", _collect_changes)
-        event.listen(target, "after_flush", _write_changes)
+    """Audit every change flushed by sessions of this factory (or by this one session).
+
+    Installed once per target, marked on the target itself: `event.contains` cannot tell, as
+    it may answer yes for a new factory whose generated Session class reuses the id of a
+    collected one, and the new factory would then write no audit rows."""
+    if getattr(target, _INSTALLED, False):
+        return
+    event.listen(target, "before_flush", _collect_changes)
+    event.listen(target, "after_flush", _write_changes)
+    setattr(target, _INSTALLED, True)
 
 
 def _collect_changes(session: Session, _context, _instances) -> None:

@@ -54,3 +54,22 @@ def test_a_session_made_without_the_factory_writes_no_audit_rows(connection, db)
     db.commit()
     assert (len(_site_entries(db, "PLAIN")), len(_site_entries(db, "AUDITED"))) == (0, 1)
     plain.close()
+
+
+def test_every_new_session_factory_is_audited_however_many_came_before():
+    # SQLAlchemy's event registry keys targets by id(); a new factory's generated Session class
+    # can reuse the id of a collected one, and `event.contains` then says "already listening".
+    import gc
+
+    from sqlalchemy.orm import sessionmaker
+
+    missing = 0
+    for n in range(400):
+        factory = sessionmaker()
+        audit.install(factory)
+        if audit._collect_changes not in list(factory().dispatch.before_flush):
+            missing += 1
+        del factory
+        if n % 20 == 0:
+            gc.collect()
+    assert missing == 0
