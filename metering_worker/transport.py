@@ -20,6 +20,7 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 COMMANDS, POLLS, DEFAULT = "commands", "polls", "default"
+RUN_COMMANDS_JOB = "metering_worker.jobs.commands.run_bus_commands"
 JOB_TIMEOUT_S = 600
 SETTLE_JOB = "metering_worker.jobs.settlement.settle_bus"
 
@@ -62,15 +63,21 @@ def announce(redis: Redis, command_ids: list[int], bus_ids: list[int], *,
 
 def enqueue_runner(redis: Redis, bus_id: int) -> bool:
     """Enqueue `run_bus_commands(bus_id)` unless one is already waiting; True if enqueued."""
-    if not redis.set(marker_key(bus_id), "1", nx=True, ex=JOB_TIMEOUT_S):
+    return _enqueue_once(redis, marker_key(bus_id), COMMANDS, RUN_COMMANDS_JOB, bus_id,
+                         f"commands-bus-{bus_id}", f"commands of bus {bus_id}")
+
+
+def _enqueue_once(redis: Redis, marker: str, queue_name: str, func: str, bus_id: int, job_prefix: str,
+                  description: str) -> bool:
+    """Enqueue a bus's job unless the marker says one already waits (the job clears it)."""
+    if not redis.set(marker, "1", nx=True, ex=JOB_TIMEOUT_S):
         return False
     try:
-        queue(COMMANDS, redis).enqueue("metering_worker.jobs.commands.run_bus_commands", bus_id,
-                      job_id=f"commands-bus-{bus_id}-{time.time_ns()}",
-                      job_timeout=JOB_TIMEOUT_S, result_ttl=60, failure_ttl=86_400,
-                      description=f"commands of bus {bus_id}")
+        queue(queue_name, redis).enqueue(func, bus_id, job_id=f"{job_prefix}-{time.time_ns()}",
+                                         job_timeout=JOB_TIMEOUT_S, result_ttl=60, failure_ttl=86_400,
+                                         description=description)
     except Exception:
-        redis.delete(marker_key(bus_id))  # let the next announce try again
+        redis.delete(marker)  # let the next announce or sweep try again
         raise
     return True
 
@@ -109,13 +116,5 @@ def settle_marker_key(bus_id: int) -> str:
 def request_settlement(redis: Redis, bus_id: int) -> bool:
     """Enqueue `settle_bus(bus_id)` unless one is already waiting; True if enqueued.
     Call after the readings are committed."""
-    if not redis.set(settle_marker_key(bus_id), "1", nx=True, ex=JOB_TIMEOUT_S):
-        return False
-    try:
-        queue(DEFAULT, redis).enqueue(SETTLE_JOB, bus_id, job_id=f"settle-bus-{bus_id}-{time.time_ns()}",
-                                      job_timeout=JOB_TIMEOUT_S, result_ttl=60, failure_ttl=86_400,
-                                      description=f"settle bus {bus_id}")
-    except Exception:
-        redis.delete(settle_marker_key(bus_id))  # let the next sweep try again
-        raise
-    return True
+    return _enqueue_once(redis, settle_marker_key(bus_id), DEFAULT, SETTLE_JOB, bus_id,
+                         f"settle-bus-{bus_id}", f"settle bus {bus_id}")
