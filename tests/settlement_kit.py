@@ -12,10 +12,10 @@ from sqlalchemy import select
 from shared_models.enums import ControlMode
 from shared_models.ledger.books import derived_balance, site_account, wallet_of
 from shared_models.ledger.verify import verify
-from shared_models.models import Command, Reading
-from shared_models.models.commands import CommandState
+from shared_models.models import Alarm, Command, Reading, SmsMessage
+from shared_models.models.commands import CommandKind, CommandState
 from shared_models.models.ledger import AccountKind, Channel
-from shared_models.models.metering import ReadingQuality
+from shared_models.models.metering import AlarmKind, ReadingQuality
 from shared_models.services import accounts, sales, shifts
 from shared_models.services import tariffs as store
 from shared_models.services.meter_states import state_of
@@ -123,6 +123,19 @@ class Kit:
         if states:
             stmt = stmt.where(Command.state.in_(states))
         return list(self.db.scalars(stmt))
+
+    def pushes(self, meter) -> list[Command]:
+        """The meter's recharge pushes (local mode), oldest first."""
+        return [c for c in self.commands(meter) if c.kind == CommandKind.RECHARGE]
+
+    def active_alarms(self, kind: AlarmKind) -> list[Alarm]:
+        return list(self.db.scalars(select(Alarm).where(Alarm.kind == kind, Alarm.cleared_at.is_(None),
+                                                        Alarm.site_id == self.site.id)))
+
+    def texts(self, kind: str) -> list[SmsMessage]:
+        """The site's SMS of one kind."""
+        return list(self.db.scalars(select(SmsMessage).where(SmsMessage.site_id == self.site.id,
+                                                             SmsMessage.kind == kind)))
 
     def finish(self, command: Command, state: CommandState, at: datetime) -> None:
         """What the command runner records when a command ends."""

@@ -13,8 +13,8 @@ import pytest
 from sqlalchemy import select
 
 from shared_models.enums import ControlMode
-from shared_models.models import Alarm, Sale, SmsMessage
-from shared_models.models.commands import CommandKind, CommandState
+from shared_models.models import Sale
+from shared_models.models.commands import CommandState
 from shared_models.models.ledger import Channel
 from shared_models.models.metering import AlarmKind
 from shared_models.services import accounts, shifts
@@ -36,26 +36,15 @@ def meter(kit):
     return kit.meter(ControlMode.LOCAL)
 
 
-def active(kit, kind: AlarmKind) -> list[Alarm]:
-    return list(kit.db.scalars(select(Alarm).where(Alarm.kind == kind, Alarm.cleared_at.is_(None),
-                                                   Alarm.site_id == kit.site.id)))
 
-
-def texts(kit, kind: str) -> list[SmsMessage]:
-    return list(kit.db.scalars(select(SmsMessage).where(SmsMessage.site_id == kit.site.id,
-                                                        SmsMessage.kind == kind)))
-
-
-def pushes(kit, meter):
-    return [c for c in kit.commands(meter) if c.kind == CommandKind.RECHARGE]
 
 
 def test_the_first_sweep_of_a_paid_tenant_raises_no_arrears(kit, meter):
     account = kit.account(meter, balance="80")  # paid, still in the wallet
     kit.read(meter, kit.ago(2), "0.00", balance="0.00", count=0)  # a new meter holds nothing
     kit.settle(meter)
-    assert [p.payload["amount"] for p in pushes(kit, meter)] == ["80.00"]
-    assert active(kit, AlarmKind.ARREARS) == [] and texts(kit, "arrears") == []
+    assert [p.payload["amount"] for p in kit.pushes(meter)] == ["80.00"]
+    assert kit.active_alarms(AlarmKind.ARREARS) == [] and kit.texts("arrears") == []
     assert account_money(kit.db, account).total == D("80.00")
 
 
@@ -65,17 +54,23 @@ def test_consumption_before_the_push_lands_is_not_arrears(kit, meter):
     kit.settle(meter)  # 30.00 pushed, not yet on the meter
     kit.read(meter, kit.ago(2), "0.08", balance="-0.08", count=0)
     kit.settle(meter)
-    assert active(kit, AlarmKind.ARREARS) == [] and texts(kit, "arrears") == []
+    assert kit.active_alarms(AlarmKind.ARREARS) == [] and kit.texts("arrears") == []
     money = account_money(kit.db, account)
     assert (money.wallet, money.in_transit, money.on_meters, money.total) == (
         D("0.00"), D("30.00"), D("-0.08"), D("29.92"))
 
 
-def test_a_meter_that_shows_the_push_holds_the_money(kit, meter):
+def pushed_30(kit, meter, minutes_ago: int):
+    """An account holding 30.00 whose first sweep, `minutes_ago`, pushed it all to its meter."""
     account = kit.account(meter, balance="30")
-    kit.read(meter, kit.ago(12), "0.00", balance="0.00", count=0)
+    kit.read(meter, kit.ago(minutes_ago), "0.00", balance="0.00", count=0)
     kit.settle(meter)
-    (push,) = pushes(kit, meter)
+    (push,) = kit.pushes(meter)
+    return account, push
+
+
+def test_a_meter_that_shows_the_push_holds_the_money(kit, meter):
+    account, push = pushed_30(kit, meter, 12)
     kit.finish(push, CommandState.VERIFIED, kit.ago(8))
     kit.read(meter, kit.ago(2), "0.16", balance="29.84", count=1)
     kit.settle(meter)
@@ -85,16 +80,13 @@ def test_a_meter_that_shows_the_push_holds_the_money(kit, meter):
 
 
 def test_a_failed_push_refunded_to_the_wallet_is_counted_once(kit, meter):
-    account = kit.account(meter, balance="30")
-    kit.read(meter, kit.ago(14), "0.00", balance="0.00", count=0)
-    kit.settle(meter)
-    (push,) = pushes(kit, meter)
+    account, push = pushed_30(kit, meter, 14)
     kit.finish(push, CommandState.FAILED, kit.ago(12))
     assert account_money(kit.db, account).total == D("30.00")  # not refunded yet: in transit
     kit.read(meter, kit.ago(11), "0.00", balance="0.00", count=0)
     kit.settle(meter)  # refunded to the wallet, then pushed again
     assert account_money(kit.db, account).total == D("30.00")
-    assert active(kit, AlarmKind.ARREARS) == []
+    assert kit.active_alarms(AlarmKind.ARREARS) == []
 
 
 def test_a_tenant_who_has_not_paid_is_still_in_arrears(kit, meter):
@@ -102,7 +94,7 @@ def test_a_tenant_who_has_not_paid_is_still_in_arrears(kit, meter):
     kit.read(meter, kit.ago(12), "0.00", balance="0.50", count=0)
     kit.read(meter, kit.ago(2), "0.60", balance="-0.10", count=0)
     kit.settle(meter)
-    assert len(active(kit, AlarmKind.ARREARS)) == 1 and len(texts(kit, "arrears")) == 1
+    assert len(kit.active_alarms(AlarmKind.ARREARS)) == 1 and len(kit.texts("arrears")) == 1
 
 
 def test_opening_a_local_account_texts_the_balance_the_tenant_will_have(kit, meter, db):
@@ -113,14 +105,14 @@ def test_opening_a_local_account_texts_the_balance_the_tenant_will_have(kit, met
                                          "opening_balance": D("30.00"),
                                          "opening_channel": Channel.CASH},
                                     operator_id=kit.operator.id)
-    assert [p.payload["amount"] for p in pushes(kit, meter)] == ["30.00"]  # pushed at once
+    assert [p.payload["amount"] for p in kit.pushes(meter)] == ["30.00"]  # pushed at once
     (sale,) = db.scalars(select(Sale).where(Sale.account_id == account.id))
     assert sale.balance_after == D("30.00")  # on the receipt
-    (message,) = texts(kit, "recharge")
+    (message,) = kit.texts("recharge")
     assert "30.00" in message.body and "0.00" not in message.body.replace("30.00", "")
     kit.read(meter, kit.ago(1), "0.08", balance="-0.08", count=0)  # before the push lands
     kit.settle(meter)
-    assert active(kit, AlarmKind.ARREARS) == [] and texts(kit, "arrears") == []
+    assert kit.active_alarms(AlarmKind.ARREARS) == [] and kit.texts("arrears") == []
 
 
 def test_the_status_list_shows_a_local_tenant_money_in_transit(kit, meter, db):

@@ -6,9 +6,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
 
-from shared_models.models import Alarm, SmsMessage
 from shared_models.models.accounts import ArrearsRule
 from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
 from shared_models.models.metering import AlarmKind
@@ -37,14 +35,6 @@ def consume(kit, meter, kwh: str, *, relay_open: bool = False, status: int = 0, 
     return kit.settle(meter)
 
 
-def active(kit, kind: AlarmKind) -> list[Alarm]:
-    return list(kit.db.scalars(select(Alarm).where(Alarm.kind == kind, Alarm.cleared_at.is_(None),
-                                                   Alarm.site_id == kit.site.id)))
-
-
-def sms(kit, kind: str) -> list[SmsMessage]:
-    return list(kit.db.scalars(select(SmsMessage).where(SmsMessage.site_id == kit.site.id,
-                                                        SmsMessage.kind == kind)))
 
 
 def test_freshness_is_three_intervals():
@@ -59,12 +49,12 @@ def test_level_alarms_are_raised_once_told_once_and_cleared_by_a_top_up(kit):
     account = kit.account(meter, balance="30")
     consume(kit, meter, "12", minutes=30)  # 18 left: below 20
     consume(kit, meter, "1", minutes=25)
-    assert [a.account_id for a in active(kit, AlarmKind.ALARM1)] == [account.id]
-    assert len(sms(kit, "alarm1")) == 1
+    assert [a.account_id for a in kit.active_alarms(AlarmKind.ALARM1)] == [account.id]
+    assert len(kit.texts("alarm1")) == 1
     consume(kit, meter, "14", minutes=20)  # 3 left: below 5
-    assert active(kit, AlarmKind.ALARM1) == [] and len(active(kit, AlarmKind.ALARM2)) == 1
+    assert kit.active_alarms(AlarmKind.ALARM1) == [] and len(kit.active_alarms(AlarmKind.ALARM2)) == 1
     kit.recharge(account, "100")
-    assert active(kit, AlarmKind.ALARM2) == []
+    assert kit.active_alarms(AlarmKind.ALARM2) == []
     kit.assert_books()
 
 
@@ -75,7 +65,7 @@ def test_trip_at_arrears_once(kit):
     (trip,) = kit.commands(meter)
     assert queued == [trip.id]
     assert (trip.kind, trip.origin) == (CommandKind.TRIP, CommandOrigin.AUTOMATIC)
-    assert len(active(kit, AlarmKind.ARREARS)) == 1 and len(sms(kit, "arrears")) == 1
+    assert len(kit.active_alarms(AlarmKind.ARREARS)) == 1 and len(kit.texts("arrears")) == 1
     assert consume(kit, meter, "1", minutes=5) == []  # the trip is still on its way
     assert len(kit.commands(meter)) == 1
     assert kit.wallet(account) == D("-2.00")
@@ -85,7 +75,7 @@ def test_no_trip_when_protected(kit):
     meter = kit.meter()
     kit.account(meter, balance="2", arrears_rule=ArrearsRule.PROTECT)
     assert consume(kit, meter, "10") == []
-    assert len(active(kit, AlarmKind.ARREARS)) == 1
+    assert len(kit.active_alarms(AlarmKind.ARREARS)) == 1
 
 
 def test_overdraft_runs_on_to_the_site_limit(kit):
@@ -102,7 +92,7 @@ def test_no_decision_on_stale_data(kit):
     kit.read(meter, kit.ago(40), "10.00")  # older than 3 x 10 min
     assert kit.settle(meter, now=utcnow()) == []
     assert kit.commands(meter) == []
-    assert len(active(kit, AlarmKind.ARREARS)) == 1  # alarms still follow the money
+    assert len(kit.active_alarms(AlarmKind.ARREARS)) == 1  # alarms still follow the money
 
 
 def test_a_top_up_closes_a_relay_tripped_for_arrears(kit):
@@ -119,7 +109,7 @@ def test_a_top_up_closes_a_relay_tripped_for_arrears(kit):
     close = kit.commands(meter)[-1]
     assert (close.kind, close.origin, close.state) == (
         CommandKind.CLOSE, CommandOrigin.AUTOMATIC, CommandState.QUEUED)
-    assert active(kit, AlarmKind.ARREARS) == []
+    assert kit.active_alarms(AlarmKind.ARREARS) == []
 
 
 def test_an_operator_trip_is_not_undone(kit):
@@ -131,17 +121,17 @@ def test_an_operator_trip_is_not_undone(kit):
     consume(kit, meter, "1", relay_open=True)
     kit.recharge(account, "10")
     assert kit.commands(meter) == [trip]
-    assert active(kit, AlarmKind.RELAY_DRIFT) == []
+    assert kit.active_alarms(AlarmKind.RELAY_DRIFT) == []
 
 
 def test_relay_drift_and_overload(kit):
     meter = kit.meter()
     kit.account(meter, balance="50")
     consume(kit, meter, "1", relay_open=True, status=0x81, minutes=20)
-    assert len(active(kit, AlarmKind.OVERLOAD)) == 1
-    assert active(kit, AlarmKind.RELAY_DRIFT) == []  # the meter recloses after an overload
+    assert len(kit.active_alarms(AlarmKind.OVERLOAD)) == 1
+    assert kit.active_alarms(AlarmKind.RELAY_DRIFT) == []  # the meter recloses after an overload
     consume(kit, meter, "1", relay_open=True, minutes=10)
-    assert active(kit, AlarmKind.OVERLOAD) == []
-    assert len(active(kit, AlarmKind.RELAY_DRIFT)) == 1
+    assert kit.active_alarms(AlarmKind.OVERLOAD) == []
+    assert len(kit.active_alarms(AlarmKind.RELAY_DRIFT)) == 1
     consume(kit, meter, "1", relay_open=False, minutes=5)
-    assert active(kit, AlarmKind.RELAY_DRIFT) == []
+    assert kit.active_alarms(AlarmKind.RELAY_DRIFT) == []

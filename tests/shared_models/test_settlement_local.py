@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 
 from shared_models.enums import ControlMode
-from shared_models.models.commands import CommandKind, CommandState
+from shared_models.models.commands import CommandState
 from shared_models.models.ledger import AccountKind
 from tests.settlement_kit import Kit
 
@@ -33,24 +33,21 @@ def account(kit, meter):
     return account
 
 
-def pushes(kit, meter):
-    return [c for c in kit.commands(meter) if c.kind == CommandKind.RECHARGE]
-
 
 def test_a_sale_pushes_the_wallet_onto_the_meter(kit, meter, account):
     kit.recharge(account, "100")
-    (push,) = pushes(kit, meter)
+    (push,) = kit.pushes(meter)
     assert (push.purchase_count, push.payload["amount"], push.state) == (4, "100.00", CommandState.QUEUED)
     assert kit.wallet(account) == D("0.00")
     assert kit.held(AccountKind.METER_HELD) == D("100.00")
     kit.recharge(account, "20")  # a second push before the first is read back: the next count
-    assert [p.purchase_count for p in pushes(kit, meter)] == [4, 5]
+    assert [p.purchase_count for p in kit.pushes(meter)] == [4, 5]
     kit.assert_books()
 
 
 def test_consumption_is_the_fall_of_the_balance_after_verified_pushes(kit, meter, account):
     kit.recharge(account, "100")
-    (push,) = pushes(kit, meter)
+    (push,) = kit.pushes(meter)
     kit.finish(push, CommandState.VERIFIED, kit.ago(15))
     kit.read(meter, kit.ago(10), "103.00", balance="107.00", count=4)
     kit.settle(meter)
@@ -65,13 +62,13 @@ def test_consumption_is_the_fall_of_the_balance_after_verified_pushes(kit, meter
 
 def test_a_failed_push_comes_back_to_the_wallet_once(kit, meter, account):
     kit.recharge(account, "50")
-    (push,) = pushes(kit, meter)
+    (push,) = kit.pushes(meter)
     kit.finish(push, CommandState.FAILED, kit.ago(15))
     kit.read(meter, kit.ago(10), "101.00", balance="9.00", count=3)
     kit.settle(meter)
     kit.settle(meter)
     # settlement pushes the returned money again at once, with the same purchase count
-    again = [p for p in pushes(kit, meter) if p.id != push.id]
+    again = [p for p in kit.pushes(meter) if p.id != push.id]
     assert [(p.purchase_count, p.payload["amount"]) for p in again] == [(4, "50.00")]
     assert kit.held(AccountKind.METER_HELD) == D("49.00")  # 50 - 50 + 50 - 1 consumed
     assert kit.held(AccountKind.ENERGY_REVENUE) == D("1.00")
@@ -81,11 +78,11 @@ def test_a_failed_push_comes_back_to_the_wallet_once(kit, meter, account):
 
 def test_a_push_refunded_as_failed_that_the_meter_shows_is_taken_back(kit, meter, account):
     kit.recharge(account, "50")
-    (push,) = pushes(kit, meter)
+    (push,) = kit.pushes(meter)
     kit.finish(push, CommandState.EXPIRED, kit.ago(15))
     kit.read(meter, kit.ago(12), "100.00", balance="10.00", count=3)
     kit.settle(meter)
-    (second,) = [p for p in pushes(kit, meter) if p.id != push.id]
+    (second,) = [p for p in kit.pushes(meter) if p.id != push.id]
     kit.finish(second, CommandState.FAILED, kit.ago(11))  # never reached the meter either
     # ... but the first one did, late: the meter shows count 4 and 60.00
     kit.read(meter, kit.ago(10), "100.00", balance="60.00", count=4)
