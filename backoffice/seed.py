@@ -10,10 +10,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared_models import registry
 from shared_models.enums import ControlMode
 from shared_models.models import Meter, Site
 from shared_models.models.ledger import Channel
-from shared_models.services import accounts, registry, shifts, tariffs
+from shared_models.sales import accounts, shifts
+from shared_models.tariffs import store
 
 DEMO_CODE = "DEMO"
 SIMULATOR_BASE_PORT = 15020
@@ -78,12 +80,12 @@ def seed_demo(db: Session, operator_id: int, *, modbus_base_port: int = SIMULATO
 
 def _seed_tariff(db: Session, site: Site, operator_id: int) -> None:
     """Publish the time-of-use tariff from today as the site's default plan."""
-    plan = tariffs.create_plan(db, site.id, "TOU-C", "工商业分时电价 Commercial TOU")
+    plan = store.create_plan(db, site.id, "TOU-C", "工商业分时电价 Commercial TOU")
     today = datetime.now(ZoneInfo(site.timezone)).date()
-    draft = tariffs.add_version(db, plan.id, today, DEMO_TARIFF, operator_id=operator_id,
+    draft = store.add_version(db, plan.id, today, DEMO_TARIFF, operator_id=operator_id,
                                 note="demo")
-    tariffs.publish_version(db, draft.id, operator_id)
-    tariffs.set_site_default(db, site.id, plan.id)
+    store.publish_version(db, draft.id, operator_id)
+    store.set_site_default(db, site.id, plan.id)
 
 
 def _seed_tenants(db: Session, site: Site, operator_id: int) -> None:

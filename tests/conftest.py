@@ -143,7 +143,7 @@ def admin(auth_headers):
 
 @pytest.fixture
 def make_site(db):
-    from shared_models.services.registry import save_site
+    from shared_models.registry import save_site
 
     def make(**values):
         n = next(_counter)
@@ -156,7 +156,7 @@ def make_site(db):
 
 @pytest.fixture
 def make_gateway(db, make_site):
-    from shared_models.services.registry import save_gateway
+    from shared_models.registry import save_gateway
 
     def make(site=None, bus_count: int = 1, **values):
         site = site or make_site()
@@ -171,7 +171,7 @@ def make_gateway(db, make_site):
 
 @pytest.fixture
 def make_meter(db, make_gateway):
-    from shared_models.services.registry import save_meter
+    from shared_models.registry import save_meter
 
     def make(bus=None, address: int | None = None, **values):
         bus = bus or make_gateway().buses[0]

@@ -13,7 +13,7 @@ from sqlalchemy.orm.attributes import get_history
 
 from shared_models.models import Sale
 from shared_models.models.ledger import Channel
-from shared_models.services import accounts, sales, shifts
+from shared_models.sales import accounts, sales, shifts
 
 
 @contextmanager
@@ -37,7 +37,7 @@ def booked_at(instant: datetime):
         # The ledger and completed sales are written with Core inserts that take their time
         # from the posting and sales services.
         with mock.patch("shared_models.ledger.posting.utcnow", return_value=instant), \
-                mock.patch("shared_models.services.sales.utcnow", return_value=instant):
+                mock.patch("shared_models.sales.sales.utcnow", return_value=instant):
             yield
     finally:
         for hook in hooks:

@@ -12,14 +12,14 @@ from sqlalchemy import select
 from shared_models.enums import ControlMode
 from shared_models.ledger.books import derived_balance, site_account, wallet_of
 from shared_models.ledger.verify import verify
+from shared_models.metering.meter_states import state_of
 from shared_models.models import Alarm, Command, Reading, SmsMessage
 from shared_models.models.commands import CommandKind, CommandState
 from shared_models.models.ledger import AccountKind, Channel
 from shared_models.models.metering import AlarmKind, ReadingQuality
-from shared_models.services import accounts, sales, shifts
-from shared_models.services import tariffs as store
-from shared_models.services.meter_states import state_of
-from shared_models.services.settlement import settle_meters
+from shared_models.sales import accounts, sales, shifts
+from shared_models.settlement import settle_meters
+from shared_models.tariffs import store as store
 from shared_models.types import utcnow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -51,7 +51,7 @@ class Kit:
         self._addresses = itertools.count(1)
 
     def meter(self, mode: ControlMode = ControlMode.REMOTE):
-        from shared_models.services.registry import save_meter
+        from shared_models.registry import save_meter
 
         n = next(self._addresses)
         meter = save_meter(self.db, {"bus_id": self.bus.id, "address": n,

@@ -10,7 +10,7 @@ from sqlalchemy import Select
 from backoffice import database
 from backoffice.auth.scope import check_site, visible_site_ids
 from backoffice.pagination import SelectCollection
-from shared_models.services import registry
+from shared_models import registry
 from shared_models.workbooks import xlsx
 
 CHUNK_BYTES = 64 * 1024

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from metering_worker import config, transport
 from shared_models.audit import WORKER, set_actor
 from shared_models.models import Command, Meter
-from shared_models.services.settlement import settle_meters
+from shared_models.settlement import settle_meters
 from shared_models.types import utcnow
 
 log = logging.getLogger(__name__)

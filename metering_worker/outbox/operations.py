@@ -20,7 +20,7 @@ from metering_worker.driver import MeterDriver
 from metering_worker.protocol import CommandCode, HotBlock, MeterKey, MeterStatus, ResultCode
 from metering_worker.protocol.registers import U16_MAX
 from shared_models.models.commands import CommandKind
-from shared_models.services.command_payloads import settings_of, table_from_json
+from shared_models.remote_control.payloads import settings_of, table_from_json
 
 CLOCK_TOLERANCE_S = 5
 

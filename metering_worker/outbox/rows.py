@@ -12,9 +12,9 @@ from sqlalchemy.orm import Session
 
 from metering_worker.protocol import HotBlock
 from shared_models.audit import WORKER, set_actor
+from shared_models.metering.meter_states import record_relay
 from shared_models.models import Command, Meter
 from shared_models.models.commands import FINAL_STATES, OPEN_STATES, CommandState
-from shared_models.services.meter_states import record_relay
 from shared_models.types import utcnow
 
 from .operations import Order, Target

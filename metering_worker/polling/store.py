@@ -10,10 +10,10 @@ from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
 from metering_worker.protocol import HotBlock
+from shared_models.metering.alarms import clear_alarm, raise_alarm
+from shared_models.metering.meter_states import relay_assignments
 from shared_models.models import MeterState, Reading
 from shared_models.models.metering import AlarmKind
-from shared_models.services.alarms import clear_alarm, raise_alarm
-from shared_models.services.meter_states import relay_assignments
 
 from .outcome import OFFLINE_AFTER, next_attempt, quality_of
 from .plan import MeterPlan

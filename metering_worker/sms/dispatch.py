@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from metering_worker.sms.base import Outgoing, SendError, SmsDriver
 from shared_models.models import SmsMessage
 from shared_models.models.notifications import SmsState
-from shared_models.services.notifications import retry_time
+from shared_models.notifications.sms import retry_time
 from shared_models.types import utcnow
 
 log = logging.getLogger(__name__)

@@ -37,8 +37,8 @@ from shared_models.db import make_engine, make_session_factory, upgrade
 from shared_models.enums import Framing
 from shared_models.models import Command
 from shared_models.models.commands import FINAL_STATES, CommandKind, CommandState
-from shared_models.services import commands
-from shared_models.services.registry import save_gateway, save_meter, save_site
+from shared_models.registry import save_gateway, save_meter, save_site
+from shared_models.remote_control import outbox
 
 SEED = 1
 BAUD, BITS = 9600, 11
@@ -85,7 +85,7 @@ def issue(sessions, redis: Redis, meter_id: int, bus_id: int, kind: CommandKind)
     """As the API does it: commit the row, then announce it. Returns (id, Unix time of issue)."""
     started = time.time()
     with sessions() as db:
-        command = commands.issue(db, meter_id=meter_id, kind=kind)
+        command = outbox.issue(db, meter_id=meter_id, kind=kind)
         db.commit()
         command_id = command.id
     transport.announce(redis, [command_id], [bus_id])

@@ -30,9 +30,10 @@ def seed(database_url: str, *, sites: int, tills: int, accounts_per_site: int,
          prefix: str = "B") -> Counters:
     """`tills` operators spread round-robin over `sites`, each site with its own accounts."""
     from backoffice.auth.accounts import issue_token, save_operator
+    from shared_models import registry
     from shared_models.audit import SYSTEM, set_actor
     from shared_models.enums import Role
-    from shared_models.services import accounts, registry, shifts
+    from shared_models.sales import accounts, shifts
 
     engine = make_engine(database_url)
     result = Counters()

@@ -53,11 +53,12 @@ def seed(url: str, buses: int, effective: date) -> tuple[int, list[list[int]]]:
     """One site, its buses full of remote-mode meters, each on an open account; the TOU plan as
     the site's default. Returns the site id and each bus's meter ids."""
     from backoffice.auth.accounts import save_operator
+    from shared_models import registry
     from shared_models.audit import SYSTEM, set_actor
     from shared_models.enums import Role
-    from shared_models.services import accounts, registry
-    from shared_models.services import tariffs as store
-    from shared_models.services.meter_states import state_of
+    from shared_models.metering.meter_states import state_of
+    from shared_models.sales import accounts
+    from shared_models.tariffs import store as store
 
     engine = make_engine(url)
     try:
@@ -131,7 +132,7 @@ def settle_round(sessions, statements: Statements, by_bus: list[list[int]],
     Python and the driver, not the server) and the statements per batch."""
     from metering_worker.jobs.settlement import WORKER
     from shared_models.audit import set_actor
-    from shared_models.services.settlement import settle_meters
+    from shared_models.settlement import settle_meters
 
     spent, cpu, counts = 0.0, 0.0, []
     for meter_ids in by_bus:

@@ -42,7 +42,7 @@ def run(database_url: str, meters: int) -> float:
     from backoffice.auth.accounts import issue_token, save_operator
     from shared_models.db import make_engine, make_session_factory, upgrade
     from shared_models.enums import Role
-    from shared_models.services.registry import save_site
+    from shared_models.registry import save_site
 
     upgrade(database_url)
     engine = make_engine(database_url)

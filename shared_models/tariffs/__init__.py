@@ -1,7 +1,7 @@
 """Tariff engine: versioned flat, time-of-use and tiered tariffs priced exactly, no I/O."""
 
 from shared_models.tariffs.bands import Band, BandPeriod, DayPlan
-from shared_models.tariffs.dry_run import ComparisonRow, ConsumptionRecord, compare
+from shared_models.tariffs.comparison import ComparisonRow, ConsumptionRecord, compare
 from shared_models.tariffs.engine import (
     CostBreakdown,
     CostLine,

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared_models import registry
 from shared_models.audit import jsonable
 from shared_models.models import Building, Bus, Floor, Meter, Unit
-from shared_models.services import registry
 from shared_models.workbooks.layout import SHEETS
 from shared_models.workbooks.plan import Plan, make_plan
 from shared_models.workbooks.rows import Row, RowError

@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared_models import registry
 from shared_models.enums import Framing
 from shared_models.errors import Conflict, InvalidValue, NotFound, WattkeeperError
 from shared_models.models import Building, Bus, Floor, Gateway, Site, Unit
-from shared_models.services import registry
 from shared_models.workbooks.rows import Row, RowError
 
 PLACE_LEVELS = ("building", "floor", "unit")

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 
 from shared_models.enums import ControlMode
+from shared_models.metering import alarms
+from shared_models.metering.meter_states import state_of
 from shared_models.models import AccountMeter
 from shared_models.models.metering import AlarmKind
-from shared_models.services import alarms
-from shared_models.services.enforcement import update_alarms
-from shared_models.services.meter_states import state_of
+from shared_models.settlement.enforcement import update_alarms
 from shared_models.types import utcnow
 from tests.settlement_kit import Kit
 

@@ -9,7 +9,7 @@ from rq.serializers import JSONSerializer
 from metering_worker import transport
 from shared_models.enums import MeterStatus
 from shared_models.models import AuditEntry, Command
-from shared_models.services.registry import save_meter
+from shared_models.registry import save_meter
 
 
 @pytest.fixture
@@ -154,7 +154,7 @@ def test_batch_gives_one_result_per_meter(client, admin, make_meter, bus, db, re
 
 
 def test_batch_by_site_and_building(client, admin, make_meter, make_gateway, make_site, db):
-    from shared_models.services.registry import save_building, save_floor, save_unit
+    from shared_models.registry import save_building, save_floor, save_unit
 
     site = make_site()
     bus = make_gateway(site).buses[0]

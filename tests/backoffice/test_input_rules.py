@@ -54,7 +54,7 @@ def test_the_site_service_refuses_a_negative_limit(db, make_site, field):
     from decimal import Decimal
 
     from shared_models.errors import InvalidValue
-    from shared_models.services.registry import save_site
+    from shared_models.registry import save_site
 
     with pytest.raises(InvalidValue) as refused:
         save_site(db, {field: Decimal("-1")}, make_site())
@@ -67,7 +67,7 @@ def test_the_account_service_refuses_a_negative_threshold(db, make_site, make_me
     from decimal import Decimal
 
     from shared_models.errors import InvalidValue
-    from shared_models.services.accounts import open_account
+    from shared_models.sales.accounts import open_account
 
     site = make_site()
     meter = make_meter(bus=make_gateway(site=site).buses[0])

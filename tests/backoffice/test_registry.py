@@ -87,7 +87,7 @@ def test_places_hierarchy_and_delete_rules(client, admin, make_meter, db):
 
 
 def test_meter_in_a_unit_of_another_site_is_refused(client, admin, make_meter, make_site, db):
-    from shared_models.services import registry
+    from shared_models import registry
 
     other = make_site()
     building = registry.save_building(db, {"site_id": other.id, "name": "X"})

@@ -32,8 +32,9 @@ def live_app(redis_url, new_database):
 def _counter_ready(url: str) -> tuple[str, int]:
     """A site, an operator with a token and an open shift, and an account: committed."""
     from backoffice.auth.accounts import issue_token, save_operator
+    from shared_models import registry
     from shared_models.enums import Role
-    from shared_models.services import accounts, registry, shifts
+    from shared_models.sales import accounts, shifts
 
     engine = make_engine(url)
     with make_session_factory(engine)() as db:

@@ -11,9 +11,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
+from shared_models import registry
+from shared_models.metering import alarms
 from shared_models.models.audit import AuditEntry
 from shared_models.models.metering import AlarmKind
-from shared_models.services import accounts, alarms, registry
+from shared_models.sales import accounts
 from tests.settlement_kit import Kit
 
 D = Decimal
@@ -53,7 +55,7 @@ def test_status_list_filters_by_status_and_building(client, admin, db, kit, unit
     kit.account(lost, balance="100")
     kit.read(rich, kit.ago(5), "12.34")
     kit.read(lost, kit.ago(5), "1.00")
-    from shared_models.services.meter_states import state_of
+    from shared_models.metering.meter_states import state_of
 
     state_of(db, lost.id).online = False
     db.commit()

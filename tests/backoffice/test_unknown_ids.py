@@ -42,7 +42,7 @@ def test_an_unknown_bus_is_named_as_a_bus(client, admin):
 def test_a_missing_bus_is_called_a_bus(db):
     from shared_models.errors import NotFound
     from shared_models.models import Bus
-    from shared_models.services.registry import get
+    from shared_models.registry import get
 
     with pytest.raises(NotFound) as missing:
         get(db, Bus, UNKNOWN)
@@ -53,7 +53,7 @@ def test_every_model_has_a_human_name_in_both_languages(app):
     from flask_babel import force_locale, gettext
 
     from shared_models.base import Base
-    from shared_models.services.registry import NAMES
+    from shared_models.registry import NAMES
 
     tables = {mapper.class_.__tablename__ for mapper in Base.registry.mappers}
     assert tables <= set(NAMES)
@@ -149,7 +149,7 @@ def test_a_meter_of_another_site_reads_as_unknown_when_added_or_swapped_in(desk,
 
 def test_rows_of_other_sites_read_as_unknown_ids_in_every_body(client, auth_headers, make_site,
                                                                make_gateway, make_meter, db):
-    from shared_models.services.registry import save_building, save_floor, save_unit
+    from shared_models.registry import save_building, save_floor, save_unit
 
     mine, theirs = make_site(), make_site()
     scoped = auth_headers("admin", site_ids=[mine.id])

@@ -123,7 +123,7 @@ def test_dry_run_previews_and_writes_nothing(client, admin, db, site):
 
 
 def test_places_are_created_once_and_existing_ones_reused(client, admin, db, site):
-    from shared_models.services.registry import save_building
+    from shared_models.registry import save_building
 
     building = save_building(db, {"site_id": site.id, "name": "Block A"})
     db.commit()

@@ -20,7 +20,7 @@ from metering_worker.simulator import SimulatorFleet
 from metering_worker.simulator.config import DEMO_MASTER_KEY
 from shared_models.models import Command, Meter
 from shared_models.models.commands import CommandKind
-from shared_models.services import commands
+from shared_models.remote_control import outbox
 
 KEYS = KeyRing.single(bytes.fromhex(DEMO_MASTER_KEY))
 
@@ -47,8 +47,8 @@ class Rig:
         return self.fleet.meter(self.port, self.meters[index].address)
 
     def issue(self, kind: CommandKind | str, index: int = 0, payload: dict | None = None,
-              ttl: timedelta = commands.DEFAULT_TTL, **values) -> Command:
-        command = commands.issue(self.db, meter_id=self.meters[index].id, kind=CommandKind(kind),
+              ttl: timedelta = outbox.DEFAULT_TTL, **values) -> Command:
+        command = outbox.issue(self.db, meter_id=self.meters[index].id, kind=CommandKind(kind),
                                  payload=payload, ttl=ttl, **values)
         self.db.commit()
         transport.announce(self.redis, [command.id], [self.bus_id])

@@ -15,10 +15,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from metering_worker.polling.plan import load_plan
 from metering_worker.polling.sweep import BusOutcome, SweepContext, sweep
 from metering_worker.simulator import SimulatorFleet
+from shared_models import registry
 from shared_models.db import make_engine, make_session_factory
 from shared_models.models import Alarm, Bus, MeterState, Reading
 from shared_models.models.metering import AlarmKind
-from shared_models.services import registry
 from tests.infra import scratch_databases
 
 _numbers = itertools.count(1)

@@ -12,10 +12,10 @@ from metering_worker.polling.plan import MeterPlan
 from metering_worker.polling.store import PollResult, write_results
 from metering_worker.simulator import SimulatorFleet
 from shared_models.db import make_session_factory
+from shared_models.metering.meter_states import state_of
+from shared_models.metering.status_list import status_query
 from shared_models.models import MeterState, Reading
 from shared_models.models.commands import CommandState
-from shared_models.services.meter_states import state_of
-from shared_models.services.meter_status import status_query
 from shared_models.types import utcnow
 from tests.metering_worker.command_rig import Rig
 

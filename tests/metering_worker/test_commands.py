@@ -14,7 +14,7 @@ from metering_worker.simulator import SimulatorFleet
 from shared_models.db import make_session_factory
 from shared_models.meter_values import DayEntry, SeasonEntry, TariffTable
 from shared_models.models.commands import CommandState
-from shared_models.services.command_payloads import table_to_json
+from shared_models.remote_control.payloads import table_to_json
 from tests.metering_worker.command_rig import Rig
 
 

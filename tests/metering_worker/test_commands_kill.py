@@ -27,8 +27,8 @@ from metering_worker.simulator.config import DEMO_MASTER_KEY
 from shared_models.db import make_engine, make_session_factory
 from shared_models.models import Command
 from shared_models.models.commands import FINAL_STATES, CommandKind, CommandState
-from shared_models.services import commands
-from shared_models.services.registry import save_gateway, save_meter, save_site
+from shared_models.registry import save_gateway, save_meter, save_site
+from shared_models.remote_control import outbox
 
 pytestmark = pytest.mark.slow  # end to end: a real worker process killed mid-command and restarted
 
@@ -142,9 +142,9 @@ def test_worker_killed_mid_command_finishes_after_restart_without_doubling(
         db: Session
         extra = ({"payload": {"amount": "25.00", "order_reference": 42}, "purchase_count": 1}
                  if kind == CommandKind.RECHARGE else {})
-        target = commands.issue(db, meter_id=slow_id, kind=kind, **extra)
-        after = commands.issue(db, meter_id=slow_id, kind=CommandKind.PROTECT)
-        other = commands.issue(db, meter_id=fast_id, kind=CommandKind.TRIP)
+        target = outbox.issue(db, meter_id=slow_id, kind=kind, **extra)
+        after = outbox.issue(db, meter_id=slow_id, kind=CommandKind.PROTECT)
+        other = outbox.issue(db, meter_id=fast_id, kind=CommandKind.TRIP)
         db.commit()
         ids = [target.id, after.id, other.id]
     worker = Worker(url, redis_url, tmp_path / "worker.log")

@@ -17,7 +17,8 @@ from shared_models.enums import ControlMode
 from shared_models.models import Alarm, Command, Meter, MeterState
 from shared_models.models.commands import CommandKind, CommandOrigin
 from shared_models.models.metering import AlarmKind
-from shared_models.services import accounts, enforcement
+from shared_models.sales import accounts
+from shared_models.settlement import enforcement
 from tests.metering_worker.polling_world import (
     fleet_clock,
     readings_of,

@@ -21,12 +21,12 @@ from metering_worker.sms.dispatch import LEASE, Settings, backoff, send_due
 from metering_worker.sms.gsm import GsmModemDriver
 from metering_worker.sms.http import HttpSmsDriver
 from metering_worker.sms.outbox import OutboxDriver
+from shared_models import registry
 from shared_models.db import make_engine, make_session_factory
 from shared_models.models import SmsMessage
 from shared_models.models.notifications import SmsState
-from shared_models.services import registry
-from shared_models.services.accounts import open_account
-from shared_models.services.notifications import notify
+from shared_models.notifications.sms import notify
+from shared_models.sales.accounts import open_account
 from tests.metering_worker import sms_provider
 from tests.metering_worker.sms_modem import SimulatedModem
 from tests.metering_worker.sms_provider import SECRET, Provider

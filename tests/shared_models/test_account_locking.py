@@ -20,12 +20,12 @@ from shared_models.enums import ControlMode
 from shared_models.errors import RuleViolation
 from shared_models.ledger.books import wallet_of
 from shared_models.ledger.verify import verify
+from shared_models.metering.meter_states import state_of
 from shared_models.models import Command, TenantAccount
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import Channel
-from shared_models.services import accounts, sales, shifts
-from shared_models.services.local_credit import push_credit
-from shared_models.services.meter_states import state_of
+from shared_models.sales import accounts, sales, shifts
+from shared_models.settlement.local_credit import push_credit
 from shared_models.types import utcnow
 from tests.infra import scratch_databases
 
@@ -46,7 +46,7 @@ def sessions(tmp_path_factory):
 def counter(sessions):
     """A site with an operator on shift, and an account (remote or local) holding 50.00."""
     from backoffice.auth.accounts import save_operator
-    from shared_models.services import registry
+    from shared_models import registry
 
     def make(mode: ControlMode = ControlMode.REMOTE):
         with sessions() as db:
@@ -141,7 +141,7 @@ def test_a_second_close_behind_a_close_is_refused(sessions, counter):
 
 
 def test_a_swap_behind_a_close_is_refused(sessions, counter):
-    from shared_models.services import registry
+    from shared_models import registry
 
     account_id, operator_id, meter_id = counter()
     with sessions() as db:
@@ -158,7 +158,7 @@ def test_a_swap_behind_a_close_is_refused(sessions, counter):
 
 def test_settlement_behind_a_close_bills_nothing_to_the_closed_account(sessions, counter):
     from shared_models.models import Reading
-    from shared_models.services.settlement import settle_meters
+    from shared_models.settlement import settle_meters
 
     account_id, operator_id, meter_id = counter()
     with sessions() as db:

@@ -11,13 +11,13 @@ from sqlalchemy.orm import sessionmaker
 from shared_models import audit
 from shared_models.db import make_engine, make_session_factory
 from shared_models.models.audit import AuditEntry
-from shared_models.services.registry import save_site
+from shared_models.registry import save_site
 
 # A script that imports the factory and a service, nothing else of the audit machinery.
 SCRIPT = """
 import sys
 from shared_models.db import make_engine, make_session_factory
-from shared_models.services.registry import save_site
+from shared_models.registry import save_site
 
 engine = make_engine(sys.argv[1])
 with make_session_factory(engine)() as db:

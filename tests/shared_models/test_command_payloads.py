@@ -6,7 +6,7 @@ import pytest
 
 from shared_models.errors import InvalidValue
 from shared_models.models.commands import CommandKind
-from shared_models.services.command_payloads import validate
+from shared_models.remote_control.payloads import validate
 
 
 @pytest.mark.parametrize("amount", ["2E1", "２０", "٢٠", " 20", "20.001", "-1", "NaN", 20.0, True, [20]])

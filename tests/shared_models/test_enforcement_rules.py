@@ -9,7 +9,7 @@ import pytest
 from shared_models.models.accounts import ArrearsRule
 from shared_models.models.commands import CommandKind, CommandOrigin
 from shared_models.models.metering import AlarmKind
-from shared_models.services.enforcement_rules import balance_level, decide_relay, may_close, must_trip
+from shared_models.settlement.enforcement_rules import balance_level, decide_relay, may_close, must_trip
 
 D = Decimal
 TRIP, CLOSE = CommandKind.TRIP, CommandKind.CLOSE

@@ -10,7 +10,7 @@ from shared_models.audit import SYSTEM, set_actor
 from shared_models.db import make_engine, make_session_factory, upgrade
 from shared_models.ledger.books import ensure_site_accounts, site_account
 from shared_models.models.ledger import AccountKind, Channel
-from shared_models.services.registry import save_site
+from shared_models.registry import save_site
 
 
 @pytest.fixture(scope="module")

@@ -23,8 +23,8 @@ from shared_models.ledger.verify import verify
 from shared_models.models import Sale, TenantAccount
 from shared_models.models.ledger import AccountKind, Channel, TransactionKind
 from shared_models.models.sales import SaleStatus
-from shared_models.services import accounts, sales, shifts
-from shared_models.services.registry import save_gateway, save_meter, save_site
+from shared_models.registry import save_gateway, save_meter, save_site
+from shared_models.sales import accounts, sales, shifts
 
 CAP, THRESHOLD = Decimal("1000.00"), Decimal("300.00")
 amounts = st.integers(1, 40_000).map(lambda fen: Decimal(fen).scaleb(-2))

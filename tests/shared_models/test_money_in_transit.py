@@ -13,12 +13,12 @@ import pytest
 from sqlalchemy import select
 
 from shared_models.enums import ControlMode
+from shared_models.metering.balances import account_money
 from shared_models.models import Sale
 from shared_models.models.commands import CommandState
 from shared_models.models.ledger import Channel
 from shared_models.models.metering import AlarmKind
-from shared_models.services import accounts, shifts
-from shared_models.services.balances import account_money
+from shared_models.sales import accounts, shifts
 from tests.settlement_kit import Kit
 
 D = Decimal
@@ -116,7 +116,7 @@ def test_opening_a_local_account_texts_the_balance_the_tenant_will_have(kit, met
 
 
 def test_the_status_list_shows_a_local_tenant_money_in_transit(kit, meter, db):
-    from shared_models.services.meter_status import status_query
+    from shared_models.metering.status_list import status_query
 
     kit.account(meter, balance="30")
     kit.read(meter, kit.ago(12), "0.00", balance="0.00", count=0)

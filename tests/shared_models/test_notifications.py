@@ -12,9 +12,9 @@ from sqlalchemy import select
 from shared_models.errors import InvalidValue
 from shared_models.models import SmsMessage, SmsSettings
 from shared_models.models.notifications import SmsState
-from shared_models.services.accounts import open_account
-from shared_models.services.notifications import notify
-from shared_models.services.sms_policy import normalise_phone, quiet_until
+from shared_models.notifications.sms import notify
+from shared_models.notifications.sms_policy import normalise_phone, quiet_until
+from shared_models.sales.accounts import open_account
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 # 10:00 in Shanghai (02:00 UTC): outside the default quiet hours there.

@@ -7,18 +7,19 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from shared_models.errors import NotFound
+from shared_models.metering import alarms
+from shared_models.metering.meter_states import state_of
 from shared_models.models import Reading
 from shared_models.models.commands import CommandKind, CommandState
 from shared_models.models.metering import AlarmKind
-from shared_models.services import alarms, commands
-from shared_models.services.meter_states import state_of
+from shared_models.remote_control import outbox
 from shared_models.types import utcnow
 
 
 def test_issue_queues_with_increasing_sequence(db, make_meter):
     meter = make_meter()
-    first = commands.issue(db, meter_id=meter.id, kind=CommandKind.TRIP)
-    second = commands.issue(db, meter_id=meter.id, kind=CommandKind.CLOSE)
+    first = outbox.issue(db, meter_id=meter.id, kind=CommandKind.TRIP)
+    second = outbox.issue(db, meter_id=meter.id, kind=CommandKind.CLOSE)
     assert first.state == CommandState.QUEUED and first.site_id == meter.site_id
     assert (first.sequence, second.sequence) == (1, 2)
     assert first.expires_at > first.created_at
@@ -27,12 +28,12 @@ def test_issue_queues_with_increasing_sequence(db, make_meter):
 def test_sequence_wraps_within_sixteen_bits(db, make_meter):
     meter = make_meter()
     state_of(db, meter.id).command_sequence = 0xFFFF
-    assert commands.issue(db, meter_id=meter.id, kind=CommandKind.TRIP).sequence == 1
+    assert outbox.issue(db, meter_id=meter.id, kind=CommandKind.TRIP).sequence == 1
 
 
 def test_issue_to_unknown_meter_is_not_found(db):
     with pytest.raises(NotFound):
-        commands.issue(db, meter_id=999_999, kind=CommandKind.TRIP)
+        outbox.issue(db, meter_id=999_999, kind=CommandKind.TRIP)
 
 
 def test_alarm_raised_once_per_episode(db, make_meter):

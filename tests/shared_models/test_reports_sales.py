@@ -162,7 +162,7 @@ def test_months_and_years_are_cut_in_local_time(db, los_angeles, counter_for):
 
 def test_pending_refunds_join_the_journal_on_the_day_they_are_approved(
         db, make_site, counter_for):
-    from shared_models.services import sales
+    from shared_models.sales import sales
 
     site = make_site(timezone="Asia/Shanghai", refund_approval_threshold=D("10.00"))
     desk, supervisor = counter_for(site), counter_for(site, role="finance")

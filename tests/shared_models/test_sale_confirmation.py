@@ -9,8 +9,8 @@ from types import SimpleNamespace
 import pytest
 
 from shared_models.models import SmsMessage, SmsSettings
-from shared_models.services.accounts import open_account
-from shared_models.services.notifications import notify, notify_sale, recharge_context
+from shared_models.notifications.sms import notify, notify_sale, recharge_context
+from shared_models.sales.accounts import open_account
 
 DAYTIME = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)
 COMPARED = ("site_id", "account_id", "kind", "body", "phone", "state", "attempts",

@@ -8,11 +8,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from shared_models.metering.meter_states import state_of
 from shared_models.models import LedgerTransaction, MeterState
 from shared_models.models.ledger import AccountKind, TransactionKind
 from shared_models.models.metering import ReadingQuality
-from shared_models.services import accounts
-from shared_models.services.meter_states import state_of
+from shared_models.sales import accounts
 from shared_models.types import utcnow
 from tests.settlement_kit import Kit, local, tomorrow
 

@@ -7,11 +7,11 @@ from decimal import Decimal
 
 import pytest
 
+from shared_models.metering.freshness import is_stale
 from shared_models.models.accounts import ArrearsRule
 from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
 from shared_models.models.metering import AlarmKind
-from shared_models.services import commands
-from shared_models.services.freshness import is_stale
+from shared_models.remote_control import outbox
 from shared_models.types import utcnow
 from tests.settlement_kit import Kit
 
@@ -115,7 +115,7 @@ def test_a_top_up_closes_a_relay_tripped_for_arrears(kit):
 def test_an_operator_trip_is_not_undone(kit):
     meter = kit.meter()
     account = kit.account(meter, balance="50")
-    trip = commands.issue(kit.db, meter_id=meter.id, kind=CommandKind.TRIP,
+    trip = outbox.issue(kit.db, meter_id=meter.id, kind=CommandKind.TRIP,
                           operator_id=kit.operator.id)
     kit.finish(trip, CommandState.VERIFIED, kit.ago(30))
     consume(kit, meter, "1", relay_open=True)

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from shared_models.models import LedgerTransaction, Posting
 from shared_models.models.ledger import TransactionKind
-from shared_models.services import accounts
+from shared_models.sales import accounts
 from shared_models.tariffs.rounding import carry_round
 from tests.settlement_kit import Kit, local, tomorrow
 
@@ -71,7 +71,7 @@ def test_a_quiet_shop_whose_every_interval_rounds_to_zero_is_still_billed(kit, d
 
 
 def test_a_lost_cursor_does_not_bill_the_carried_remainder_twice(kit, db):
-    from shared_models.services.meter_states import state_of
+    from shared_models.metering.meter_states import state_of
 
     meter = kit.meter()
     kit.account(meter, balance="50")

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from shared_models.models.notifications import SmsKind
-from shared_models.services.sms_policy import Policy, held_until, phone_problem, suppression
+from shared_models.notifications.sms_policy import Policy, held_until, phone_problem, suppression
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ON = Policy(True, SHANGHAI, time(22, 0), time(8, 0), timedelta(hours=6))

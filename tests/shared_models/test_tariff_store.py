@@ -14,10 +14,10 @@ from shared_models.errors import Conflict, InvalidValue, RuleViolation
 from shared_models.models import AccountMeter, Reading
 from shared_models.models.metering import ReadingQuality
 from shared_models.models.tariffs import TariffPlanVersion, VersionStatus
-from shared_models.services import accounts
-from shared_models.services import tariffs as store
-from shared_models.services.tariff_dry_run import last_month, month_bounds
+from shared_models.sales import accounts
 from shared_models.tariffs import Band, Tariff
+from shared_models.tariffs import store as store
+from shared_models.tariffs.dry_run import last_month, month_bounds
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 D = Decimal

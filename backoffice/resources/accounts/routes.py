@@ -22,7 +22,7 @@ from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.sales.keys import external_key, operator_id
 from shared_models.models import Site, TenantAccount, Unit
-from shared_models.services import accounts
+from shared_models.sales import accounts
 
 blp = Blueprint("accounts", __name__, url_prefix="/accounts", description="Tenant accounts")
 

@@ -6,9 +6,9 @@ from marshmallow import Schema, fields, validate
 from backoffice import database
 from backoffice.fields import EnergyField, MoneyField, Text
 from shared_models.enums import MeterStatus
+from shared_models.metering.balances import account_money
 from shared_models.models.accounts import AccountStatus, ArrearsRule
 from shared_models.models.ledger import COUNTER_CHANNELS, Channel
-from shared_models.services.balances import account_money
 
 _counter_channel = validate.OneOf(COUNTER_CHANNELS)
 

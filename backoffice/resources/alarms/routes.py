@@ -12,8 +12,8 @@ from backoffice.auth.scope import restrict
 from backoffice.resources.alarms.schemas import AlarmQuerySchema, AlarmSchema
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import BINARY, collection, download, load
+from shared_models.metering import alarms
 from shared_models.models import Alarm, Site
-from shared_models.services import alarms
 from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
 
 blp = Blueprint("alarms", __name__, url_prefix="/alarms",

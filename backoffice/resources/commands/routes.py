@@ -30,9 +30,9 @@ from backoffice.resources.commands.schemas import (
 from backoffice.resources.common import collection, filter_by, load, reference
 from shared_models.errors import NotFound
 from shared_models.models import Building, Command, CommandBatch, Floor, Meter, Site, Unit
-from shared_models.services import command_issuing as issuing
-from shared_models.services.command_issuing import BatchRow
-from shared_models.services.command_payloads import validate
+from shared_models.remote_control import issuing as issuing
+from shared_models.remote_control.issuing import BatchRow
+from shared_models.remote_control.payloads import validate
 
 blp = Blueprint("commands", __name__, description="Remote control: commands to meters (远程控制)")
 

@@ -15,8 +15,8 @@ from backoffice.resources.gateways.schemas import (
     GatewaySchema,
     GatewayUpdateSchema,
 )
+from shared_models import registry
 from shared_models.models import Gateway, Site
-from shared_models.services import registry
 
 blp = Blueprint("gateways", __name__, url_prefix="/gateways", description="Gateways and buses")
 

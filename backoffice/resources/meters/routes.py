@@ -11,8 +11,8 @@ from backoffice.idempotency import idempotent
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.meters.schemas import MeterQuerySchema, MeterSchema
+from shared_models import registry
 from shared_models.models import Bus, Floor, Meter, Unit
-from shared_models.services import registry
 
 blp = Blueprint("meters", __name__, url_prefix="/meters", description="Meters")
 

@@ -11,8 +11,8 @@ from backoffice.idempotency import idempotent
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by, load, reference
 from backoffice.resources.places import schemas
+from shared_models import registry
 from shared_models.models import Building, Floor, Site, Unit
-from shared_models.services import registry
 
 blp = Blueprint("places", __name__, description="Buildings, floors and units")
 

@@ -21,7 +21,7 @@ from backoffice.resources.sales.schemas import (
     SaleSchema,
 )
 from shared_models.models import Sale, TenantAccount
-from shared_models.services import sales
+from shared_models.sales import sales
 
 blp = Blueprint("sales", __name__, url_prefix="/sales", description="Counter sales (售电)",
                 template_folder="templates")

@@ -12,7 +12,7 @@ from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by, load
 from backoffice.resources.shifts.schemas import CashReportSchema, ShiftQuerySchema, ShiftSchema
 from shared_models.models import Shift
-from shared_models.services import shifts
+from shared_models.sales import shifts
 
 blp = Blueprint("shifts", __name__, url_prefix="/shifts", description="Operator shifts")
 

@@ -12,8 +12,8 @@ from backoffice.idempotency import idempotent
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by, load
 from backoffice.resources.sites.schemas import SiteQuerySchema, SiteSchema
+from shared_models import registry
 from shared_models.models import Site
-from shared_models.services import registry
 
 blp = Blueprint("sites", __name__, url_prefix="/sites", description="Sites (property projects)")
 

@@ -15,8 +15,8 @@ from backoffice.pagination import MappingCollection
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import BINARY, download, load
 from backoffice.resources.status import schemas
+from shared_models.metering import energy, status_list
 from shared_models.models import Building, Meter, Site, TenantAccount
-from shared_models.services import energy, meter_status
 from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
 
 blp = Blueprint("status", __name__, description="Meter status and energy (for the screens)")
@@ -27,7 +27,7 @@ def _query(args):
         load(Site, args["site_id"])
     if args.get("building_id") is not None:
         load(Building, args["building_id"])
-    return meter_status.status_query(site_ids=visible_site_ids(), **args)
+    return status_list.status_query(site_ids=visible_site_ids(), **args)
 
 
 @blp.route("/meter-status")
@@ -49,8 +49,8 @@ class MeterStatusExport(MethodView):
     def get(self, args):
         """The meter status list as a workbook."""
         db = database.session()
-        sheet = SheetSpec("Meter status", meter_status.COLUMNS,
-                          meter_status.sheet_rows(db, _query(args)))
+        sheet = SheetSpec("Meter status", status_list.COLUMNS,
+                          status_list.sheet_rows(db, _query(args)))
         spool = write_workbook([sheet], [("Report", "Meter status 表计状态"),
                                          ("Balance", "wallet (remote mode) or meter (local mode)")])
         return download(spool, f"wattkeeper-meter-status-{date.today():%Y%m%d}.xlsx")

@@ -4,8 +4,8 @@ from marshmallow import Schema, fields
 
 from backoffice.fields import EnergyField, Id, MoneyField
 from shared_models.enums import ControlMode, MeterStatus
-from shared_models.services.energy import Granularity
-from shared_models.services.meter_status import StatusFilter
+from shared_models.metering.energy import Granularity
+from shared_models.metering.status_list import StatusFilter
 
 
 class StatusQuerySchema(Schema):

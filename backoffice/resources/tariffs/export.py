@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from shared_models.models import Site
 from shared_models.models.tariffs import TariffPlanVersion
-from shared_models.services.tariff_dry_run import DryRunRow, last_month
+from shared_models.tariffs.dry_run import DryRunRow, last_month
 from shared_models.workbooks.xlsx import SheetSpec, write_workbook
 
 SHEET = "Dry run"

@@ -16,7 +16,7 @@ from backoffice.resources.tariffs import export, schemas
 from shared_models.errors import NotFound
 from shared_models.models import Meter, Site, TenantAccount
 from shared_models.models.tariffs import TariffPlan, TariffPlanVersion
-from shared_models.services import tariffs
+from shared_models.tariffs import store
 from shared_models.workbooks.xlsx import MIME_TYPE
 
 blp = Blueprint("tariffs", __name__, url_prefix="/tariffs",
@@ -54,7 +54,7 @@ class Plans(MethodView):
     def post(self, data):
         """Create a tariff plan."""
         reference(Site, data["site_id"], "site_id")
-        return tariffs.create_plan(database.session(), **data)
+        return store.create_plan(database.session(), **data)
 
 
 @blp.route("/plans/<int:plan_id>")
@@ -80,7 +80,7 @@ class PlanVersions(MethodView):
     def post(self, data, plan_id):
         """A new draft; the tariff is checked by the engine (422 names the bad part's path)."""
         plan = load(TariffPlan, plan_id)
-        return tariffs.add_version(database.session(), plan.id, data["effective_from"],
+        return store.add_version(database.session(), plan.id, data["effective_from"],
                                    data["tariff"], note=data["note"], operator_id=_operator_id())
 
 
@@ -97,13 +97,13 @@ class VersionById(MethodView):
     @blp.response(200, schemas.VersionSchema)
     def patch(self, data, version_id):
         """Change a draft; a published version answers 409."""
-        return tariffs.save_draft(database.session(), _version(version_id).id, data)
+        return store.save_draft(database.session(), _version(version_id).id, data)
 
     @requires("tariffs.write")
     @blp.response(204)
     def delete(self, version_id):
         """Delete a draft version."""
-        tariffs.delete_draft(database.session(), _version(version_id).id)
+        store.delete_draft(database.session(), _version(version_id).id)
 
 
 @blp.route("/versions/<int:version_id>/publish")
@@ -115,14 +115,14 @@ class VersionPublish(MethodView):
 
         Publishing a published version again answers it unchanged.
         """
-        return tariffs.publish_version(database.session(), _version(version_id).id,
+        return store.publish_version(database.session(), _version(version_id).id,
                                        _operator_id())
 
 
 def _dry_run(version_id: int, args: dict):
     version = _version(version_id)
     month = date.fromisoformat(f"{args['month']}-01") if "month" in args else None
-    rows = tariffs.dry_run(database.session(), version.plan.site_id, version.id, month)
+    rows = store.dry_run(database.session(), version.plan.site_id, version.id, month)
     return version, month, rows
 
 
@@ -156,7 +156,7 @@ class Assignments(MethodView):
     def get(self, args):
         """Where the site's plans apply: the site default (no meter, no account) and overrides."""
         site = load(Site, args["site_id"])
-        return tariffs.assignments(database.session(), site.id)
+        return store.assignments(database.session(), site.id)
 
 
 @blp.route("/assignments/meters")
@@ -172,7 +172,7 @@ class MeterAssignments(MethodView):
         if unseen := [i for i in ids if i not in seen]:  # missing or of another site: alike
             raise NotFound("No such meter: {ids}.", field="meter_ids", ids=", ".join(map(str, unseen)))
         _plan_ref(data["plan_id"])
-        tariffs.assign_to_meters(db, data["plan_id"], data["meter_ids"])
+        store.assign_to_meters(db, data["plan_id"], data["meter_ids"])
         return [{"meter_id": i, "plan_id": data["plan_id"]} for i in dict.fromkeys(data["meter_ids"])]
 
 
@@ -185,7 +185,7 @@ class AccountAssignment(MethodView):
         """The plan of the account's meters that have none of their own (null: none)."""
         account = load(TenantAccount, account_id)
         _plan_ref(data["plan_id"])
-        tariffs.assign_to_account(database.session(), data["plan_id"], account.id)
+        store.assign_to_account(database.session(), data["plan_id"], account.id)
         return data
 
 
@@ -198,7 +198,7 @@ class SiteDefault(MethodView):
         """The site's default plan (null: the site's default price)."""
         site = load(Site, site_id)
         _plan_ref(data["plan_id"])
-        tariffs.set_site_default(database.session(), site.id, data["plan_id"])
+        store.set_site_default(database.session(), site.id, data["plan_id"])
         return data
 
 
@@ -208,6 +208,6 @@ class MeterTariff(MethodView):
     @blp.response(200, schemas.EffectiveTariffSchema)
     def get(self, meter_id):
         """The tariff the meter is billed with now, and where it comes from."""
-        found = tariffs.effective_tariff(database.session(), load(Meter, meter_id).id)
+        found = store.effective_tariff(database.session(), load(Meter, meter_id).id)
         return {"meter_id": meter_id, "source": found.source, "plan_id": found.plan_id,
                 "timezone": found.timezone, "tariff": found.tariff.to_dict()}

@@ -8,17 +8,19 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from shared_models import audit
+from shared_models import audit, settlement
 from shared_models.errors import NotFound, RuleViolation
 from shared_models.ledger.books import lock_account, site_account
 from shared_models.ledger.posting import post
 from shared_models.ledger.rules import check_credit_cap, transfer
+from shared_models.metering import balances
 from shared_models.models import LedgerAccount, LedgerTransaction, Posting, Sale, Site, TenantAccount
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import COUNTER_CHANNELS, AccountKind, Channel, TransactionKind
 from shared_models.models.sales import SaleKind, SaleStatus
 from shared_models.money import money
-from shared_models.services import balances, counters, notifications, settlement, shifts
+from shared_models.notifications import sms
+from shared_models.sales import counters, shifts
 from shared_models.types import utcnow
 
 # A completed sale is one Core INSERT built once: the ORM's unit of work, or even building the
@@ -117,7 +119,7 @@ def credit(db: Session, account: TenantAccount, wallet: LedgerAccount, *, amount
                              operator_id=operator_id, shift_id=shift_id, transaction_id=txn.id,
                              balance_after=balance_after)
     sale.command_ids = command_ids  # queued by the follow-up: the caller announces them after commit
-    notifications.notify_sale(db, sale)  # the tenant's confirmation SMS, queued in this transaction
+    sms.notify_sale(db, sale)  # the tenant's confirmation SMS, queued in this transaction
     return sale
 
 

@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from shared_models.enums import ControlMode
+from shared_models.metering import alarms
 from shared_models.models import Meter, MeterState
-from shared_models.services import alarms, enforcement, local_credit
+from shared_models.settlement import enforcement, local_credit
 
 from .batch import Found, Run
 

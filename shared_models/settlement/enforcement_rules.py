@@ -11,7 +11,7 @@ The rules (the site's settings and the account's arrears rule):
   left alone;
 - never a second unfinished command of one kind for a meter; while a relay command is on its
   way the relay is not drifting; a meter tripped for overload recloses by itself.
-`services/enforcement.py` applies them to meters, alarms and the command outbox.
+`settlement/enforcement.py` applies them to meters, alarms and the command outbox.
 """
 
 from __future__ import annotations

@@ -26,6 +26,9 @@ from shared_models.enums import ControlMode
 from shared_models.ledger.books import lock_account, site_account
 from shared_models.ledger.posting import post
 from shared_models.ledger.rules import transfer
+from shared_models.metering.freshness import is_stale
+from shared_models.metering.meter_history import Point
+from shared_models.metering.meter_states import state_of
 from shared_models.models import (
     AccountMeter,
     Command,
@@ -37,10 +40,7 @@ from shared_models.models import (
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
 from shared_models.models.ledger import AccountKind, TransactionKind
-from shared_models.services import commands
-from shared_models.services.freshness import is_stale
-from shared_models.services.meter_history import Point
-from shared_models.services.meter_states import state_of
+from shared_models.remote_control import outbox
 from shared_models.types import utcnow
 
 DEAD = (CommandState.FAILED, CommandState.EXPIRED)
@@ -106,7 +106,7 @@ def push_credit(db: Session, account_id: int, *, now: datetime | None = None) ->
     txn = post(db, site_id=site.id, kind=TransactionKind.TRANSFER,
                legs=transfer(wallet.id, held.id, amount),
                reason=f"recharge push to meter {meter.serial_number}, purchase {count}")
-    return commands.issue(db, meter_id=meter.id, kind=CommandKind.RECHARGE,
+    return outbox.issue(db, meter_id=meter.id, kind=CommandKind.RECHARGE,
                           payload={"amount": str(amount), "order_reference": txn.id,
                                    "customer_number": account.id},
                           origin=CommandOrigin.AUTOMATIC, purchase_count=count,

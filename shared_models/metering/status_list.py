@@ -17,6 +17,7 @@ from sqlalchemy import Select, and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
 from shared_models.enums import ControlMode, MeterStatus
+from shared_models.metering.balances import in_transit_amount
 from shared_models.models import (
     AccountMeter,
     Building,
@@ -29,7 +30,6 @@ from shared_models.models import (
     Unit,
 )
 from shared_models.scope import within_sites
-from shared_models.services.balances import in_transit_amount
 
 
 class StatusFilter(enum.StrEnum):

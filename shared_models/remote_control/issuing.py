@@ -18,9 +18,9 @@ from shared_models.enums import ControlMode, MeterStatus
 from shared_models.errors import RuleViolation, WattkeeperError
 from shared_models.models import AccountMeter, Command, CommandBatch, Meter, Site, TenantAccount
 from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
-from shared_models.services import commands
-from shared_models.services.command_payloads import settings_payload, table_to_json, validate
-from shared_models.services.meter_tariff_table import table_for_meter
+from shared_models.remote_control import outbox
+from shared_models.remote_control.payloads import settings_payload, table_to_json, validate
+from shared_models.tariffs.meter_table import table_for_meter
 from shared_models.types import utcnow
 
 RETIRED = (MeterStatus.REPLACED, MeterStatus.SCRAPPED)
@@ -60,7 +60,7 @@ def complete(db: Session, meter: Meter, kind: CommandKind, payload: dict[str, An
 
 def issue_one(db: Session, meter: Meter, kind: CommandKind, payload: dict[str, Any], *,
               operator_id: int | None, ttl: timedelta, batch_id: int | None = None) -> Command:
-    return commands.issue(db, meter_id=meter.id, kind=kind, payload=complete(db, meter, kind, payload),
+    return outbox.issue(db, meter_id=meter.id, kind=kind, payload=complete(db, meter, kind, payload),
                           operator_id=operator_id, origin=CommandOrigin.OPERATOR, ttl=ttl,
                           batch_id=batch_id)
 

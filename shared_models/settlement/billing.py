@@ -9,11 +9,7 @@ from fractions import Fraction
 from shared_models.enums import ControlMode
 from shared_models.ledger.posting import Entry
 from shared_models.ledger.rules import transfer
-from shared_models.models import Meter, MeterState, MeterSwap, TenantAccount
-from shared_models.models.accounts import AccountStatus
-from shared_models.models.ledger import TransactionKind
-from shared_models.services import local_credit
-from shared_models.services.meter_history import (
+from shared_models.metering.meter_history import (
     Point,
     billable,
     final_point,
@@ -21,7 +17,11 @@ from shared_models.services.meter_history import (
     point_of,
     start_point,
 )
-from shared_models.services.meter_states import state_of
+from shared_models.metering.meter_states import state_of
+from shared_models.models import Meter, MeterState, MeterSwap, TenantAccount
+from shared_models.models.accounts import AccountStatus
+from shared_models.models.ledger import TransactionKind
+from shared_models.settlement import local_credit
 from shared_models.tariffs.rounding import as_remainder, carry_round
 
 from .batch import Batch

@@ -29,10 +29,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared_models.ledger.posting import post_many
+from shared_models.metering.meter_history import swaps_into
+from shared_models.metering.meter_states import state_of
 from shared_models.models import AccountMeter, Meter, MeterState, TenantAccount
 from shared_models.models.accounts import AccountStatus
-from shared_models.services.meter_history import swaps_into
-from shared_models.services.meter_states import state_of
 from shared_models.types import utcnow
 
 from .batch import Batch, Run, write_states

@@ -23,8 +23,8 @@ from shared_models.models import AccountMeter, LedgerAccount, Meter, MeterSwap, 
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import AccountKind, Channel, TransactionKind
 from shared_models.money import energy, money
-from shared_models.services import counters, sales
-from shared_models.services.registry import check_not_negative, get
+from shared_models.registry import check_not_negative, get
+from shared_models.sales import counters, sales
 from shared_models.types import utcnow
 
 PROFILE_FIELDS = ("tenant_name", "phone", "unit_id", "alarm1_threshold", "alarm2_threshold",

@@ -22,9 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared_models.errors import InvalidValue
-from shared_models.models import AccountMeter, Meter, Reading, Site, TenantAccount
-from shared_models.models.metering import ReadingQuality
-from shared_models.services.meter_history import (
+from shared_models.metering.meter_history import (
     Point,
     final_point,
     point_of,
@@ -32,6 +30,8 @@ from shared_models.services.meter_history import (
     swap_into,
     swap_out_of,
 )
+from shared_models.models import AccountMeter, Meter, Reading, Site, TenantAccount
+from shared_models.models.metering import ReadingQuality
 from shared_models.tariffs.localtime import local_midnight
 from shared_models.tariffs.rounding import round_exact
 

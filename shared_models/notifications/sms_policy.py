@@ -8,7 +8,7 @@ The rules (documented in docs/operations.md, "SMS"):
   power is being cut, and a recharge confirmation answers what the tenant just did;
 - an account without a valid mainland mobile number, or a site with SMS turned off, gets a
   `suppressed` row with the reason, so the outbox shows why nobody was told.
-`services/notifications.py` applies them to the outbox.
+`notifications/sms.py` applies them to the outbox.
 """
 
 from __future__ import annotations

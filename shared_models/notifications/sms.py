@@ -2,7 +2,7 @@
 
 `notify()` never sends; the worker's dispatcher does (metering_worker/sms/dispatch.py). The same
 `dedup_key` never yields a second row (a unique column, so concurrent writers agree). What is
-sent, to whom and when is the pure policy in `services/sms_policy.py`.
+sent, to whom and when is the pure policy in `notifications/sms_policy.py`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from shared_models.errors import NotFound
 from shared_models.models import Site, SmsMessage, SmsSettings, TenantAccount
 from shared_models.models.notifications import SmsKind, SmsState
 from shared_models.money import money
-from shared_models.services.sms_policy import (
+from shared_models.notifications.sms_policy import (
     DEFAULT_QUIET,
     DEFAULT_REPEAT_WINDOW,
     DEFERRED_IN_QUIET_HOURS,

@@ -11,6 +11,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from shared_models.ledger.books import site_account, wallet_of
 from shared_models.ledger.posting import Entry
+from shared_models.metering.meter_history import PeriodUsage, Point, baselines, profile_between
+from shared_models.metering.meter_states import state_of
 from shared_models.models import (
     AccountMeter,
     LedgerAccount,
@@ -24,10 +26,8 @@ from shared_models.models import (
 )
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import AccountKind
-from shared_models.services.meter_history import PeriodUsage, Point, baselines, profile_between
-from shared_models.services.meter_states import state_of
-from shared_models.services.tariff_lookup import tariff_for_meter, tariffs_for_meters
 from shared_models.tariffs import GapPolicy, TariffLike, TariffSchedule, cost
+from shared_models.tariffs.lookup import tariff_for_meter, tariffs_for_meters
 
 Found = tuple[TenantAccount, AccountMeter]
 READINGS = Reading.__table__

@@ -8,9 +8,9 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from shared_models.errors import NotFound
+from shared_models.metering.meter_states import state_of
 from shared_models.models import Command, Meter
 from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
-from shared_models.services.meter_states import state_of
 from shared_models.types import utcnow
 
 DEFAULT_TTL = timedelta(hours=1)

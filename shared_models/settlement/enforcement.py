@@ -1,5 +1,5 @@
 """Enforcement applied: alarms and automatic relay commands from a meter's balance, relay and
-status, decided by the pure rules in `services/enforcement_rules.py`, on fresh data only
+status, decided by the pure rules in `settlement/enforcement_rules.py`, on fresh data only
 (`freshness.is_stale`); local-mode meters keep their own relay, so only alarms apply."""
 
 from __future__ import annotations
@@ -14,12 +14,13 @@ from sqlalchemy.orm import Session
 
 from shared_models.enums import ControlMode
 from shared_models.ledger.books import wallet_of
+from shared_models.metering import alarms, balances
+from shared_models.metering.freshness import is_stale
 from shared_models.models import Command, Meter, MeterState, Site, TenantAccount
 from shared_models.models.commands import OPEN_STATES, CommandKind, CommandOrigin
 from shared_models.models.metering import AlarmKind
-from shared_models.services import alarms, balances, commands
-from shared_models.services.enforcement_rules import balance_level, decide_relay
-from shared_models.services.freshness import is_stale
+from shared_models.remote_control import outbox
+from shared_models.settlement.enforcement_rules import balance_level, decide_relay
 
 ZERO = Decimal("0.00")
 OVERLOAD_BIT = 1 << 7  # status b7: overload trip
@@ -110,7 +111,7 @@ def update_alarms(db: Session, site: Site, meter: Meter, account: TenantAccount 
 
 def _notify(db: Session, account_id: int, kind: AlarmKind, context: dict, key: str,
             at: datetime) -> None:
-    from shared_models.services.notifications import notify
+    from shared_models.notifications.sms import notify
 
     notify(db, account_id=account_id, kind=kind.value, context=context, dedup_key=key, at=at)
 
@@ -143,6 +144,6 @@ def enforce(db: Session, site: Site, meter: Meter, account: TenantAccount, state
 
 
 def _queue(db: Session, meter: Meter, kind: CommandKind, reason: str) -> list[int]:
-    command = commands.issue(db, meter_id=meter.id, kind=kind, origin=CommandOrigin.AUTOMATIC,
+    command = outbox.issue(db, meter_id=meter.id, kind=kind, origin=CommandOrigin.AUTOMATIC,
                              payload={"reason": reason})
     return [command.id]

@@ -22,16 +22,16 @@ from shared_models.models.tariffs import (
     TariffPlanVersion,
     VersionStatus,
 )
-from shared_models.services.registry import get
-from shared_models.services.tariff_dry_run import DryRunRow, dry_run, monthly_consumption
-from shared_models.services.tariff_lookup import (
+from shared_models.registry import get
+from shared_models.tariffs import Tariff
+from shared_models.tariffs.dry_run import DryRunRow, dry_run, monthly_consumption
+from shared_models.tariffs.lookup import (
     EffectiveTariff,
     effective_tariff,
     forget,
     plan_schedule,
     tariff_for_meter,
 )
-from shared_models.tariffs import Tariff
 from shared_models.types import utcnow
 
 __all__ = [

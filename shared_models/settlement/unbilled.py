@@ -7,11 +7,11 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, aliased
 
+from shared_models.metering.meter_states import state_of
 from shared_models.models import AccountMeter, Alarm, Meter, MeterState, Reading, TenantAccount
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.metering import AlarmKind
-from shared_models.services import enforcement
-from shared_models.services.meter_states import state_of
+from shared_models.settlement import enforcement
 
 from .batch import Run
 

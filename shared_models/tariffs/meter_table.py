@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from shared_models.errors import RuleViolation
 from shared_models.meter_values import MAX_DAY_ENTRIES, DayEntry, SeasonEntry, TariffTable
-from shared_models.services.tariff_lookup import effective_tariff
 from shared_models.tariffs import Band, DayPlan, Tariff, TariffSchedule
+from shared_models.tariffs.lookup import effective_tariff
 
 RATE_OF = {Band.SHARP: 1, Band.PEAK: 2, Band.FLAT: 3, Band.VALLEY: 4}
 BAND_OF = {rate: band for band, rate in RATE_OF.items()}

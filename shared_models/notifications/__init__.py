@@ -1,0 +1,1 @@
+"""Tenant notifications: the SMS outbox and the pure policy that decides what is sent, to whom and when."""
