@@ -1,0 +1,1 @@
+"""Online payments: orders, gateway adapters, payment codes and bill files."""

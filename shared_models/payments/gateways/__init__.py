@@ -1,0 +1,1 @@
+"""One adapter per payment gateway (Alipay, WeChat Pay v3, UnionPay), verified with pycryptodome."""
