@@ -33,7 +33,8 @@ class WorkerConfig:
     site_master_key: str | None = DEMO_MASTER_KEY
     key_version: int = 1
     clock_skew_s: int = 300  # a meter clock further off than this flags its reading clock_drift
-    shard_buses: int = 64  # buses per sweep job; a gateway is never split across jobs
+    shard_buses: int = 0  # buses per sweep job (0: sized by polling.pacing); gateways stay whole
+    poll_buses_at_once: int = 0  # per sweep job's event loop (0: polling.pacing's measured default)
 
     def key_ring(self) -> KeyRing:
         if not self.site_master_key:
@@ -55,7 +56,8 @@ def load(env: Mapping[str, str] | None = None) -> WorkerConfig:
         site_master_key=env.get("WATTKEEPER_SITE_MASTER_KEY") or (DEMO_MASTER_KEY if demo else None),
         key_version=int(env.get("WATTKEEPER_KEY_VERSION", "1")),
         clock_skew_s=int(env.get("WATTKEEPER_CLOCK_SKEW_S", "300")),
-        shard_buses=max(1, int(env.get("WATTKEEPER_SHARD_BUSES", "64"))),
+        shard_buses=max(0, int(env.get("WATTKEEPER_SHARD_BUSES", "0"))),
+        poll_buses_at_once=max(0, int(env.get("WATTKEEPER_POLL_BUSES_AT_ONCE", "0"))),
     )
 
 

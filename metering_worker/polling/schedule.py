@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 from redis import Redis
 from rq import Queue
@@ -11,7 +11,9 @@ from rq.exceptions import DuplicateJobError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from shared_models.models import Bus, Gateway, Meter, Site
+from shared_models.models import Bus, Gateway, Meter, MeterState, Site
+
+from .pacing import BUSES_AT_ONCE, shard_buses
 
 # The cron tick fires every minute give or take a second or two: a sweep counts as due a
 # little early so a 60 s site is swept on every tick rather than every other one.
@@ -72,6 +74,34 @@ def shard_gateways(db: Session, site_id: int, max_buses: int) -> list[list[int]]
     return pack([(gateway_id, count) for gateway_id, count in rows], max_buses)
 
 
+def stalest_first(db: Session, site_id: int, shards: list[list[int]]) -> list[int]:
+    """Shard indexes, the one holding the meter read longest ago (or never) first.
+
+    When the workers cannot finish a sweep within the interval, the shards they did not reach
+    expire in the queue; started in the same order every time, the same tail would never be
+    polled. Stalest first, they take turns instead.
+    """
+    rows = db.execute(select(Bus.gateway_id, func.count(Meter.id) - func.count(MeterState.last_read_at),
+                             func.min(MeterState.last_read_at))
+                      .join(Meter, Meter.bus_id == Bus.id)
+                      .outerjoin(MeterState, MeterState.meter_id == Meter.id)
+                      .join(Gateway, Gateway.id == Bus.gateway_id)
+                      .where(Gateway.site_id == site_id)
+                      .group_by(Bus.gateway_id)).all()
+    # A never-read meter is staler than any read one; timestamps compared as Unix seconds
+    # (SQLite hands them back naive, PostgreSQL aware, both UTC).
+    staleness = {gateway_id: -float("inf") if never else _seconds(oldest)
+                 for gateway_id, never, oldest in rows}
+    return sorted(range(len(shards)),
+                  key=lambda index: min(staleness.get(g, -float("inf")) for g in shards[index]))
+
+
+def _seconds(at: datetime | None) -> float:
+    if at is None:
+        return -float("inf")
+    return at.replace(tzinfo=UTC).timestamp() if at.tzinfo is None else at.timestamp()
+
+
 def pack(gateways: Sequence[tuple[int, int]], max_buses: int) -> list[list[int]]:
     shards: list[list[int]] = []
     load = 0
@@ -84,19 +114,23 @@ def pack(gateways: Sequence[tuple[int, int]], max_buses: int) -> list[list[int]]
     return shards
 
 
-def enqueue_due_sweeps(db: Session, redis: Redis, polls: Queue, *, max_buses: int,
-                       now: datetime) -> list[str]:
+def enqueue_due_sweeps(db: Session, redis: Redis, polls: Queue, *, max_buses: int | None = None,
+                       buses_at_once: int = BUSES_AT_ONCE, now: datetime) -> list[str]:
     """Claim each due site's sweep and enqueue its shards; returns the ids of the jobs enqueued.
 
-    Job ids name the site, the sweep and the shard, so a tick that runs twice never enqueues a
-    shard twice; a shard still waiting after one interval is dropped (the next sweep covers it).
+    A shard holds max_buses buses, or (None) what one job polling `buses_at_once` buses at a time
+    gets through in part of the site's interval (`pacing.shard_buses`). Job ids name the site,
+    the sweep and the shard, so a tick that runs twice never enqueues a shard twice; a shard
+    still waiting after one interval is dropped (the next sweep covers it, stalest shard first).
     """
     enqueued = []
     for site_id, interval in sites(db):
         sweep_id = claim_sweep(redis, site_id, interval, now)
         if sweep_id is None:
             continue
-        for index, gateway_ids in enumerate(shard_gateways(db, site_id, max_buses)):
+        shards = shard_gateways(db, site_id, max_buses or shard_buses(interval, buses_at_once))
+        for index in stalest_first(db, site_id, shards):
+            gateway_ids = shards[index]
             job_id = f"poll-{site_id}-{sweep_id}-{index}"
             try:
                 polls.enqueue(SHARD_JOB, site_id, gateway_ids, sweep_id, job_id=job_id, unique=True,

@@ -1,15 +1,18 @@
-"""One sweep job: every bus of its gateways at once, each bus strictly in sequence.
+"""One sweep job: its gateways' buses, a bounded number at once, each bus strictly in sequence.
 
 A bus coroutine holds the bus lock, reads each due meter's hot block, and lets commands jump
-the queue: before every exchange it asks the transport whether commands wait for the bus and
-runs them on the same open connection. Results are stored per bus in one transaction, off the
-event loop; billing is not the bus's business: after the commit the bus gets a settle job
+the queue: before every exchange it looks whether commands wait for the bus (`DueCommands`, kept
+for all polling buses in one Redis round trip) and runs them on the same open connection. At most
+`buses_at_once` buses poll together (`pacing`): more would ask the event loop for more exchanges
+than it serves in time. Results are stored per bus in one transaction, off the event loop;
+billing is not the bus's business: after the commit the bus gets a settle job
 (`metering_worker.jobs.settlement`, queue default), which announces the commands it queues.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Callable
@@ -20,17 +23,18 @@ from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from metering_worker import buslock, transport
-from metering_worker.driver import DeviceError, DeviceUnreachable, MeterDriver
+from metering_worker.driver import DeviceError, DeviceGarbled, DeviceTimeout, DeviceUnreachable, MeterDriver
 from metering_worker.outbox.runner import run_due_commands
 from shared_models.audit import WORKER, set_actor
 from shared_models.types import utcnow
 
+from .due_commands import REFRESH_S, DueCommands
 from .outcome import is_due
+from .pacing import BUSES_AT_ONCE, LoopLag, late_after
 from .plan import BusPlan, GatewayPlan, MeterPlan, ShardPlan
 from .store import PollResult, write_gateway_state, write_results
 
 log = logging.getLogger(__name__)
-
 
 
 @dataclass
@@ -40,11 +44,38 @@ class SweepContext:
     owner: str = "sweep"  # names the lock holder, for whoever finds the bus busy
     clock_skew_s: int = 300
     lock_wait_s: float = 10.0  # a command run on the bus usually ends well within this
+    # Buses between taking the lock and reading their last meter, at once (see pacing).
+    buses_at_once: int = BUSES_AT_ONCE
     # Buses between taking the lock and being connected, at once. pymodbus gives a connect the
     # request timeout (0.4 s); a shard of 1,560 buses opening together kept the event loop busy
     # longer than that and every connect of every sweep timed out.
     max_connecting: int = 32
+    command_check_s: float = REFRESH_S
     clock: Callable[[], datetime] = utcnow
+
+
+@dataclass
+class SweepGates:
+    """What the buses of one sweep share: their slots on the loop and the due-command watch."""
+
+    polling: asyncio.Semaphore
+    connecting: asyncio.Semaphore
+    commands: DueCommands
+
+    @classmethod
+    def of(cls, ctx: SweepContext) -> SweepGates:
+        return cls(asyncio.Semaphore(ctx.buses_at_once), asyncio.Semaphore(ctx.max_connecting),
+                   DueCommands(ctx.redis, ctx.command_check_s))
+
+    @contextlib.asynccontextmanager
+    async def watching(self):
+        task = asyncio.create_task(self.commands.run())
+        try:
+            yield self
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
 
 @dataclass
@@ -54,9 +85,11 @@ class BusOutcome:
     unreachable: bool = False
     attempted: int = 0
     good: int = 0
+    late: int = 0  # reads our loop failed too late to judge the meter: not attempted, no backoff
     commands: int = 0
     stored_at: float = 0.0  # Unix time the bus's readings were committed (0: nothing stored)
     connect_s: float = 0.0  # timings for the job result: where a slow sweep spends its time
+    wait_s: float = 0.0  # for a polling slot
     read_s: float = 0.0
     store_s: float = 0.0  # in the transaction
     store_wait_s: float = 0.0  # waiting for a thread of the executor
@@ -69,9 +102,10 @@ def make_driver(gateway: GatewayPlan, bus: BusPlan) -> MeterDriver:
                                timeout=gateway.timeout_s)
 
 
-async def _commands_first(ctx: SweepContext, bus_id: int, driver: MeterDriver) -> int:
-    if not transport.has_due_commands(ctx.redis, bus_id):
+async def _commands_first(ctx: SweepContext, bus_id: int, driver: MeterDriver, commands: DueCommands) -> int:
+    if not commands.due(bus_id):
         return 0
+    commands.handled(bus_id)
     return await run_due_commands(bus_id, driver, ctx.session_factory, redis=ctx.redis)
 
 
@@ -97,18 +131,32 @@ def _store_bus(ctx: SweepContext, plan: ShardPlan, bus: BusPlan, results: list[P
 
 
 async def poll_bus(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus: BusPlan,
-                   opening: asyncio.Semaphore | None = None) -> BusOutcome:
+                   gates: SweepGates | None = None) -> BusOutcome:
+    """Poll one bus's due meters; alone (gates None) it watches its own due commands."""
     outcome = BusOutcome(bus.bus_id)
     due = [m for m in bus.meters if is_due(m.next_attempt_at, ctx.clock())]
     if not due:
         return outcome
-    opening = opening or asyncio.Semaphore(1)
-    await opening.acquire()
-    opened = _once(opening.release)
+    if gates is None:
+        gates = SweepGates.of(ctx)
+        async with gates.watching():
+            return await _poll_in_slot(ctx, plan, gateway, bus, due, outcome, gates)
+    return await _poll_in_slot(ctx, plan, gateway, bus, due, outcome, gates)
+
+
+async def _poll_in_slot(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus: BusPlan,
+                        due: list[MeterPlan], outcome: BusOutcome, gates: SweepGates) -> BusOutcome:
+    waited = time.perf_counter()
+    await gates.polling.acquire()
+    outcome.wait_s = time.perf_counter() - waited
+    polled = _once(gates.polling.release)
+    await gates.connecting.acquire()
+    opened = _once(gates.connecting.release)
     try:
-        return await _poll_due(ctx, plan, gateway, bus, due, outcome, opened)
+        return await _poll_due(ctx, plan, gateway, bus, due, outcome, gates.commands, opened, polled)
     finally:
         opened()  # left before connecting: the bus was busy, or an error
+        polled()
 
 
 def _once(release: Callable[[], None]) -> Callable[[], None]:
@@ -122,16 +170,41 @@ def _once(release: Callable[[], None]) -> Callable[[], None]:
     return call
 
 
+async def _read_meters(ctx: SweepContext, bus_id: int, driver: MeterDriver, due: list[MeterPlan],
+                       outcome: BusOutcome, commands: DueCommands) -> list[PollResult]:
+    """Each due meter's hot block in turn, commands first; a read our loop failed late is dropped."""
+    results: list[PollResult] = []
+    late_s = late_after(driver.connection.timeout)
+    for meter in due:
+        outcome.commands += await _commands_first(ctx, bus_id, driver, commands)
+        asked = time.perf_counter()
+        try:
+            block = await driver.read_hot_block(meter.address)
+        except (DeviceTimeout, DeviceGarbled) as exc:
+            if time.perf_counter() - asked > late_s:
+                # The loop woke this request long after its timeout: whether the meter answered
+                # is unknown, so it is neither read nor failed, and tried again next sweep.
+                outcome.late += 1
+                continue
+            results.append(PollResult(meter, ctx.clock(), error=str(exc)[:200]))
+        except DeviceError as exc:
+            results.append(PollResult(meter, ctx.clock(), error=str(exc)[:200]))
+        else:
+            results.append(PollResult(meter, ctx.clock(), block))
+    return results
+
+
 async def _poll_due(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bus: BusPlan,
-                    due: list[MeterPlan], outcome: BusOutcome, opened: Callable[[], None]) -> BusOutcome:
+                    due: list[MeterPlan], outcome: BusOutcome, commands: DueCommands,
+                    opened: Callable[[], None], polled: Callable[[], None]) -> BusOutcome:
     async with buslock.hold(ctx.redis, bus.bus_id, wait_s=ctx.lock_wait_s, owner=ctx.owner) as lock:
         if lock is None:
             log.warning("bus %s stayed busy (%s); not polled this sweep", bus.bus_id,
                         ctx.redis.get(buslock.lock_key(bus.bus_id)))
             outcome.skipped = True
             return outcome
+        commands.watch(bus.bus_id)
         driver = make_driver(gateway, bus)
-        results: list[PollResult] = []
         try:
             begun = time.perf_counter()
             try:
@@ -144,21 +217,18 @@ async def _poll_due(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bu
             else:
                 opened()
                 outcome.connect_s = time.perf_counter() - begun
-                for meter in due:
-                    outcome.commands += await _commands_first(ctx, bus.bus_id, driver)
-                    try:
-                        block = await driver.read_hot_block(meter.address)
-                    except DeviceError as exc:
-                        results.append(PollResult(meter, ctx.clock(), error=str(exc)[:200]))
-                    else:
-                        results.append(PollResult(meter, ctx.clock(), block))
+                results = await _read_meters(ctx, bus.bus_id, driver, due, outcome, commands)
                 outcome.read_s = time.perf_counter() - begun - outcome.connect_s
+            polled()  # storing runs off the loop: the next bus may start reading
             outcome.attempted = len(results)
             outcome.good = sum(1 for r in results if r.block is not None)
             await asyncio.to_thread(_store_bus, ctx, plan, bus, results, outcome, time.perf_counter())
-            if not outcome.unreachable:  # announced while the last meter was read: still ours
-                outcome.commands += await _commands_first(ctx, bus.bus_id, driver)
+            if not outcome.unreachable and transport.has_due_commands(ctx.redis, bus.bus_id):
+                # announced while the last meter was read: still ours
+                outcome.commands += await run_due_commands(bus.bus_id, driver, ctx.session_factory,
+                                                           redis=ctx.redis)
         finally:
+            commands.forget(bus.bus_id)
             driver.close()
     if transport.has_due_commands(ctx.redis, bus.bus_id):
         # Announced after our last look: its runner found the bus locked and left it to us.
@@ -167,10 +237,10 @@ async def _poll_due(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan, bu
 
 
 async def _poll_bus_safely(ctx: SweepContext, plan: ShardPlan, gateway: GatewayPlan,
-                           bus: BusPlan, opening: asyncio.Semaphore) -> BusOutcome:
+                           bus: BusPlan, gates: SweepGates) -> BusOutcome:
     """One bus's failure (a database error, say) must not stop the other buses of the sweep."""
     try:
-        return await poll_bus(ctx, plan, gateway, bus, opening)
+        return await poll_bus(ctx, plan, gateway, bus, gates)
     except Exception:
         log.exception("polling bus %s failed", bus.bus_id)
         return BusOutcome(bus.bus_id, skipped=True)
@@ -201,11 +271,14 @@ def _store_gateways(ctx: SweepContext, plan: ShardPlan, verdicts: dict[int, tupl
         db.commit()
 
 
-async def sweep(ctx: SweepContext, plan: ShardPlan) -> dict[int, BusOutcome]:
-    """Poll every bus of the plan concurrently; returns each bus's outcome by bus id."""
+async def sweep(ctx: SweepContext, plan: ShardPlan, lag: LoopLag | None = None) -> dict[int, BusOutcome]:
+    """Poll every bus of the plan, `buses_at_once` at a time; returns each bus's outcome by bus id.
+
+    `lag`, if given, samples how late the loop ran while the buses were polled."""
     pairs = [(gateway, bus) for gateway in plan.gateways for bus in gateway.buses]
-    opening = asyncio.Semaphore(ctx.max_connecting)
-    outcomes = await asyncio.gather(*(_poll_bus_safely(ctx, plan, g, b, opening) for g, b in pairs))
+    lag = lag or LoopLag()
+    async with SweepGates.of(ctx).watching() as gates, lag.watching():
+        outcomes = await asyncio.gather(*(_poll_bus_safely(ctx, plan, g, b, gates) for g, b in pairs))
     by_bus = {o.bus_id: o for o in outcomes}
     verdicts = gateway_verdicts(plan, by_bus)
     if verdicts:
