@@ -27,7 +27,7 @@ from ops.bench.recharge import DEFAULT_SERVER, redis_url
 from ops.scratch import scratch_database
 
 
-def _kind(statement: str) -> str:
+def statement_kind(statement: str) -> str:
     words = statement.split()
     if words[0] in ("SELECT", "DELETE") and " FROM " in statement:
         after = statement.split(" FROM ", 1)[1].split()
@@ -53,7 +53,7 @@ def main() -> None:
 
         @event.listens_for(engine, "before_cursor_execute")
         def count(conn, cursor, statement, *args):
-            kinds[_kind(statement)] += 1
+            kinds[statement_kind(statement)] += 1
 
         client = app.test_client()
         account_ids = itertools.cycle(till.account_ids)
@@ -83,7 +83,8 @@ def main() -> None:
         for kind, times in kinds.most_common():
             print(f"  {times / n:5.1f}  {kind}")
     if profiler:
-        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(40)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(
+            os.environ.get("PROFILE_FILTER", ""), 40)
     print(f"recharge_cpu_ms={cpu_ms:.2f} statements_per_recharge={sum(kinds.values()) / n:.1f} "
           f"recharges={n}")
 

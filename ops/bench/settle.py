@@ -11,14 +11,20 @@ the ledger is verified and every wallet must have paid for exactly the energy it
 
 Environment: DATABASE_URL (a PostgreSQL server, default postgresql://postgres@127.0.0.1:5432/postgres;
 a scratch database is created and dropped), BENCH_BUSES, BENCH_ROUNDS, BENCH_WARMUP.
+`-v` lists the statements per batch by kind; `--profile` prints the cProfile (CPU time) of the
+timed rounds' settle calls (PROFILE_SORT, default tottime; top 40).
 Last line: settle_ms_per_meter=<ms> statements_per_batch=<n> meters=<n>
 """
 
 from __future__ import annotations
 
+import cProfile
 import os
+import pstats
 import statistics
+import sys
 import time
+from collections import Counter
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -27,6 +33,7 @@ from sqlalchemy import bindparam, event, insert, select, update
 
 from ops.bench.counter import METERS_PER_BUS
 from ops.bench.recharge import DEFAULT_SERVER
+from ops.bench.recharge_profile import statement_kind
 from ops.scratch import scratch_database
 from shared_models.db import make_engine, make_session_factory, upgrade
 from shared_models.enums import ControlMode
@@ -116,18 +123,20 @@ def write_round(sessions, meter_ids: list[int], n: int, at: datetime) -> None:
 
 
 class Statements:
-    """Statements sent on an engine while counting."""
+    """Statements sent on an engine while counting, and how many of each kind (`-v`)."""
 
     def __init__(self, engine) -> None:
         self.count = 0
+        self.kinds: Counter[str] = Counter()
         event.listen(engine, "before_cursor_execute", self._seen)
 
-    def _seen(self, *_args) -> None:
+    def _seen(self, _conn, _cursor, statement, *_args) -> None:
         self.count += 1
+        self.kinds[statement_kind(statement)] += 1
 
 
-def settle_round(sessions, statements: Statements, by_bus: list[list[int]],
-                 now: datetime) -> tuple[float, float, list[int]]:
+def settle_round(sessions, statements: Statements, by_bus: list[list[int]], now: datetime,
+                 profiler: cProfile.Profile | None = None) -> tuple[float, float, list[int]]:
     """Settle each bus as the settle job does; returns the wall and CPU seconds (this process:
     Python and the driver, not the server) and the statements per batch."""
     from metering_worker.jobs.settlement import WORKER
@@ -138,10 +147,14 @@ def settle_round(sessions, statements: Statements, by_bus: list[list[int]],
     for meter_ids in by_bus:
         before = statements.count
         started, cpu_started = time.perf_counter(), time.process_time()
+        if profiler:
+            profiler.enable()
         with sessions() as db:
             set_actor(db, WORKER)
             settle_meters(db, meter_ids, now=now)
             db.commit()
+        if profiler:
+            profiler.disable()
         spent += time.perf_counter() - started
         cpu += time.process_time() - cpu_started
         counts.append(statements.count - before)
@@ -171,6 +184,7 @@ def main() -> None:
         raise SystemExit("DATABASE_URL must name a PostgreSQL server")
     buses, rounds, warmup = env_int("BENCH_BUSES", 10), env_int("BENCH_ROUNDS", 5), env_int("BENCH_WARMUP", 1)
     meters = buses * METERS_PER_BUS
+    profiler = cProfile.Profile(time.process_time) if "--profile" in sys.argv else None  # CPU, not waits
     print(f"{meters} meters on {buses} buses, {rounds} timed rounds after {warmup} warm-up, "
           f"cpus={os.cpu_count()} load_average={os.getloadavg()[0]:.2f}", flush=True)
     with scratch_database(server, "settle") as url:
@@ -189,11 +203,14 @@ def main() -> None:
             for n in range(rounds + warmup + 1):
                 at = start + STEP * n
                 write_round(sessions, all_ids, n, at)
-                spent, cpu, per_batch = settle_round(sessions, statements, by_bus, at + timedelta(seconds=30))
+                spent, cpu, per_batch = settle_round(sessions, statements, by_bus, at + timedelta(seconds=30),
+                                                     profiler if n > warmup else None)
                 label = "baseline" if n == 0 else "warm-up" if n <= warmup else "timed"
                 print(f"round {n} ({label}): {spent * 1000 / meters:.2f} ms per meter "
                       f"({cpu * 1000 / meters:.2f} ms CPU in Python), "
                       f"{statistics.median(per_batch):g} statements per batch", flush=True)
+                if n == warmup:
+                    statements.kinds.clear()
                 if n > warmup:
                     times.append(spent)
                     cpu_times.append(cpu)
@@ -201,6 +218,11 @@ def main() -> None:
             problems = check(sessions, meters, rounds + warmup)
         finally:
             engine.dispose()
+    if profiler:
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(40)
+    if "-v" in sys.argv:
+        for kind, times_seen in statements.kinds.most_common():
+            print(f"  {times_seen / (rounds * buses):5.1f}  {kind}")
     for problem in problems:
         print(f"  BOOKS: {problem}")
     print(f"load average after the run: {os.getloadavg()[0]:.2f}")
