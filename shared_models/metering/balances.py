@@ -81,16 +81,21 @@ def meter_money(db: Session, account: TenantAccount, state: MeterState) -> Decim
     return (state.balance or ZERO) + in_transit(db, [state])[state.meter_id] + wallet
 
 
-def account_money(db: Session, account: TenantAccount) -> AccountMoney:
+def account_money(db: Session, account: TenantAccount,
+                  local_states: Iterable[MeterState] | None = None) -> AccountMoney:
     """The account's money in its three places: one query for a remote-mode account (whose
-    wallet is loaded with it), two more with local-mode meters."""
+    wallet is loaded with it), two more with local-mode meters. `local_states`: the states of
+    the account's local-mode meters, if the caller has just read them (a sale's follow-up);
+    then only what is in transit to them is read (nothing for a remote-mode account)."""
     wallet = (account.wallet or wallet_of(db, account.id)).balance
-    states = list(db.scalars(select(MeterState)
-                             .join(Meter, Meter.id == MeterState.meter_id)
-                             .join(AccountMeter, AccountMeter.meter_id == Meter.id)
-                             .where(AccountMeter.account_id == account.id,
-                                    AccountMeter.detached_at.is_(None),
-                                    Meter.control_mode == ControlMode.LOCAL)))
+    if local_states is None:
+        local_states = db.scalars(select(MeterState)
+                                  .join(Meter, Meter.id == MeterState.meter_id)
+                                  .join(AccountMeter, AccountMeter.meter_id == Meter.id)
+                                  .where(AccountMeter.account_id == account.id,
+                                         AccountMeter.detached_at.is_(None),
+                                         Meter.control_mode == ControlMode.LOCAL))
+    states = list(local_states)
     if not states:
         return AccountMoney(wallet, ZERO, ZERO, None)
     moving = in_transit(db, states)

@@ -110,15 +110,15 @@ def credit(db: Session, account: TenantAccount, wallet: LedgerAccount, *, amount
     txn = post(db, site_id=site.id, kind=TransactionKind.SALE,
                legs=transfer(clearing.id, wallet.id, amount), reason=ledger_reason,
                operator_id=operator_id, external_key=external_key, locked=(wallet,))
-    command_ids = settlement.after_credit(db, account.id)  # push to a local meter; close a tripped relay
-    balance_after = balances.account_money(db, account).total
+    credited = settlement.after_credit(db, account.id)  # push to a local meter; close a tripped relay
+    balance_after = balances.account_money(db, account, credited.local_states).total
     # The site's receipt counter row stays locked from here to commit (numbers are gapless),
     # so it is taken as late as possible: only the sale and its SMS are written after it.
     sale = _insert_completed(db, site_id=site.id, account_id=account.id, kind=SaleKind.RECHARGE,
                              channel=channel, amount=amount, reason=reason,
                              operator_id=operator_id, shift_id=shift_id, transaction_id=txn.id,
                              balance_after=balance_after)
-    sale.command_ids = command_ids  # queued by the follow-up: the caller announces them after commit
+    sale.command_ids = credited.command_ids  # queued by the follow-up: the caller announces them after commit
     sms.notify_sale(db, sale)  # the tenant's confirmation SMS, queued in this transaction
     return sale
 

@@ -23,11 +23,13 @@ announces them to the transport.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from shared_models.enums import ControlMode
 from shared_models.ledger.posting import post_many
 from shared_models.metering.meter_history import swaps_into
 from shared_models.metering.meter_states import state_of
@@ -40,7 +42,7 @@ from .billing import settle_meter
 from .follow_up import follow_up
 from .unbilled import maybe_billed, pending, skip_unbilled
 
-__all__ = ["after_credit", "settle_meters"]
+__all__ = ["Credited", "after_credit", "settle_meters"]
 
 
 def settle_meters(db: Session, meter_ids: Iterable[int], *, now: datetime | None = None) -> list[int]:
@@ -65,22 +67,58 @@ def settle_meters(db: Session, meter_ids: Iterable[int], *, now: datetime | None
                              for m in settled])
 
 
-def after_credit(db: Session, account_id: int, *, now: datetime | None = None) -> list[int]:
+@dataclass(frozen=True)
+class Credited:
+    """What the follow-up of a credit did and saw: the commands it queued (announced after the
+    caller commits), and the account's local-mode meter states it read locked, from which the
+    money on the meters is counted without reading them again (`balances.account_money`)."""
+
+    command_ids: list[int]
+    local_states: list[MeterState]
+
+
+# The account's current links (parameters a_id, a_now), as `Batch.account_at` finds them.
+_CURRENT = (AccountMeter.account_id == bindparam("a_id"), AccountMeter.attached_at <= bindparam("a_now"),
+            AccountMeter.detached_at.is_(None))
+# Meters, links and states in one locking read, built once: only the states are locked
+# (`of`), as `settle_meters` takes them; the count tells whether every meter has a state row.
+_ATTACHED_STATES = (select(Meter, AccountMeter, MeterState,
+                           select(func.count()).select_from(AccountMeter.__table__).where(*_CURRENT)
+                           .scalar_subquery())
+                    .join(AccountMeter, AccountMeter.meter_id == Meter.id)
+                    .join(MeterState, MeterState.meter_id == Meter.id)
+                    .where(*_CURRENT).order_by(Meter.id)
+                    .with_for_update(of=MeterState.__table__)
+                    .execution_options(populate_existing=True))
+_ATTACHED = (select(Meter, AccountMeter).join(AccountMeter, AccountMeter.meter_id == Meter.id)
+             .where(*_CURRENT).order_by(Meter.id))
+
+
+def _attached_with_states(db: Session, account_id: int,
+                          now: datetime) -> list[tuple[Meter, AccountMeter, MeterState]]:
+    """The account's meters now, each with its current link and its state row locked, in meter
+    id order (after the account: the sale's lock order). One statement; a meter without a
+    state row yet (never read) has one made and locked after it."""
+    which = {"a_id": account_id, "a_now": now}
+    rows = db.execute(_ATTACHED_STATES, which).all()
+    if rows and len(rows) == rows[0][3]:
+        return [(meter, link, state) for meter, link, state, _count in rows]
+    found = {state.meter_id: state for _meter, _link, state, _count in rows}
+    return [(meter, link, found.get(meter.id) or state_of(db, meter.id, lock=True))
+            for meter, link in db.execute(_ATTACHED, which).all()]
+
+
+def after_credit(db: Session, account_id: int, *, now: datetime | None = None) -> Credited:
     """Right after money reaches a wallet (a sale): push it onto a local-mode meter, clear
     alarms, and close remote-mode relays tripped for arrears, on fresh data. Returns the
-    command ids to announce after the caller commits."""
+    command ids to announce after the caller commits, and the local-mode meter states."""
     run = Run(db, now or utcnow())
     account = db.get(TenantAccount, account_id)  # the caller's, from the session
-    # Each meter with its current link: what account_at would find for it again.
-    attached = db.execute(select(Meter, AccountMeter).join(AccountMeter, AccountMeter.meter_id == Meter.id)
-                          .where(AccountMeter.account_id == account_id, AccountMeter.attached_at <= run.now,
-                                 AccountMeter.detached_at.is_(None)).order_by(Meter.id)).all()
+    attached = _attached_with_states(db, account_id, run.now)
     if not attached:
-        return []
-    # The meter states locked in one statement, after the account (the sale's lock order).
-    states = {s.meter_id: s for s in db.scalars(
-        select(MeterState).where(MeterState.meter_id.in_([meter.id for meter, _link in attached]))
-        .order_by(MeterState.meter_id).with_for_update().execution_options(populate_existing=True))}
+        return Credited([], [])
     is_open = account.status == AccountStatus.OPEN
-    return follow_up(run, [(meter, states.get(meter.id) or state_of(db, meter.id, lock=True),
-                            (account, link) if is_open else None) for meter, link in attached])
+    queued = follow_up(run, [(meter, state, (account, link) if is_open else None)
+                             for meter, link, state in attached])
+    return Credited(queued, [state for meter, _link, state in attached
+                             if meter.control_mode == ControlMode.LOCAL])
