@@ -10,8 +10,10 @@ from typing import Any
 from Crypto.PublicKey import RSA
 from Crypto.PublicKey.RSA import RsaKey
 
+from shared_models.payments.gateways import x509
 from shared_models.payments.gateways.alipay import AlipayGateway
 from shared_models.payments.gateways.base import CHANNELS, Gateway
+from shared_models.payments.gateways.unionpay import UnionpayGateway
 from shared_models.payments.gateways.wechat import WechatGateway
 
 # field -> (kind, required); "file" fields name a file beside or outside the repository.
@@ -119,15 +121,13 @@ class PaymentsConfig:
         return self._build_unionpay(s, timeout)
 
     def _build_unionpay(self, s: dict[str, Any], timeout: float) -> Gateway:
-        from shared_models.payments.gateways import unionpay, x509
-
         def cert(name: str) -> x509.Certificate:
             try:
                 return x509.Certificate.from_pem(self._read(s[name]))
             except x509.CertificateError as exc:
                 raise PaymentsConfigError(f"{self.path}: [unionpay] {name}: {s[name]}: {exc}") from exc
 
-        return unionpay.UnionpayGateway(
+        return UnionpayGateway(
             base_url=s["base_url"], mer_id=s["mer_id"],
             signing_key=self._rsa(s["signing_key_file"], "unionpay", "signing_key_file", private=True),
             signing_cert=cert("signing_cert_file"), root=cert("root_cert_file"),
