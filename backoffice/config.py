@@ -52,6 +52,11 @@ class Defaults:
     LANGUAGES = ("zh_CN", "en")
     MAX_CONTENT_LENGTH = 20 * 1024 * 1024  # uploaded workbooks
 
+    # Online payments: the gateways' keys and ids (a TOML file, see docs/payments.md; none: off),
+    # and the address the gateways reach our notify endpoints at (none: the request's own host).
+    PAYMENTS_FILE: str | None = None
+    PUBLIC_URL: str | None = None
+
 
 def _flag(value: str) -> bool:
     return value.lower() in {"1", "true", "yes"}
@@ -74,6 +79,8 @@ _ENV = {
     "SESSION_IDLE_MINUTES": ("SESSION_IDLE_TIMEOUT", _minutes),
     "SESSION_MAX_HOURS": ("PERMANENT_SESSION_LIFETIME", _hours),
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
+    "PAYMENTS": ("PAYMENTS_FILE", str),
+    "PUBLIC_URL": ("PUBLIC_URL", str),
 }
 
 

@@ -35,6 +35,8 @@ class WorkerConfig:
     clock_skew_s: int = 300  # a meter clock further off than this flags its reading clock_drift
     shard_buses: int = 0  # buses per sweep job (0: sized by polling.pacing); gateways stay whole
     poll_buses_at_once: int = 0  # per sweep job's event loop (0: polling.pacing's measured default)
+    # The payment gateways' keys (the back office's file, docs/payments.md); None: payments off.
+    payments_file: str | None = None
 
     def key_ring(self) -> KeyRing:
         if not self.site_master_key:
@@ -58,6 +60,7 @@ def load(env: Mapping[str, str] | None = None) -> WorkerConfig:
         clock_skew_s=int(env.get("WATTKEEPER_CLOCK_SKEW_S", "300")),
         shard_buses=max(0, int(env.get("WATTKEEPER_SHARD_BUSES", "0"))),
         poll_buses_at_once=max(0, int(env.get("WATTKEEPER_POLL_BUSES_AT_ONCE", "0"))),
+        payments_file=env.get("WATTKEEPER_PAYMENTS") or None,
     )
 
 

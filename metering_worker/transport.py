@@ -19,10 +19,13 @@ from redis import Redis
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-COMMANDS, POLLS, DEFAULT = "commands", "polls", "default"
+PAYMENTS, COMMANDS, POLLS, DEFAULT = "payments", "commands", "polls", "default"
 RUN_COMMANDS_JOB = "metering_worker.jobs.commands.run_bus_commands"
 JOB_TIMEOUT_S = 600
 SETTLE_JOB = "metering_worker.jobs.settlement.settle_bus"
+CHARGE_CODE_JOB = "metering_worker.jobs.payments.charge_code"
+# Charging a payment code polls for up to 30 s and may then cancel: well inside this.
+CHARGE_CODE_TIMEOUT_S = 120
 
 
 def queue(name: str, connection: Redis) -> Queue:
@@ -118,3 +121,15 @@ def request_settlement(redis: Redis, bus_id: int) -> bool:
     Call after the readings are committed."""
     return _enqueue_once(redis, settle_marker_key(bus_id), DEFAULT, SETTLE_JOB, bus_id,
                          f"settle-bus-{bus_id}", f"settle bus {bus_id}")
+
+
+def charge_payment_code(redis: Redis, order_id: int, auth_code: str) -> None:
+    """Enqueue the charge of a scanned payment code (付款码) for a committed order.
+
+    The code travels in the job's arguments only: it is single use, the job is deleted when it
+    ends, and a failed one is kept ten minutes (long enough to see why, not to reuse it).
+    """
+    queue(PAYMENTS, redis).enqueue(CHARGE_CODE_JOB, order_id, auth_code,
+                                   job_id=f"pay-code-{order_id}", job_timeout=CHARGE_CODE_TIMEOUT_S,
+                                   result_ttl=0, failure_ttl=600,
+                                   description=f"charge the payment code of order {order_id}")

@@ -69,7 +69,7 @@ def _procfile(demo: Layout) -> str:
                      f"--config {instance / 'fleet.json'}")
     if importlib.util.find_spec("metering_worker.jobs"):
         lines.append(f"worker: {python} -m rq.cli worker --url redis://127.0.0.1:{redis_port}/0 "
-                     "--serializer rq.serializers.JSONSerializer commands polls default")
+                     "--serializer rq.serializers.JSONSerializer payments commands polls default")
         # `rq cron` takes the schedule file as its argument (--config names RQ's settings module).
         lines.append(f"cron: {python} -m rq.cli cron --url redis://127.0.0.1:{redis_port}/0 "
                      f"{ROOT / 'metering_worker' / 'cron_config.py'}")

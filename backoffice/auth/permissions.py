@@ -29,6 +29,9 @@ PERMISSIONS: dict[str, str] = {
     "sms.read": "see the SMS outbox: texts to tenants, their phone numbers and delivery state",
     "alarms.read": "see alarms on meters, accounts and gateways, and export them",
     "alarms.acknowledge": "acknowledge an alarm (it stays active until its cause clears)",
+    "payments.read": "see online payment orders, what the gateways told us about each, and export them",
+    "payments.create": "start an online payment into an account: a QR to scan or a payment code to charge",
+    "payments.manage": "ask a gateway about an order now, or close an unpaid order",
     "self": "manage one's own login (second factor, password)",
 }
 
@@ -37,12 +40,14 @@ _READ = {p for p in PERMISSIONS if p.endswith(".read")} - {"audit.read", "operat
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
     Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve",
-                                     "tariffs.write", "tariffs.publish", "self"}),
+                                     "tariffs.write", "tariffs.publish", "payments.create",
+                                     "payments.manage", "self"}),
     Role.OPERATOR: frozenset(_READ | {"registry.write", "accounts.write", "sales.write", "commands.issue",
-                                      "sms.read", "alarms.acknowledge", "self"}),
+                                      "sms.read", "alarms.acknowledge", "payments.create", "self"}),
     Role.VIEWER: frozenset(_READ | {"self"}),
     Role.AUDITOR: frozenset(_READ | {"audit.read", "operators.read", "sms.read", "self"}),
-    Role.KIOSK: frozenset(),
+    # A lobby kiosk starts payments for the tenant in front of it, and nothing else.
+    Role.KIOSK: frozenset({"payments.create"}),
 }
 
 PUBLIC = "public"

@@ -1,15 +1,17 @@
-"""The worker's RQ queues, all JSON-serialized: commands (first), polls, default."""
+"""The worker's RQ queues, all JSON-serialized: payments (a payer is waiting), commands, polls,
+default."""
 
 from __future__ import annotations
 
 from rq import Queue
 from rq.serializers import JSONSerializer
 
-from metering_worker.transport import COMMANDS, DEFAULT, POLLS, queue
+from metering_worker.transport import COMMANDS, DEFAULT, PAYMENTS, POLLS, queue
 
-__all__ = ["COMMANDS", "DEFAULT", "POLLS", "QUEUE_NAMES", "queue", "use_json_for_cron"]
+__all__ = ["COMMANDS", "DEFAULT", "PAYMENTS", "POLLS", "QUEUE_NAMES", "queue", "use_json_for_cron"]
 
-QUEUE_NAMES = (COMMANDS, POLLS, DEFAULT)  # a worker listens in this order: commands first
+# A worker listens in this order: a payer at a kiosk first, then commands, polls, the rest.
+QUEUE_NAMES = (PAYMENTS, COMMANDS, POLLS, DEFAULT)
 
 
 class _JSONQueue(Queue):

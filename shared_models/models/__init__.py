@@ -8,6 +8,7 @@ from shared_models.models.idempotency import IdempotencyRecord
 from shared_models.models.ledger import LedgerAccount, LedgerTransaction, Posting
 from shared_models.models.metering import Alarm, MeterState, Reading
 from shared_models.models.notifications import SmsMessage, SmsSettings
+from shared_models.models.payments import PaymentEvent, PaymentOrder
 from shared_models.models.registry import (
     Building,
     Bus,
@@ -38,6 +39,8 @@ __all__ = [
     "Meter",
     "MeterState",
     "MeterSwap",
+    "PaymentEvent",
+    "PaymentOrder",
     "Operator",
     "Posting",
     "Reading",

@@ -34,6 +34,11 @@ class Site(Base):
     # A refund (退电) above this needs a second operator's approval.
     refund_approval_threshold: Mapped[Decimal] = mapped_column(Money, default=Decimal("500.00"))
     sms_sender: Mapped[str] = mapped_column(String(32), default="")
+    # Online payments (tenants' phones and kiosks): the smallest and largest single payment,
+    # and how long an unpaid order stays open before it is closed at the gateway.
+    online_min_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("1.00"))
+    online_max_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("2000.00"))
+    order_expiry_s: Mapped[int] = mapped_column(Integer, default=7200)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     buildings: Mapped[list[Building]] = relationship(back_populates="site")

@@ -74,8 +74,9 @@ class Sale(Base):
     status: Mapped[SaleStatus] = mapped_column(db_enum(SaleStatus, "sale_status"))
     receipt_number: Mapped[int | None] = mapped_column(Integer)
     reason: Mapped[str] = mapped_column(String(255), default="")
-    operator_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
-    shift_id: Mapped[int] = mapped_column(ForeignKey("shifts.id"), index=True)
+    # Both empty for money a gateway brought in (an online payment has no till and no shift).
+    operator_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    shift_id: Mapped[int | None] = mapped_column(ForeignKey("shifts.id"), index=True)
     approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
     # The posting that made it (for a pending refund: the hold on the wallet) ...
     transaction_id: Mapped[int] = mapped_column(ForeignKey("ledger_transactions.id"))

@@ -1,1 +1,2 @@
-"""Online payments: orders, gateway adapters, payment codes and bill files."""
+"""Online payments: orders, gateway adapters, what the gateways tell us applied once, payment
+codes, recovery, refunds and bill files."""

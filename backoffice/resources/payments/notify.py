@@ -1,0 +1,89 @@
+"""The gateways' notify endpoints: public by design, authenticated by the signature alone.
+
+Order of checks (PAYMENTS.md): the raw bytes' signature, then the business fields against our
+order (same order, amount, app and merchant), then the credit, once. Anything refused answers
+4xx in the gateway's own failure shape, leaves a system-log entry and writes no ledger row.
+"""
+
+from __future__ import annotations
+
+from flask import Response, request
+from flask.views import MethodView
+from sqlalchemy import select
+
+from backoffice import database, payments
+from backoffice.announce import announce_after_commit
+from backoffice.auth.identity import client_ip
+from backoffice.auth.permissions import public
+from backoffice.resources.blueprint import Blueprint
+from shared_models import audit
+from shared_models.models import Site
+from shared_models.models.ledger import Channel
+from shared_models.models.payments import ONLINE_CHANNELS, PaymentEventKind
+from shared_models.payments import confirm, orders
+from shared_models.payments.gateways.base import BadNotify, Gateway
+
+blp = Blueprint("payments-notify", __name__, url_prefix="/payments/notify",
+                description="Gateway notifies (Alipay, WeChat Pay, UnionPay): signature-authenticated")
+
+# No gateway's notify comes near this; anything larger is refused before it is read.
+MAX_NOTIFY_BYTES = 64 * 1024
+
+
+@blp.route("/<string:channel>/<string:site_code>")
+class Notify(MethodView):
+    @public
+    @blp.response(200, description="Accepted, in the gateway's own reply format")
+    @blp.alt_response(400, description="Refused (unverifiable, not ours, wrong amount), "
+                                       "in the gateway's failure format")
+    def post(self, channel, site_code):
+        """Receive a gateway's payment notify."""
+        site = database.session().scalar(select(Site).where(Site.code == site_code))
+        gateway = payments.gateway_for(site, channel) if site and channel in ONLINE_CHANNELS else None
+        if gateway is None:
+            return Response("unknown notify endpoint", status=404, mimetype="text/plain")
+        audit.set_actor(database.session(), audit.Actor(None, f"gateway:{channel}", client_ip()))
+        if (request.content_length or 0) > MAX_NOTIFY_BYTES:
+            return _refuse(gateway, channel, "body too large", {})
+        raw = request.get_data(cache=True)
+        if len(raw) > MAX_NOTIFY_BYTES:
+            return _refuse(gateway, channel, "body too large", {})
+        try:
+            news = gateway.verify_notify(raw, request.headers)
+        except BadNotify as bad:
+            return _refuse(gateway, channel, f"unverified: {bad}", {"length": len(raw)})
+        order = orders.by_out_trade_no(database.session(), news.out_trade_no)
+        if order is None or order.site_id != site.id or order.channel != Channel(channel):
+            return _refuse(gateway, channel, f"not our order: {news.out_trade_no}",
+                           {"out_trade_no": news.out_trade_no})
+        if news.kind != "payment":
+            orders.record(database.session(), order, order.channel, PaymentEventKind.NOTIFY,
+                          accepted=True, outcome=f"{news.kind} notify noted",
+                          detail={"refund_no": news.refund_no, "state": news.state.value})
+            return _reply(gateway, True)
+        outcome = confirm.apply(database.session(), order.id, confirm.Report(
+            out_trade_no=news.out_trade_no, state=news.state, trade_no=news.trade_no,
+            amount=news.amount, app_id=news.app_id, merchant_id=news.merchant_id,
+            paid_at=news.paid_at, detail={"notify_id": news.notify_id, "state": news.state.value,
+                                          "amount": str(news.amount)}),
+            via=PaymentEventKind.NOTIFY, app_id=gateway.app_id, merchant_id=gateway.merchant_id)
+        if not outcome.accepted:
+            database.commit_now()  # the refusal is kept; nothing else was written
+            return _reply(gateway, False, outcome.reason, status=400)
+        announce_after_commit(database.session(), outcome.command_ids)
+        return _reply(gateway, True)
+
+
+def _refuse(gateway: Gateway, channel: str, reason: str, detail: dict) -> Response:
+    db = database.session()
+    orders.record(db, None, Channel(channel), PaymentEventKind.NOTIFY, accepted=False,
+                  outcome=reason, detail=detail)
+    audit.record(db, "payment.notify_refused", "payment_notify", channel,
+                 after={"reason": reason, **detail})
+    database.commit_now()
+    return _reply(gateway, False, reason, status=400)
+
+
+def _reply(gateway: Gateway, accepted: bool, message: str = "", *, status: int | None = None) -> Response:
+    code, body, headers = gateway.notify_reply(accepted, message)
+    return Response(body, status=status or code, headers=headers)

@@ -1,0 +1,209 @@
+"""Online payment orders for staff and kiosks: start one, follow it, ask its gateway, export."""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import partial
+
+from flask import current_app
+from flask.views import MethodView
+from flask_smorest import Page, abort
+from sqlalchemy import select
+
+from backoffice import database, payments
+from backoffice.announce import announce_after_commit
+from backoffice.auth.identity import client_ip, current
+from backoffice.auth.permissions import requires
+from backoffice.auth.scope import restrict, visible_site_ids
+from backoffice.redis_conn import redis
+from backoffice.resources.blueprint import Blueprint
+from backoffice.resources.common import BINARY, collection, download, filter_by, load
+from backoffice.resources.payments.schemas import (
+    NewOrderSchema,
+    OrderQuerySchema,
+    PaymentCodeSchema,
+    PaymentOrderDetailSchema,
+    PaymentOrderSchema,
+)
+from metering_worker import transport
+from shared_models.audit import Actor
+from shared_models.errors import InvalidValue
+from shared_models.models import Site
+from shared_models.models.payments import (
+    OrderState,
+    PaymentEvent,
+    PaymentEventKind,
+    PaymentFlow,
+    PaymentOrder,
+)
+from shared_models.payments import codes, orders, recovery
+from shared_models.payments.gateways.base import GatewayRefused, GatewayUnavailable
+from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
+
+blp = Blueprint("payments", __name__, url_prefix="/payments",
+                description="Online payments (Alipay, WeChat Pay, UnionPay): orders and their history")
+
+COLUMNS = ("Order", "Site", "Account", "Channel", "Flow", "Amount", "State", "Our number",
+           "Gateway number", "Created (UTC)", "Paid (UTC)", "Credited (UTC)", "Sale",
+           "Refunded", "Needs review", "Review reason")
+
+
+def _sessions():
+    """Sessions apart from the request's, for work around a gateway call (none open during
+    it), attributed in the system log to the person asking."""
+    identity = current()
+    actor = Actor(identity.operator_id, identity.username, client_ip())
+    return partial(current_app.extensions["wk_sessions"], info={"actor": actor})
+
+
+def _source() -> str:
+    return "kiosk" if current().role.value == "kiosk" else "console"
+
+
+def _new_order(data: dict, flow: PaymentFlow, channel) -> PaymentOrder:
+    db = database.session()
+    account_site = orders.account_site(db, data["account_id"], site_ids=visible_site_ids())
+    gateway = payments.require_gateway(account_site, channel.value)
+    order = orders.create(db, account_id=data["account_id"], amount=data["amount"],
+                          channel=channel, flow=flow, source=_source(),
+                          requested_by=current().username, site_ids=visible_site_ids())
+    database.commit_now()  # the order exists before any gateway hears of it
+    return order, gateway, account_site
+
+
+@blp.route("/orders")
+class Orders(MethodView):
+    @requires("payments.read")
+    @blp.arguments(OrderQuerySchema, location="query")
+    @blp.response(200, PaymentOrderSchema(many=True))
+    @blp.paginate(Page)
+    def get(self, args):
+        """List online payment orders, newest first."""
+        return collection(_query(args))
+
+    @requires("payments.create")
+    @blp.arguments(NewOrderSchema)
+    @blp.response(201, PaymentOrderSchema, description="The order with its QR content or page")
+    @blp.alt_response(502, description="The gateway did not answer; the order is kept and closed later")
+    def post(self, data):
+        """Start an online payment: an order with a QR to scan or a page to open."""
+        order, gateway, site = _new_order(data, data["flow"], data["channel"])
+        try:
+            checkout = gateway.checkout(
+                flow=order.flow.value, out_trade_no=order.out_trade_no, amount=order.amount,
+                subject=order.subject, notify_url=payments.notify_url(site, order.channel.value),
+                expires_at=order.expires_at, created_at=order.created_at,
+                return_url=data.get("return_url"))
+        except GatewayRefused as refused:
+            orders.close(database.session(), order.id, state=OrderState.CLOSED,
+                         reason=f"refused by the gateway: {refused}", kind=PaymentEventKind.CREATE)
+            database.commit_now()
+            raise InvalidValue("The gateway refused the order: {reason}", field="channel",
+                               reason=str(refused)) from None
+        except GatewayUnavailable as error:
+            orders.record(database.session(), order, order.channel, PaymentEventKind.CREATE,
+                          accepted=False, outcome=f"no answer: {error}")
+            database.commit_now()
+            abort(502, message="The payment gateway did not answer; please try again.")
+        return orders.shown(database.session(), order.id, qr_code=checkout.qr_code,
+                            pay_url=checkout.url, detail={"flow": order.flow.value})
+
+
+@blp.route("/code-payments")
+class CodePayments(MethodView):
+    @requires("payments.create")
+    @blp.arguments(PaymentCodeSchema)
+    @blp.response(202, PaymentOrderSchema,
+                  description="Accepted: the charge runs in the background; follow the order")
+    def post(self, data):
+        """Charge a payer's payment code (付款码) scanned at a kiosk."""
+        channel = codes.channel_of(data["auth_code"])
+        if channel is None or channel not in orders.FLOWS or \
+                PaymentFlow.PAYMENT_CODE not in orders.FLOWS[channel]:
+            raise InvalidValue("This is not an Alipay or WeChat Pay payment code.", field="auth_code")
+        order, _gateway, _site = _new_order(data, PaymentFlow.PAYMENT_CODE, channel)
+        order.payer_hint = codes.mask(data["auth_code"])
+        database.commit_now()
+        transport.charge_payment_code(redis(), order.id, data["auth_code"])
+        return order
+
+
+@blp.route("/orders/export")
+class OrderExport(MethodView):
+    @requires("payments.read")
+    @blp.arguments(OrderQuerySchema, location="query")
+    @blp.response(200, BINARY, content_type=MIME_TYPE, description="The list as .xlsx")
+    def get(self, args):
+        """The order list as a workbook."""
+        db = database.session()
+        sheet = SheetSpec("Online payments", COLUMNS, _sheet_rows(db, _query(args)))
+        spool = write_workbook([sheet], [("Report", "Online payments 在线支付"), ("Times", "UTC")])
+        return download(spool, f"wattkeeper-payments-{date.today():%Y%m%d}.xlsx")
+
+
+@blp.route("/orders/<int:order_id>")
+class OrderById(MethodView):
+    @requires("payments.read")
+    @blp.response(200, PaymentOrderDetailSchema)
+    def get(self, order_id):
+        """Get an order with everything its gateway told us about it."""
+        order = load(PaymentOrder, order_id)
+        order.events = list(database.session().scalars(
+            select(PaymentEvent).where(PaymentEvent.order_id == order.id).order_by(PaymentEvent.id)))
+        return order
+
+
+@blp.route("/orders/<int:order_id>/query")
+class QueryOrder(MethodView):
+    @requires("payments.manage")
+    @blp.response(200, PaymentOrderSchema)
+    @blp.alt_response(502, description="The gateway did not answer")
+    def post(self, order_id):
+        """Ask the gateway about the order now, and apply its answer."""
+        order, gateway = _loaded(order_id)
+        outcome = recovery.check(_sessions(), gateway, order.id)
+        if outcome is None:
+            abort(502, message="The payment gateway did not answer; please try again.")
+        announce_after_commit(database.session(), outcome.command_ids)
+        return outcome.order
+
+
+@blp.route("/orders/<int:order_id>/close")
+class CloseOrder(MethodView):
+    @requires("payments.manage")
+    @blp.response(200, PaymentOrderSchema, description="Closed, or credited if it had been paid")
+    @blp.alt_response(502, description="The gateway did not answer")
+    def post(self, order_id):
+        """Close an unpaid order at its gateway (asked first: a paid one is credited instead)."""
+        order, gateway = _loaded(order_id)
+        outcome = recovery.close(_sessions(), gateway, order.id)
+        if outcome is None:
+            abort(502, message="The payment gateway did not answer; please try again.")
+        announce_after_commit(database.session(), outcome.command_ids)
+        return outcome.order
+
+
+def _loaded(order_id: int):
+    order = load(PaymentOrder, order_id)
+    gateway = payments.require_gateway(database.session().get(Site, order.site_id), order.channel.value)
+    database.session().commit()  # no transaction stays open across the gateway call
+    return order, gateway
+
+
+def _query(args):
+    if args.get("site_id") is not None:
+        load(Site, args["site_id"])
+    stmt = filter_by(select(PaymentOrder), PaymentOrder, args)
+    return restrict(stmt, PaymentOrder.site_id).order_by(PaymentOrder.id.desc())
+
+
+def _naive(moment):
+    return moment.replace(tzinfo=None) if moment else ""
+
+
+def _sheet_rows(db, stmt):
+    for o in db.scalars(stmt.execution_options(yield_per=500)):
+        yield [o.id, o.site_id, o.account_id, o.channel.value, o.flow.value, o.amount, o.state.value,
+               o.out_trade_no, o.trade_no or "", _naive(o.created_at), _naive(o.paid_at),
+               _naive(o.credited_at), o.sale_id or "", o.refunded_amount,
+               "yes" if o.needs_review else "", o.review_reason]
