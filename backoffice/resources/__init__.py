@@ -15,6 +15,8 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.ledger.routes import blp as ledger
     from backoffice.resources.meters.routes import blp as meters
     from backoffice.resources.operators.routes import blp as operators
+    from backoffice.resources.payments.notify import blp as payment_notify
+    from backoffice.resources.payments.routes import blp as payments
     from backoffice.resources.places.routes import blp as places
     from backoffice.resources.reports.routes import blp as reports
     from backoffice.resources.sales.routes import blp as sales
@@ -27,6 +29,6 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
-                      accounts, shifts, sales, tariffs, ledger, reports, commands, status, alarms,
-                      sms, audit):
+                      accounts, shifts, sales, payments, payment_notify, tariffs, ledger, reports,
+                      commands, status, alarms, sms, audit):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

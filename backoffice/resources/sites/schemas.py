@@ -27,6 +27,13 @@ class SiteSchema(Schema):
         non_negative=True, load_default=Decimal("500.00"),
         metadata={"description": "Refunds above this need a second operator's approval"})
     sms_sender = Text(load_default="", validate=validate.Length(max=32))
+    online_min_amount = MoneyField(non_negative=True, load_default=Decimal("1.00"),
+                                   metadata={"description": "Smallest single online payment"})
+    online_max_amount = MoneyField(non_negative=True, load_default=Decimal("2000.00"),
+                                   metadata={"description": "Largest single online payment"})
+    order_expiry_s = fields.Integer(load_default=7200, validate=validate.Range(300, 86400),
+                                    metadata={"description": "An unpaid online order closes after "
+                                                             "this many seconds"})
     created_at = fields.AwareDateTime(dump_only=True)
 
 
