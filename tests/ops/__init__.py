@@ -1,0 +1,1 @@
+"""Tests of the ops tooling: the sandbox payment gateway."""

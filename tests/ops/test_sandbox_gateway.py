@@ -1,0 +1,441 @@
+"""The sandbox gateway as a merchant sees it: keys, Alipay and WeChat Pay orders, notifies, scripting."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from Crypto.PublicKey import RSA
+
+from tests.ops.sandbox_gateway_kit import Alipay, Receiver, Sandbox, WeChat, form, out_no
+
+SCALE = 0.01
+
+
+@pytest.fixture(scope="module")
+def instance(tmp_path_factory):
+    return tmp_path_factory.mktemp("sandbox") / "instance"
+
+
+@pytest.fixture(scope="module")
+def sandbox(instance):
+    running = Sandbox(instance, SCALE)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    listening = Receiver()
+    listening.start()
+    yield listening
+    listening.stop()
+
+
+@pytest.fixture
+def fast(sandbox):
+    """Retry intervals a thousand times shorter for one test."""
+    sandbox.admin("POST", "/time-scale", {"time_scale": 0.001})
+    yield
+    sandbox.admin("POST", "/time-scale", {"time_scale": SCALE})
+
+
+@pytest.fixture(scope="module")
+def alipay(sandbox):
+    return Alipay(sandbox.config["alipay"])
+
+
+@pytest.fixture(scope="module")
+def wechat(sandbox):
+    return WeChat(sandbox.config["wechat"])
+
+
+def attempts(sandbox, out_trade_no: str) -> list[dict]:
+    order = next(o for o in sandbox.admin("GET", "/orders") if o["out_trade_no"] == out_trade_no)
+    return [n for n in sandbox.admin("GET", "/notifies") if n["order_id"] == order["id"]]
+
+
+# Keys and configuration
+
+
+def test_payments_toml_points_every_channel_at_the_sandbox(sandbox, instance):
+    merchant = (instance / "sandbox_gateway" / "merchant").resolve()
+    assert sandbox.toml_path == merchant / "payments.toml"
+    assert sandbox.config["alipay"]["base_url"] == sandbox.url + "/alipay"
+    assert sandbox.config["wechat"]["base_url"] == sandbox.url + "/wechat"
+    assert sandbox.config["unionpay"]["base_url"] == sandbox.url + "/unionpay"
+    assert re.fullmatch(r"PUB_KEY_ID_[0-9A-F]{32}", sandbox.config["wechat"]["platform_public_key_id"])
+    assert len(Path(sandbox.config["wechat"]["apiv3_key_file"]).read_text().strip()) == 32
+    for channel in sandbox.config.values():
+        for name, value in channel.items():
+            if name.endswith("_file"):
+                assert value.startswith(str(merchant)) and Path(value).read_text()
+    assert (
+        RSA.import_key(Path(sandbox.config["alipay"]["app_private_key_file"]).read_text()).size_in_bits()
+        == 2048
+    )
+
+
+def test_keys_are_made_once_and_kept_on_restart(sandbox, instance):
+    gateway = instance / "sandbox_gateway"
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(gateway.rglob("*.pem"))}
+    assert len(before) >= 15
+    again = Sandbox(instance, SCALE)
+    try:
+        after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(gateway.rglob("*.pem"))}
+        assert after == before
+        assert again.config["wechat"]["mchid"] == sandbox.config["wechat"]["mchid"]
+        assert (
+            again.config["alipay"]["base_url"]
+            == again.url + "/alipay"
+            != sandbox.config["alipay"]["base_url"]
+        )
+    finally:
+        again.stop()
+    # The restart rewrote payments.toml with its own port: put this module's back.
+    again_url = again.url
+    text = sandbox.toml_path.read_text().replace(again_url, sandbox.url)
+    sandbox.toml_path.write_text(text)
+
+
+# Alipay
+
+
+def test_alipay_qr_order_paid_in_the_wallet_is_notified_and_queried(sandbox, alipay, receiver):
+    number = out_no("A")
+    made = alipay.call(
+        "alipay.trade.precreate",
+        {"out_trade_no": number, "total_amount": "12.30", "subject": "电费 Electricity"},
+        notify_url=receiver.url + "/ali",
+    )
+    assert made["code"] == "10000" and made["out_trade_no"] == number
+    # As at Alipay, the trade exists only once the payer has scanned the code.
+    assert alipay.call("alipay.trade.query", {"out_trade_no": number})["sub_code"] == "ACQ.TRADE_NOT_EXIST"
+
+    page = requests.get(made["qr_code"], timeout=10)
+    assert (
+        page.status_code == 200
+        and "12.30" in page.text
+        and "Approve" in page.text
+        and "确认付款" in page.text
+    )
+    assert alipay.call("alipay.trade.query", {"out_trade_no": number})["trade_status"] == "WAIT_BUYER_PAY"
+    action = re.search(r'action="([^"]+/approve)"', page.text).group(1)
+    assert requests.post(sandbox.url + action, timeout=10).status_code == 200
+
+    fields = form(receiver.wait("/ali")[0].body)
+    assert alipay.notify_is_genuine(fields)
+    assert fields["out_trade_no"] == number and fields["total_amount"] == "12.30"
+    assert fields["trade_status"] == "TRADE_SUCCESS" and fields["notify_type"] == "trade_status_sync"
+    assert fields["app_id"] == alipay.config["app_id"] and fields["seller_id"] == alipay.config["seller_id"]
+    answer = alipay.call("alipay.trade.query", {"out_trade_no": number})
+    assert answer["trade_status"] == "TRADE_SUCCESS" and answer["trade_no"] == fields["trade_no"]
+
+
+def test_alipay_notify_is_retried_on_the_scaled_schedule_until_success(sandbox, alipay, receiver, fast):
+    receiver.replies["/ali-retry"] = [(200, b"fail"), (500, b"oops"), (200, b"success ")]
+    number = out_no("R")
+    alipay.call(
+        "alipay.trade.precreate",
+        {"out_trade_no": number, "total_amount": "1.00", "subject": "x"},
+        notify_url=receiver.url + "/ali-retry",
+    )
+    sandbox.admin("POST", f"/orders/alipay/{number}/approve")
+    tries = receiver.wait("/ali-retry", 4)
+    time.sleep(0.8)  # the fourth answer is "success": nothing more comes
+    assert len(receiver.on("/ali-retry")) == 4
+    gaps = [b.at - a.at for a, b in zip(tries, tries[1:], strict=False)]
+    # 4 min, 10 min, 10 min at a thousandth: 0.24 s, 0.6 s, 0.6 s (a reply of "success " is not "success").
+    for gap, expected in zip(gaps, (0.24, 0.6, 0.6), strict=True):
+        assert expected <= gap < expected + 0.5
+    [notify] = attempts(sandbox, number)
+    assert notify["status"] == "delivered" and [a["delivered"] for a in notify["attempts"]] == [0, 0, 0, 1]
+
+
+def test_alipay_refuses_unsigned_and_badly_signed_requests(alipay):
+    biz = {"out_trade_no": out_no("S"), "total_amount": "1.00", "subject": "x"}
+    forged = alipay.call("alipay.trade.precreate", biz, key=RSA.generate(1024))
+    assert (forged["code"], forged["sub_code"]) == ("40002", "isv.invalid-signature")
+    params = alipay.params("alipay.trade.precreate", biz)
+    del params["sign"]
+    text = requests.post(alipay.config["base_url"] + "/gateway.do", data=params, timeout=10).text
+    missing = alipay.verified(text, "alipay_trade_precreate_response")
+    assert (missing["code"], missing["sub_code"]) == ("40001", "isv.missing-signature")
+    params = alipay.params("alipay.trade.precreate", biz)
+    params["biz_content"] = params["biz_content"].replace("1.00", "9.00")  # tampered after signing
+    text = requests.post(alipay.config["base_url"] + "/gateway.do", data=params, timeout=10).text
+    assert alipay.verified(text, "alipay_trade_precreate_response")["code"] == "40002"
+
+
+def test_alipay_refunds_once_per_request_number_and_no_more_than_was_paid(sandbox, alipay):
+    number = out_no("F")
+    alipay.call("alipay.trade.precreate", {"out_trade_no": number, "total_amount": "10.00", "subject": "x"})
+    sandbox.admin("POST", f"/orders/alipay/{number}/approve")
+    first = alipay.call(
+        "alipay.trade.refund", {"out_trade_no": number, "refund_amount": "4.00", "out_request_no": "R1"}
+    )
+    assert (first["code"], first["fund_change"], first["refund_fee"]) == ("10000", "Y", "4.00")
+    again = alipay.call(
+        "alipay.trade.refund", {"out_trade_no": number, "refund_amount": "4.00", "out_request_no": "R1"}
+    )
+    assert (again["fund_change"], again["refund_fee"]) == ("N", "4.00")
+    too_much = alipay.call(
+        "alipay.trade.refund", {"out_trade_no": number, "refund_amount": "6.01", "out_request_no": "R2"}
+    )
+    assert too_much["sub_code"] == "ACQ.REFUND_AMT_NOT_EQUAL_TOTAL"
+    assert alipay.call("alipay.trade.close", {"out_trade_no": number})["sub_code"] == "ACQ.TRADE_STATUS_ERROR"
+    cancelled = alipay.call("alipay.trade.cancel", {"out_trade_no": number})
+    assert (cancelled["code"], cancelled["action"]) == ("10000", "refund")
+    assert alipay.call("alipay.trade.query", {"out_trade_no": number})["trade_status"] == "TRADE_CLOSED"
+    assert (
+        sum(
+            r["amount"]
+            for r in sandbox.admin("GET", "/refunds")
+            if r["out_refund_no"] in ("R1", "cancel:" + number)
+        )
+        == 1000
+    )
+
+
+def test_alipay_close_and_cancel_of_unpaid_orders(sandbox, alipay):
+    number = out_no("C")
+    alipay.call("alipay.trade.precreate", {"out_trade_no": number, "total_amount": "3.00", "subject": "x"})
+    assert alipay.call("alipay.trade.close", {"out_trade_no": number})["sub_code"] == "ACQ.TRADE_NOT_EXIST"
+    sandbox.admin("POST", f"/orders/alipay/{number}/decline")
+    assert alipay.call("alipay.trade.query", {"out_trade_no": number})["trade_status"] == "WAIT_BUYER_PAY"
+    assert alipay.call("alipay.trade.close", {"out_trade_no": number})["code"] == "10000"
+    assert alipay.call("alipay.trade.query", {"out_trade_no": number})["trade_status"] == "TRADE_CLOSED"
+    assert requests.post(f"{sandbox.url}/admin/orders/alipay/{number}/approve", timeout=10).status_code == 409
+    assert alipay.call("alipay.trade.cancel", {"out_trade_no": number})["action"] == "close"
+
+
+def test_alipay_barcode_payment_waits_for_the_payer_then_succeeds(sandbox, alipay):
+    code = "28" + "7" * 16
+    sandbox.admin("POST", "/codes", {"auth_code": code, "outcome": "userpaying", "seconds": 0.6})
+    number = out_no("B")
+    paying = alipay.call(
+        "alipay.trade.pay",
+        {
+            "out_trade_no": number,
+            "scene": "bar_code",
+            "auth_code": code,
+            "total_amount": "5.00",
+            "subject": "x",
+        },
+    )
+    assert paying["code"] == "10003"
+    assert alipay.call("alipay.trade.query", {"out_trade_no": number})["trade_status"] == "WAIT_BUYER_PAY"
+    time.sleep(1.0)
+    assert alipay.call("alipay.trade.query", {"out_trade_no": number})["trade_status"] == "TRADE_SUCCESS"
+    bad = alipay.call(
+        "alipay.trade.pay",
+        {
+            "out_trade_no": out_no("B"),
+            "scene": "bar_code",
+            "auth_code": "123",
+            "total_amount": "5.00",
+            "subject": "x",
+        },
+    )
+    assert bad["sub_code"] == "ACQ.PAYMENT_AUTH_CODE_INVALID"
+    poor = "25" + "3" * 16
+    sandbox.admin("POST", "/codes", {"auth_code": poor, "outcome": "insufficient"})
+    refused = alipay.call(
+        "alipay.trade.pay",
+        {
+            "out_trade_no": out_no("B"),
+            "scene": "bar_code",
+            "auth_code": poor,
+            "total_amount": "5.00",
+            "subject": "x",
+        },
+    )
+    assert refused["sub_code"] == "ACQ.BUYER_BALANCE_NOT_ENOUGH"
+
+
+# WeChat Pay v3
+
+
+def test_wechat_native_order_paid_in_the_wallet_sends_an_encrypted_signed_notify(sandbox, wechat, receiver):
+    number = out_no("W")
+    made = wechat.call(
+        "POST", "/v3/pay/transactions/native", wechat.order(number, 1230, receiver.url + "/wx")
+    )
+    assert made.status_code == 200
+    page = requests.get(made.json()["code_url"], timeout=10)
+    assert "12.30" in page.text and "微信支付" in page.text
+    action = re.search(r'action="([^"]+/approve)"', page.text).group(1)
+    requests.post(sandbox.url + action, timeout=10)
+
+    notify = receiver.wait("/wx")[0]
+    assert wechat.genuine(notify.headers, notify.body)
+    event = __import__("json").loads(notify.body)
+    assert event["event_type"] == "TRANSACTION.SUCCESS" and event["resource_type"] == "encrypt-resource"
+    assert event["resource"]["algorithm"] == "AEAD_AES_256_GCM" and len(event["resource"]["nonce"]) == 12
+    paid = wechat.decrypt(event["resource"])
+    assert (paid["out_trade_no"], paid["trade_state"], paid["amount"]["total"]) == (number, "SUCCESS", 1230)
+    assert paid["mchid"] == wechat.config["mchid"] and paid["appid"] == wechat.config["appid"]
+    queried = wechat.call("GET", f"/v3/pay/transactions/out-trade-no/{number}?mchid={wechat.config['mchid']}")
+    assert queried.json()["transaction_id"] == paid["transaction_id"]
+    assert queried.json()["trade_state"] == "SUCCESS"
+
+
+def test_wechat_notify_retried_until_a_2xx(sandbox, wechat, receiver, fast):
+    receiver.replies["/wx-retry"] = [(500, b'{"code":"FAIL","message":"busy"}')]
+    receiver.default["/wx-retry"] = (204, b"")
+    number = out_no("X")
+    wechat.call("POST", "/v3/pay/transactions/native", wechat.order(number, 100, receiver.url + "/wx-retry"))
+    sandbox.admin("POST", f"/orders/wechat/{number}/approve")
+    first, second = receiver.wait("/wx-retry", 2)
+    assert second.at - first.at >= 0.015  # 15 s at a thousandth
+    time.sleep(0.3)
+    assert len(receiver.on("/wx-retry")) == 2
+    assert first.body == second.body or first.headers["Wechatpay-Nonce"] != second.headers["Wechatpay-Nonce"]
+
+
+def test_wechat_refuses_unsigned_and_badly_signed_requests(wechat):
+    url = wechat.config["base_url"] + f"/v3/pay/transactions/out-trade-no/NOPE?mchid={wechat.config['mchid']}"
+    unsigned = requests.get(url, timeout=10)
+    assert unsigned.status_code == 401 and unsigned.json()["code"] == "SIGN_ERROR"
+    forged = wechat.call("GET", "", url=url, key=RSA.generate(1024))
+    assert forged.status_code == 401 and forged.json()["code"] == "SIGN_ERROR"
+    stale = wechat.call("GET", "", url=url, timestamp=int(time.time()) - 900)
+    assert stale.status_code == 401
+    assert wechat.call("GET", "", url=url).json()["code"] == "ORDER_NOT_EXIST"
+
+
+def test_wechat_code_payment_userpaying_then_success_and_reverse(sandbox, wechat):
+    code = "134" + "5" * 15
+    sandbox.admin("POST", "/codes", {"auth_code": code, "outcome": "userpaying", "seconds": 0.6})
+    number = out_no("P")
+    body = wechat.order(
+        number, 800, "", payer={"auth_code": code}, scene_info={"store_info": {"out_id": "K1"}}
+    )
+    del body["notify_url"]
+    paying = wechat.call("POST", "/v3/pay/transactions/codepay", body)
+    assert paying.status_code == 202 and paying.json()["code"] == "USERPAYING"
+    query = f"/v3/pay/transactions/out-trade-no/{number}?mchid={wechat.config['mchid']}"
+    assert wechat.call("GET", query).json()["trade_state"] == "USERPAYING"
+    time.sleep(1.0)
+    assert wechat.call("GET", query).json()["trade_state"] == "SUCCESS"
+    reversed_ = wechat.call(
+        "POST",
+        f"/v3/pay/transactions/out-trade-no/{number}/reverse",
+        {"appid": wechat.config["appid"], "mchid": wechat.config["mchid"]},
+    )
+    assert reversed_.status_code == 200
+    assert wechat.call("GET", query).json()["trade_state"] == "REVOKED"
+
+    poor = "104" + "2" * 15
+    sandbox.admin("POST", "/codes", {"auth_code": poor, "outcome": "insufficient"})
+    body = dict(body, out_trade_no=out_no("P"), payer={"auth_code": poor})
+    refused = wechat.call("POST", "/v3/pay/transactions/codepay", body)
+    assert refused.status_code == 403 and refused.json()["code"] == "NOTENOUGH"
+    invalid = wechat.call("POST", "/v3/pay/transactions/codepay", dict(body, payer={"auth_code": "99" * 9}))
+    assert invalid.status_code == 400 and invalid.json()["code"] == "AUTH_CODE_INVALID"
+
+
+def test_wechat_refund_processing_then_success_notified_once_per_number(sandbox, wechat, receiver):
+    number = out_no("F")
+    wechat.call("POST", "/v3/pay/transactions/native", wechat.order(number, 500, receiver.url + "/wx-pay"))
+    sandbox.admin("POST", f"/orders/wechat/{number}/approve")
+    ask = {
+        "out_trade_no": number,
+        "out_refund_no": number + "-R1",
+        "reason": "退电 refund",
+        "notify_url": receiver.url + "/wx-refund",
+        "amount": {"refund": 200, "total": 500, "currency": "CNY"},
+    }
+    made = wechat.call("POST", "/v3/refund/domestic/refunds", ask).json()
+    assert made["status"] == "PROCESSING" and made["amount"]["refund"] == 200
+    again = wechat.call("POST", "/v3/refund/domestic/refunds", ask).json()
+    assert again["refund_id"] == made["refund_id"]
+    notify = receiver.wait("/wx-refund")[0]
+    done = wechat.decrypt(__import__("json").loads(notify.body)["resource"])
+    assert (done["refund_status"], done["out_refund_no"], done["amount"]["refund"]) == (
+        "SUCCESS",
+        ask["out_refund_no"],
+        200,
+    )
+    assert (
+        wechat.call("GET", f"/v3/refund/domestic/refunds/{ask['out_refund_no']}").json()["status"]
+        == "SUCCESS"
+    )
+    too_much = wechat.call(
+        "POST",
+        "/v3/refund/domestic/refunds",
+        dict(ask, out_refund_no=number + "-R2", amount={"refund": 301, "total": 500, "currency": "CNY"}),
+    )
+    assert too_much.status_code == 400
+    assert len([r for r in sandbox.admin("GET", "/refunds") if r["out_refund_no"].startswith(number)]) == 1
+
+
+def test_wechat_close_and_unknown_orders(sandbox, wechat):
+    number = out_no("Z")
+    wechat.call("POST", "/v3/pay/transactions/native", wechat.order(number, 100, "http://127.0.0.1:9/n"))
+    closed = wechat.call(
+        "POST", f"/v3/pay/transactions/out-trade-no/{number}/close", {"mchid": wechat.config["mchid"]}
+    )
+    assert closed.status_code == 204 and closed.content == b""
+    query = f"/v3/pay/transactions/out-trade-no/{number}?mchid={wechat.config['mchid']}"
+    assert wechat.call("GET", query).json()["trade_state"] == "CLOSED"
+    missing = wechat.call(
+        "POST", "/v3/pay/transactions/out-trade-no/NOPE/close", {"mchid": wechat.config["mchid"]}
+    )
+    assert missing.status_code == 404
+
+
+# Admin scripting
+
+
+def test_scripted_notifies_drop_duplicate_forge_and_bend(sandbox, alipay, wechat, receiver):
+    def paid_wechat(path: str) -> str:
+        number = out_no("M")
+        wechat.call("POST", "/v3/pay/transactions/native", wechat.order(number, 700, receiver.url + path))
+        sandbox.admin("POST", f"/orders/wechat/{number}/approve")
+        return number
+
+    sandbox.admin("POST", "/notify-scripts", {"action": "drop", "gateway": "wechat"})
+    dropped = paid_wechat("/m-drop")
+    sandbox.admin("POST", "/notify-scripts", {"action": "duplicate", "times": 2})
+    paid_wechat("/m-dup")
+    sandbox.admin("POST", "/notify-scripts", {"action": "forge"})
+    paid_wechat("/m-forge")
+    sandbox.admin("POST", "/notify-scripts", {"action": "wrong_amount", "amount": 1})
+    paid_wechat("/m-amount")
+    sandbox.admin("POST", "/notify-scripts", {"action": "wrong_merchant"})
+    paid_wechat("/m-merchant")
+
+    assert len(receiver.wait("/m-dup", 3)) == 3
+    forged = receiver.wait("/m-forge")[0]
+    assert not wechat.genuine(forged.headers, forged.body)
+    bent = wechat.decrypt(__import__("json").loads(receiver.wait("/m-amount")[0].body)["resource"])
+    assert bent["amount"]["total"] == 1
+    other = wechat.decrypt(__import__("json").loads(receiver.wait("/m-merchant")[0].body)["resource"])
+    assert other["mchid"] != wechat.config["mchid"]
+    assert receiver.on("/m-drop") == [] and attempts(sandbox, dropped)[0]["status"] == "dropped"
+
+
+def test_scripted_delay_and_api_failures(sandbox, alipay, receiver):
+    number = out_no("D")
+    sandbox.admin("POST", "/notify-scripts", {"action": "delay", "seconds": 0.7, "out_trade_no": number})
+    alipay.call(
+        "alipay.trade.precreate",
+        {"out_trade_no": number, "total_amount": "2.00", "subject": "x"},
+        notify_url=receiver.url + "/d",
+    )
+    approved = time.time()
+    sandbox.admin("POST", f"/orders/alipay/{number}/approve")
+    assert receiver.wait("/d")[0].at - approved >= 0.7
+
+    sandbox.admin("POST", "/api-failures", {"count": 2, "gateway": "alipay"})
+    params = alipay.params("alipay.trade.query", {"out_trade_no": number})
+    statuses = [
+        requests.post(alipay.config["base_url"] + "/gateway.do", data=params, timeout=10).status_code
+        for _ in range(3)
+    ]
+    assert statuses == [503, 503, 200]
