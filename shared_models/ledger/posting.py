@@ -3,14 +3,15 @@
 `post_many` writes a batch of transactions (settlement posts a bus's consumption at once) with a
 few Core statements: the transactions in one insert that skips external keys already posted
 (the UNIQUE constraint decides, so a concurrent poster of the same key is seen too), their
-postings in one insert, and each wallet's stored balance once. `post` is the one-transaction
-form of the same code.
+postings in one insert, and each wallet's stored balance once; on PostgreSQL all three are one
+statement (`one_statement`). `post` is the one-transaction form of the same code.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -18,7 +19,14 @@ from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from shared_models.errors import RuleViolation
-from shared_models.ledger.rules import DuplicateExternalKey, Leg, check_legs, wallet_after
+from shared_models.ledger import one_statement
+from shared_models.ledger.rules import (
+    DuplicateExternalKey,
+    InsufficientBalance,
+    Leg,
+    check_legs,
+    wallet_after,
+)
 from shared_models.models import LedgerAccount, LedgerTransaction, Posting
 from shared_models.models.ledger import AccountKind, TransactionKind
 from shared_models.types import utcnow
@@ -93,26 +101,50 @@ def _write(db: Session, entries: Sequence[Entry],
     rows = [{"site_id": e.site_id, "kind": e.kind, "reason": e.reason[:255], "operator_id": e.operator_id,
              "external_key": e.external_key, "corrects_id": e.corrects_id, "created_at": at}
             for e in entries]
-    ids = _insert_transactions(db, rows)
-    balances = {wallet_id: wallet.balance for wallet_id, wallet in wallets.items()}
-    postings, written = [], []
-    for entry, entry_legs, row, txn_id in zip(entries, legs, rows, ids, strict=True):
+    start = {wallet_id: wallet.balance for wallet_id, wallet in wallets.items()}
+    one = db.get_bind().dialect.name == "postgresql"
+    if one:
+        try:  # checked before the one statement writes anything, as if every key were new
+            _balances_after(entries, legs, start, [0] * len(entries))
+        except InsufficientBalance:
+            one = False  # a key already posted may be why: insert first and see, as on SQLite
+    if one:
+        ids, written_balances = one_statement.write(db, rows, legs, sorted(wallets))
+    else:
+        ids, written_balances = _insert_transactions(db, rows), None
+    # Only the entries written move money. On PostgreSQL a refusal now (an entry checked above
+    # was skipped as posted before) comes after the write: the caller's transaction, which must
+    # be rolled back on any rule violation, takes it back.
+    moved = {i: b for i, b in _balances_after(entries, legs, start, ids).items() if b != start[i]}
+    written = [(txn_id, row) for txn_id, row in zip(ids, rows, strict=True) if txn_id is not None]
+    if written_balances is None:
+        postings = [{"transaction_id": txn_id, "account_id": leg.account_id, "amount": leg.amount}
+                    for txn_id, entry_legs in zip(ids, legs, strict=True) if txn_id is not None
+                    for leg in entry_legs]
+        if postings:
+            db.execute(insert(POSTINGS), postings)
+        if moved:
+            db.execute(_BALANCE, [{"w_id": i, "w_balance": b} for i, b in moved.items()])
+    elif {i: b for i, b in written_balances.items() if b != start[i]} != moved:
+        raise RuntimeError(f"wallet balances written {written_balances} differ from the ledger's {moved}")
+    for wallet_id, balance in moved.items():
+        set_committed_value(wallets[wallet_id], "balance", balance)
+    return written
+
+
+def _balances_after(entries: Sequence[Entry], legs: list[list[Leg]], start: Mapping[int, Decimal],
+                    ids: Sequence[int | None]) -> dict[int, Decimal]:
+    """The wallets' balances after the entries with an id, posted in order; refused if one
+    would go below zero where its entry does not allow it."""
+    balances = dict(start)
+    for entry, entry_legs, txn_id in zip(entries, legs, ids, strict=True):
         if txn_id is None:
             continue  # already posted
         for leg in entry_legs:
             if leg.account_id in balances:
                 balances[leg.account_id] = wallet_after(balances[leg.account_id], leg.amount,
                                                         may_overdraw=leg.account_id in entry.may_overdraw)
-            postings.append({"transaction_id": txn_id, "account_id": leg.account_id, "amount": leg.amount})
-        written.append((txn_id, row))
-    if postings:
-        db.execute(insert(POSTINGS), postings)
-    moved = {i: b for i, b in balances.items() if b != wallets[i].balance}
-    if moved:
-        db.execute(_BALANCE, [{"w_id": i, "w_balance": b} for i, b in moved.items()])
-        for wallet_id, balance in moved.items():
-            set_committed_value(wallets[wallet_id], "balance", balance)
-    return written
+    return balances
 
 
 def _wallets(db: Session, entries: Sequence[Entry], legs: list[list[Leg]],
