@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import gzip
 import hashlib
+import io
 import re
 import time
+import zipfile
+from datetime import datetime
+from decimal import Decimal
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
+from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 from Crypto.PublicKey import RSA
 
-from tests.ops.sandbox_gateway_kit import Alipay, Receiver, Sandbox, WeChat, form, out_no
+from tests.ops.sandbox_gateway_kit import Alipay, Receiver, Sandbox, WeChat, form, out_no, sign
 
 SCALE = 0.01
 
@@ -439,3 +446,144 @@ def test_scripted_delay_and_api_failures(sandbox, alipay, receiver):
         for _ in range(3)
     ]
     assert statuses == [503, 503, 200]
+
+
+# Bills
+
+
+def today() -> str:
+    return datetime.now(ZoneInfo("Asia/Shanghai")).strftime("%Y-%m-%d")
+
+
+def test_alipay_bill_lists_the_days_trades_and_refunds_and_leaves_out_what_admin_said(sandbox, alipay):
+    kept, left_out = out_no("K"), out_no("L")
+    for number in (kept, left_out):
+        alipay.call(
+            "alipay.trade.precreate", {"out_trade_no": number, "total_amount": "20.00", "subject": "电费"}
+        )
+        sandbox.admin("POST", f"/orders/alipay/{number}/approve")
+    alipay.call(
+        "alipay.trade.refund", {"out_trade_no": kept, "refund_amount": "5.00", "out_request_no": "K-R1"}
+    )
+    sandbox.admin("POST", "/bill-omissions", {"gateway": "alipay", "out_trade_no": left_out})
+
+    link = alipay.call(
+        "alipay.data.dataservice.bill.downloadurl.query", {"bill_type": "trade", "bill_date": today()}
+    )
+    archive = zipfile.ZipFile(io.BytesIO(requests.get(link["bill_download_url"], timeout=10).content))
+    detail_name = next(n for n in archive.namelist() if n.endswith("_业务明细.csv"))
+    summary_name = next(n for n in archive.namelist() if n.endswith("_业务明细(汇总).csv"))
+    assert detail_name.startswith(alipay.config["seller_id"] + "_" + today().replace("-", ""))
+    lines = archive.read(detail_name).decode("gbk").splitlines()
+    header = next(line for line in lines if not line.startswith("#")).split(",")
+    assert len(header) == 25 and header[11] == "订单金额（元）"
+    rows = [
+        dict(zip(header, line.split(","), strict=True))
+        for line in lines[lines.index(",".join(header)) + 1 :]
+        if not line.startswith("#")
+    ]
+    mine = [r for r in rows if r["商户订单号"].strip() == kept]
+    assert sorted((r["业务类型"], r["订单金额（元）"]) for r in mine) == [
+        ("交易", "20.00"),
+        ("退款", "-5.00"),
+    ]
+    refund_row = next(r for r in mine if r["业务类型"] == "退款")
+    assert refund_row["退款批次号/请求号"].strip() == "K-R1"
+    assert not [r for r in rows if r["商户订单号"].strip() == left_out]
+    summary = archive.read(summary_name).decode("gbk").splitlines()
+    total = next(line for line in summary if line.startswith("合计")).split(",")
+    assert int(total[2]) == len([r for r in rows if r["业务类型"] == "交易"])
+    received = sum(Decimal(r["订单金额（元）"]) for r in rows if r["业务类型"] == "交易")
+    assert Decimal(total[4]) == received
+
+
+def test_wechat_bill_hash_matches_and_rows_cover_payments_and_refunds(sandbox, wechat):
+    kept, left_out = out_no("K"), out_no("L")
+    for number in (kept, left_out):
+        wechat.call("POST", "/v3/pay/transactions/native", wechat.order(number, 990, "http://127.0.0.1:9/n"))
+        sandbox.admin("POST", f"/orders/wechat/{number}/approve")
+    sandbox.admin("POST", "/bill-omissions", {"gateway": "wechat", "out_trade_no": left_out})
+    wechat.call(
+        "POST",
+        "/v3/refund/domestic/refunds",
+        {
+            "out_trade_no": kept,
+            "out_refund_no": kept + "-R",
+            "amount": {"refund": 90, "total": 990, "currency": "CNY"},
+        },
+    )
+    time.sleep(0.3)  # PROCESSING for 3 s at a hundredth, then SUCCESS
+
+    link = wechat.call("GET", f"/v3/bill/tradebill?bill_date={today()}&bill_type=ALL&tar_type=GZIP").json()
+    assert link["hash_type"] == "SHA1"
+    file = wechat.call("GET", "", url=link["download_url"])
+    assert hashlib.sha1(file.content).hexdigest() == link["hash_value"]
+    lines = gzip.decompress(file.content).decode("utf-8").splitlines()
+    header = lines[0].split(",")
+    assert len(header) == 27 and header[:3] == ["交易时间", "公众账号ID", "商户号"]
+    summary_at = next(i for i, line in enumerate(lines) if line.startswith("总交易单数"))
+    rows = [
+        dict(zip(header, (c.removeprefix("`") for c in line.split(",")), strict=True))
+        for line in lines[1:summary_at]
+    ]
+    assert all(c.startswith("`") for c in lines[1].split(","))
+    mine = sorted((r["交易状态"], r["应结订单金额"], r["退款金额"]) for r in rows if r["商户订单号"] == kept)
+    assert mine == [("REFUND", "0.00", "0.90"), ("SUCCESS", "9.90", "0.00")]
+    assert not [r for r in rows if r["商户订单号"] == left_out]
+    totals = [c.removeprefix("`") for c in lines[summary_at + 1].split(",")]
+    assert int(totals[0]) == len(rows)
+    assert Decimal(totals[1]) == sum(Decimal(r["应结订单金额"]) for r in rows)
+    assert Decimal(totals[2]) == sum(Decimal(r["退款金额"]) for r in rows)
+    none = wechat.call("GET", "/v3/bill/tradebill?bill_date=2020-01-01&bill_type=ALL&tar_type=GZIP")
+    assert none.status_code == 400 and none.json()["code"] == "NO_STATEMENT_EXIST"
+
+
+# The payer's other ways in: Alipay WAP and WeChat JSAPI
+
+
+def test_alipay_wap_link_leads_to_the_wallet_and_back_with_a_signed_return(sandbox, alipay):
+    number = out_no("H")
+    params = alipay.params(
+        "alipay.trade.wap.pay",
+        {"out_trade_no": number, "total_amount": "8.80", "subject": "x", "product_code": "QUICK_WAP_WAY"},
+        return_url="https://merchant.example/back?site=1",
+        notify_url="http://127.0.0.1:9/n",
+    )
+    page = requests.get(alipay.config["base_url"] + "/gateway.do?" + urlencode(params), timeout=10)
+    assert page.status_code == 200 and "8.80" in page.text
+    action = re.search(r'action="([^"]+/approve)"', page.text).group(1)
+    back = requests.post(sandbox.url + action, allow_redirects=False, timeout=10).headers["Location"]
+    assert back.startswith("https://merchant.example/back?site=1&")
+    returned = dict(parse_qsl(back.split("?", 1)[1]))
+    assert returned["out_trade_no"] == number and returned["method"] == "alipay.trade.wap.pay.return"
+    assert alipay.notify_is_genuine({k: v for k, v in returned.items() if k != "site"})
+    params["sign"] = params["sign"][::-1]
+    assert (
+        requests.get(alipay.config["base_url"] + "/gateway.do?" + urlencode(params), timeout=10).status_code
+        == 400
+    )
+
+
+def test_wechat_jsapi_pay_call_leads_to_the_wallet(sandbox, wechat):
+    number = out_no("J")
+    made = wechat.call(
+        "POST",
+        "/v3/pay/transactions/jsapi",
+        wechat.order(number, 300, "http://127.0.0.1:9/n", payer={"openid": "oTenant1"}),
+    ).json()
+    stamp, nonce, package = str(int(time.time())), "n0nce", "prepay_id=" + made["prepay_id"]
+    pay_sign = sign(wechat.key, f"{wechat.config['appid']}\n{stamp}\n{nonce}\n{package}\n".encode())
+    call = {
+        "appId": wechat.config["appid"],
+        "timeStamp": stamp,
+        "nonceStr": nonce,
+        "package": package,
+        "signType": "RSA",
+        "paySign": pay_sign,
+    }
+    page = requests.get(sandbox.url + "/wallet/wechat/jsapi", params=call, timeout=10)
+    assert page.status_code == 200 and "3.00" in page.text and number in page.text
+    forged = requests.get(
+        sandbox.url + "/wallet/wechat/jsapi", params=dict(call, nonceStr="other"), timeout=10
+    )
+    assert forged.status_code == 400
