@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import json
 import re
 import time
 import zipfile
@@ -280,7 +281,7 @@ def test_wechat_native_order_paid_in_the_wallet_sends_an_encrypted_signed_notify
 
     notify = receiver.wait("/wx")[0]
     assert wechat.genuine(notify.headers, notify.body)
-    event = __import__("json").loads(notify.body)
+    event = json.loads(notify.body)
     assert event["event_type"] == "TRANSACTION.SUCCESS" and event["resource_type"] == "encrypt-resource"
     assert event["resource"]["algorithm"] == "AEAD_AES_256_GCM" and len(event["resource"]["nonce"]) == 12
     paid = wechat.decrypt(event["resource"])
@@ -362,7 +363,7 @@ def test_wechat_refund_processing_then_success_notified_once_per_number(sandbox,
     again = wechat.call("POST", "/v3/refund/domestic/refunds", ask).json()
     assert again["refund_id"] == made["refund_id"]
     notify = receiver.wait("/wx-refund")[0]
-    done = wechat.decrypt(__import__("json").loads(notify.body)["resource"])
+    done = wechat.decrypt(json.loads(notify.body)["resource"])
     assert (done["refund_status"], done["out_refund_no"], done["amount"]["refund"]) == (
         "SUCCESS",
         ask["out_refund_no"],
@@ -420,9 +421,9 @@ def test_scripted_notifies_drop_duplicate_forge_and_bend(sandbox, alipay, wechat
     assert len(receiver.wait("/m-dup", 3)) == 3
     forged = receiver.wait("/m-forge")[0]
     assert not wechat.genuine(forged.headers, forged.body)
-    bent = wechat.decrypt(__import__("json").loads(receiver.wait("/m-amount")[0].body)["resource"])
+    bent = wechat.decrypt(json.loads(receiver.wait("/m-amount")[0].body)["resource"])
     assert bent["amount"]["total"] == 1
-    other = wechat.decrypt(__import__("json").loads(receiver.wait("/m-merchant")[0].body)["resource"])
+    other = wechat.decrypt(json.loads(receiver.wait("/m-merchant")[0].body)["resource"])
     assert other["mchid"] != wechat.config["mchid"]
     assert receiver.on("/m-drop") == [] and attempts(sandbox, dropped)[0]["status"] == "dropped"
 
