@@ -29,6 +29,7 @@ from metering_worker import transport
 from shared_models.audit import Actor
 from shared_models.errors import InvalidValue
 from shared_models.models import Site
+from shared_models.models.ledger import Channel
 from shared_models.models.payments import (
     OrderState,
     PaymentEvent,
@@ -117,10 +118,10 @@ class CodePayments(MethodView):
                   description="Accepted: the charge runs in the background; follow the order")
     def post(self, data):
         """Charge a payer's payment code (付款码) scanned at a kiosk."""
-        channel = codes.channel_of(data["auth_code"])
-        if channel is None or channel not in orders.FLOWS or \
-                PaymentFlow.PAYMENT_CODE not in orders.FLOWS[channel]:
-            raise InvalidValue("This is not an Alipay or WeChat Pay payment code.", field="auth_code")
+        channel = Channel(codes.channel_of(data["auth_code"]))  # refuses a code of no format
+        if PaymentFlow.PAYMENT_CODE not in orders.FLOWS[channel]:
+            raise InvalidValue("Only Alipay and WeChat Pay payment codes can be charged here.",
+                               field="auth_code")
         order, _gateway, _site = _new_order(data, PaymentFlow.PAYMENT_CODE, channel)
         order.payer_hint = codes.mask(data["auth_code"])
         database.commit_now()

@@ -1,0 +1,269 @@
+"""End to end through the sandbox gateway: orders made by the API, paid by a payer at the
+sandbox, credited when the sandbox's signed notify reaches our endpoint over HTTP; forged and
+wrong notifies refused; payment codes charged; lost notifies recovered by asking."""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from shared_models.db import make_engine, make_session_factory
+from shared_models.models import AuditEntry, LedgerTransaction
+from shared_models.models.payments import OrderState, PaymentOrder
+from shared_models.payments import recovery
+from shared_models.payments.gateways import config as gateway_config
+from shared_models.types import utcnow
+from tests.infra import scratch_databases
+from tests.payments.sandbox_kit import serve, start_sandbox, wait_for
+
+pytestmark = pytest.mark.slow
+_serials = itertools.count(1)
+
+
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory):
+    running = start_sandbox(tmp_path_factory.mktemp("sandbox"))
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def sessions(tmp_path_factory):
+    databases = scratch_databases(tmp_path_factory.mktemp("paydb"), "pay")
+    engine = make_engine(databases.create())
+    yield make_session_factory(engine)
+    engine.dispose()
+    databases.drop_all()
+
+
+@pytest.fixture(scope="module")
+def office(sessions, sandbox, redis_url):
+    from backoffice import create_app
+
+    app = create_app({"DATABASE_URL": str(sessions.kw["bind"].url.render_as_string(False)),
+                      "SESSION_FACTORY": sessions, "REDIS_URL": redis_url, "SECRET_KEY": "t",
+                      "PAYMENTS_FILE": str(sandbox.payments_toml)})
+    served = serve(app)
+    yield served
+    served.stop()
+
+
+@pytest.fixture(scope="module")
+def staff(sessions, office):
+    """A site with one account, and a finance operator's bearer token."""
+    from backoffice.auth.accounts import issue_token, save_operator
+    from shared_models import registry
+    from shared_models.sales import accounts
+
+    with sessions() as db:
+        site = registry.save_site(db, {"code": "PAY", "name": "Payments"})
+        gateway = registry.save_gateway(db, {"site_id": site.id, "name": "G", "host": "127.0.0.1",
+                                             "bus_count": 1})
+        operator = save_operator(db, {"username": "cashier", "password": "correct horse battery",
+                                      "role": "finance", "all_sites": True})
+        _token, raw = issue_token(db, operator.id, "test", 1)
+        db.commit()
+        return Staff(office.url, {"Authorization": f"Bearer {raw}", "Accept-Language": "en"},
+                     sessions, gateway.buses[0].id, site.id, accounts)
+
+
+class Staff:
+    def __init__(self, url, headers, sessions, bus_id, site_id, accounts):
+        self.url, self.headers, self.sessions = url, headers, sessions
+        self.bus_id, self.site_id, self._accounts = bus_id, site_id, accounts
+
+    def call(self, method, path, json=None, status=None):
+        response = requests.request(method, f"{self.url}/api/v1{path}", json=json,
+                                    headers=self.headers, timeout=60)
+        if status is not None:
+            assert response.status_code == status, response.text
+        return response
+
+    def new_account(self) -> int:
+        from shared_models import registry
+
+        with self.sessions() as db:
+            n = next(_serials)
+            meter = registry.save_meter(db, {"bus_id": self.bus_id, "address": n,
+                                             "serial_number": f"PAY{n:06d}"})
+            account = self._accounts.open_account(db, {"site_id": self.site_id, "tenant_name": "T",
+                                                       "meter_ids": [meter.id]}, operator_id=None)
+            db.commit()
+            return account.id
+
+    def balance(self, account_id) -> Decimal:
+        return Decimal(self.call("GET", f"/accounts/{account_id}", status=200).json()["balance"])
+
+    def order(self, order_id) -> dict:
+        return self.call("GET", f"/payments/orders/{order_id}", status=200).json()
+
+    def new_order(self, account_id, amount="25.00", channel="alipay") -> dict:
+        return self.call("POST", "/payments/orders", {"account_id": account_id, "amount": amount,
+                                                      "channel": channel, "flow": "qr"}, status=201).json()
+
+    def wait_state(self, order_id, state, timeout=20.0) -> dict:
+        return wait_for(lambda: (found := self.order(order_id))["state"] == state and found,
+                        timeout, what=f"order {order_id} to be {state}")
+
+
+@pytest.mark.parametrize("channel", ["alipay", "wechat", "unionpay"])
+def test_a_qr_payment_is_credited_when_the_gateways_notify_arrives(staff, sandbox, channel):
+    account_id = staff.new_account()
+    order = staff.new_order(account_id, "25.00", channel)
+    assert order["state"] == "pending" and order["qr_code"]
+    sandbox.pay(channel, order["out_trade_no"])
+    credited = staff.wait_state(order["id"], "credited")
+    assert credited["trade_no"] and credited["sale_id"]
+    assert staff.balance(account_id) == Decimal("25.00")
+    notify = [e for e in credited["events"] if e["kind"] == "notify"]
+    assert notify[0]["accepted"] and notify[0]["outcome"].startswith("credited, receipt ")
+
+
+def _ledger_rows(sessions) -> int:
+    with sessions() as db:
+        return db.scalar(select(func.count(LedgerTransaction.id)))
+
+
+@pytest.mark.parametrize("bend, refused", [
+    ({"action": "forge"}, "unverified"),
+    ({"action": "wrong_amount", "amount": 1}, "amount 0.01 is not the order's 30.00"),
+    ({"action": "wrong_merchant"}, "is not ours"),
+])
+def test_a_bent_notify_is_refused_logged_and_asking_credits_once(staff, sandbox, bend, refused):
+    account_id = staff.new_account()
+    order = staff.new_order(account_id, "30.00", "alipay")
+    sandbox.admin("POST", "/notify-scripts", {**bend, "gateway": "alipay",
+                                               "out_trade_no": order["out_trade_no"]})
+    before = _ledger_rows(staff.sessions)
+    sandbox.pay("alipay", order["out_trade_no"])
+    wait_for(lambda: _refusals(staff.sessions, refused), what="the refusal in the system log")
+    assert _ledger_rows(staff.sessions) == before  # the bent notify moved nothing
+    assert staff.order(order["id"])["state"] == "pending"
+    outcome = recovery.check(staff.sessions, _gateway(sandbox, "alipay"), order["id"])
+    assert outcome.credited and staff.balance(account_id) == Decimal("30.00")
+    events = staff.order(order["id"])["events"]
+    assert [(e["kind"], e["accepted"]) for e in events][-1] == ("query", True)
+    assert any(e["kind"] == "notify" and not e["accepted"] for e in events) or bend["action"] == "forge"
+
+
+def _refusals(sessions, text) -> bool:
+    with sessions() as db:
+        entries = db.scalars(select(AuditEntry).where(AuditEntry.action.like("payment.%"))).all()
+    return any(text in str(entry.after) for entry in entries)
+
+
+def test_a_duplicated_notify_credits_once(staff, sandbox):
+    account_id = staff.new_account()
+    order = staff.new_order(account_id, "12.00", "wechat")
+    sandbox.admin("POST", "/notify-scripts", {"action": "duplicate", "times": 3, "gateway": "wechat",
+                                               "out_trade_no": order["out_trade_no"]})
+    sandbox.pay("wechat", order["out_trade_no"])
+    staff.wait_state(order["id"], "credited")
+    wait_for(lambda: len([e for e in staff.order(order["id"])["events"] if e["kind"] == "notify"]) >= 3,
+             what="the duplicates")
+    assert staff.balance(account_id) == Decimal("12.00")
+
+
+def _gateway(sandbox, channel):
+    return gateway_config.load(sandbox.payments_toml).gateway("PAY", channel)
+
+
+def test_a_lost_notify_is_recovered_by_asking_and_an_unpaid_order_expires(staff, sandbox):
+    account_id = staff.new_account()
+    paid = staff.new_order(account_id, "40.00", "alipay")
+    # Alipay knows a precreated order only once it is scanned; WeChat Pay closes one unscanned.
+    unpaid = staff.new_order(account_id, "41.00", "wechat")
+    sandbox.admin("POST", "/notify-scripts", {"action": "drop", "gateway": "alipay",
+                                               "out_trade_no": paid["out_trade_no"]})
+    sandbox.pay("alipay", paid["out_trade_no"])
+    time.sleep(0.5)
+    assert staff.order(paid["id"])["state"] == "pending"
+    def lookup(site_code, channel):
+        return _gateway(sandbox, channel)
+
+    counts = recovery.recover(staff.sessions, lookup, now=utcnow() + timedelta(minutes=3))
+    assert counts["credited"] >= 1 and staff.order(paid["id"])["state"] == "credited"
+    counts = recovery.recover(staff.sessions, lookup, now=utcnow() + timedelta(hours=3))
+    assert counts["expired"] >= 1 and staff.order(unpaid["id"])["state"] == "expired"
+    at_gateway = [o for o in sandbox.admin("GET", "/orders?gateway=wechat")
+                  if o["out_trade_no"] == unpaid["out_trade_no"]]
+    assert at_gateway[0]["status"] == "CLOSED"
+    assert staff.balance(account_id) == Decimal("40.00")
+
+
+class VirtualTime:
+    """The job's 5 s polls pass at once: sleeping advances this clock instead of the wall's."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def sleep(self, seconds):
+        time.sleep(0.15)  # the sandbox's own USERPAYING phase still runs in real time
+        self.now += seconds
+
+    def clock(self):
+        return self.now
+
+
+@pytest.mark.parametrize("channel, code", [("wechat", "134567890123456789"),
+                                           ("alipay", "284567890123456789")])
+def test_a_payment_code_is_charged_while_the_payer_confirms(staff, sandbox, channel, code):
+    account_id = staff.new_account()
+    sandbox.admin("POST", "/codes", {"auth_code": code, "outcome": "userpaying", "seconds": 0.1})
+    accepted = staff.call("POST", "/payments/code-payments",
+                          {"account_id": account_id, "amount": "15.00", "auth_code": code}, status=202).json()
+    assert accepted["channel"] == channel and accepted["payer_hint"] == code[:2] + "*" * 12 + code[-4:]
+    virtual = VirtualTime()
+    outcome = recovery.charge_code(staff.sessions, _gateway(sandbox, channel), accepted["id"], code,
+                                   sleep=virtual.sleep, clock=virtual.clock)
+    assert outcome.credited and staff.balance(account_id) == Decimal("15.00")
+    events = staff.order(accepted["id"])["events"]
+    assert [(e["kind"], e["outcome"]) for e in events][:1] == [("pay", "charged: userpaying")]
+    assert code not in str(events)
+
+
+def test_a_payment_code_still_unconfirmed_after_30_s_is_cancelled(staff, sandbox):
+    account_id, code = staff.new_account(), "134567890123450000"
+    sandbox.admin("POST", "/codes", {"auth_code": code, "outcome": "userpaying_forever"})
+    accepted = staff.call("POST", "/payments/code-payments",
+                          {"account_id": account_id, "amount": "16.00", "auth_code": code}, status=202).json()
+    virtual = VirtualTime()
+    outcome = recovery.charge_code(staff.sessions, _gateway(sandbox, "wechat"), accepted["id"], code,
+                                   sleep=virtual.sleep, clock=virtual.clock)
+    assert outcome.order.state == OrderState.CLOSED and 30 <= virtual.now <= 35
+    assert staff.balance(account_id) == Decimal("0.00")
+
+
+def test_orders_refused_before_any_gateway_call(staff):
+    account_id = staff.new_account()
+    too_much = staff.call("POST", "/payments/orders", {"account_id": account_id, "amount": "2000.01",
+                                                       "channel": "alipay", "flow": "qr"}, status=422)
+    assert too_much.json()["errors"]["json"]["amount"] == ["The largest online payment is 2000.00."]
+    wrong_flow = staff.call("POST", "/payments/orders", {"account_id": account_id, "amount": "5.00",
+                                                         "channel": "unionpay", "flow": "wap"}, status=422)
+    assert "flow" in wrong_flow.json()["errors"]["json"]
+    not_a_code = staff.call("POST", "/payments/code-payments",
+                            {"account_id": account_id, "amount": "5.00", "auth_code": "9999999999999999"},
+                            status=422)
+    assert not_a_code.json()["errors"]["json"]["auth_code"]
+    with staff.sessions() as db:
+        assert db.scalar(select(func.count(PaymentOrder.id))
+                         .where(PaymentOrder.account_id == account_id)) == 0
+
+
+def test_an_unsigned_or_unknown_notify_is_refused_without_a_write(staff, sandbox):
+    before = _ledger_rows(staff.sessions)
+    for channel in ("alipay", "wechat", "unionpay"):
+        response = requests.post(f"{staff.url}/api/v1/payments/notify/{channel}/PAY",
+                                 data=b"trade_status=TRADE_SUCCESS&out_trade_no=WK1", timeout=10,
+                                 headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert 400 <= response.status_code < 500, (channel, response.status_code, response.text)
+    assert requests.post(f"{staff.url}/api/v1/payments/notify/alipay/NOSUCH", data=b"x",
+                         timeout=10).status_code == 404
+    assert _ledger_rows(staff.sessions) == before
