@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import re
 import time
 from typing import Any
 
@@ -16,6 +17,7 @@ from ops.sandbox_gateway.web import fail_when_scripted, sandbox
 blueprint = Blueprint("unionpay", __name__, url_prefix="/unionpay")
 fail_when_scripted(blueprint, "unionpay")
 DEFAULT_EXPIRY_SECONDS = 7200
+CODE = re.compile(r"62\d{17}")
 
 
 def respond(fields: dict[str, str]) -> Response:
@@ -90,6 +92,30 @@ def purchase(fields: dict[str, str]) -> dict[str, str]:
     )
 
 
+def code_purchase(fields: dict[str, str]) -> dict[str, str]:
+    """txnType 01 / txnSubType 06 (被扫): charge the payer's code; 00 only means accepted, ask again."""
+    for name in ("orderId", "txnAmt", "qrNo"):
+        if not fields.get(name):
+            raise Refused("13")
+    if not CODE.fullmatch(fields["qrNo"]):
+        raise Refused("10")
+    amount = amount_of(fields)
+    with sandbox().money_lock:
+        if order_id_taken(fields["orderId"]) or sandbox().store.order_by("auth_code", fields["qrNo"]):
+            raise Refused("12")
+        order = payments.start_code_payment(
+            sandbox(),
+            "unionpay",
+            fields["qrNo"],
+            out_trade_no=fields["orderId"],
+            amount=amount,
+            subject=fields.get("orderDesc", ""),
+            notify_url=fields.get("backUrl", ""),
+            extra={"txnTime": fields["txnTime"], "seen": True},
+        )
+    return answer(sandbox(), fields, "00", queryId=order["trade_no"], txnAmt=str(amount), currencyCode="156")
+
+
 def query(fields: dict[str, str]) -> dict[str, str]:
     """txnType 00: the state of a purchase, cancel or return named by its orderId and txnTime."""
     order_id = fields.get("orderId", "")
@@ -126,7 +152,7 @@ def order_state(order: Row) -> dict[str, str]:
             "settleCurrencyCode": "156",
             **order_trace(order),
         }
-    if order["status"] in payments.UNPAID:
+    if order["status"] in (*payments.UNPAID, "USERPAYING"):
         return {
             "origRespCode": "05",
             "origRespMsg": "交易已受理，请稍后查询交易结果",
@@ -180,6 +206,7 @@ def back_trans() -> Response:
     return handle(
         {
             ("01", "07"): purchase,
+            ("01", "06"): code_purchase,
             ("31", "00"): lambda f: undo(f, "cancel"),
             ("04", "00"): lambda f: undo(f, "refund"),
         }

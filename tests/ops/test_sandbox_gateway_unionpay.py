@@ -255,3 +255,24 @@ def test_zm_bill_file_has_fixed_width_lines_for_the_days_transactions(sandbox, u
     assert field(return_line, 0, 3) == "S56" and field(return_line, 271, 21) == notify["queryId"]
     assert field(return_line, 180, 13) == "D000000000500" and field(return_line, 215, 2) == "04"
     assert field(purchase_line, 293, 15) == unionpay.config["mer_id"]
+
+
+def test_code_payment_is_accepted_then_paid_and_a_bad_code_refused(sandbox, unionpay):
+    code = "62" + "8" * 17
+    sandbox.admin("POST", "/codes", {"auth_code": code, "outcome": "userpaying", "seconds": 0.5})
+    order_id = out_no("Q")
+    answer = unionpay.call(
+        "backTransReq.do",
+        {"txnType": "01", "txnSubType": "06", "orderId": order_id, "txnAmt": "600", "qrNo": code},
+    )
+    assert answer["respCode"] == "00" and answer["queryId"]
+    ask = {"txnType": "00", "txnSubType": "00", "orderId": order_id, "txnTime": answer["_txnTime"]}
+    assert unionpay.call("queryTrans.do", ask)["origRespCode"] == "05"
+    time.sleep(0.8)
+    paid_now = unionpay.call("queryTrans.do", ask)
+    assert (paid_now["origRespCode"], paid_now["queryId"]) == ("00", answer["queryId"])
+    bad = unionpay.call(
+        "backTransReq.do",
+        {"txnType": "01", "txnSubType": "06", "orderId": out_no("Q"), "txnAmt": "600", "qrNo": "6212"},
+    )
+    assert bad["respCode"] != "00"
