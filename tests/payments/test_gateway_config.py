@@ -61,6 +61,7 @@ signing_cert_file = "up_sign_cert.pem"
 root_cert_file = "up_root.pem"
 intermediate_cert_file = "up_inter.pem"
 signer_cn = "中国银联股份有限公司"
+back_url = "https://wk.example/api/v1/payments/notify/unionpay/SOUTH"
 timeout_s = 5
 """
 
@@ -82,6 +83,7 @@ def test_defaults_apply_to_every_site_and_sites_override_them(keys):
     assert config.gateway("EAST", "unionpay") is None
     unionpay = config.gateway("SOUTH", "unionpay")
     assert isinstance(unionpay, UnionpayGateway) and unionpay.cert_id == "69042905377"
+    assert unionpay.back_url == "https://wk.example/api/v1/payments/notify/unionpay/SOUTH"
     assert config.gateway("EAST", "alipay") is alipay  # built once
     assert config.channels("SOUTH") == ["alipay", "wechat", "unionpay"]
 

@@ -180,6 +180,7 @@ def gateway(server, pki):
         root=cert(pki.root),
         intermediate=cert(pki.intermediate),
         signer_cn=SIGNER_CN,
+        back_url="https://wk/notify/unionpay",
         timeout_s=2,
     )
 
@@ -363,9 +364,11 @@ def test_a_return_and_a_same_day_cancel_name_the_purchase_by_its_query_id(server
         amount=Decimal("2.5"),
         total=Decimal("12.3"),
         created_at=CREATED,
+        notify_url="https://wk/notify/unionpay/refunds",
     )
     assert (result.state, result.amount) == ("processing", Decimal("2.5"))
     fields = sent(server)
+    assert fields["backUrl"] == "https://wk/notify/unionpay/refunds"
     assert (fields["txnType"], fields["orderId"], fields["origQryId"], fields["txnAmt"]) == (
         "04",
         "WK5R1",
@@ -375,6 +378,7 @@ def test_a_return_and_a_same_day_cancel_name_the_purchase_by_its_query_id(server
     answering(server, pki, {"txnType": "31", "txnSubType": "00", "respCode": "00", "queryId": "C1"})
     gateway.cancel("WK5", created_at=CREATED, amount=Decimal("12.3"), trade_no="201803151200000001")
     fields = sent(server)
+    assert fields["backUrl"] == "https://wk/notify/unionpay"  # the configured back_url
     assert (fields["txnType"], fields["orderId"], fields["origQryId"], fields["txnAmt"]) == (
         "31",
         "WK5C",
@@ -506,3 +510,15 @@ def test_raw_messages_split_outside_braces_and_on_the_first_equals():
         "signature": "abc==",
         "signPubKeyCert": "-----BEGIN CERTIFICATE-----\nQ+/=\n",
     }
+
+
+def test_a_cancel_or_return_without_any_back_url_is_refused_before_sending(server, pki):
+    gateway = UnionpayGateway(
+        base_url=server.url + "/unionpay", mer_id="777290058110048", signing_key=pki.merchant_key,
+        signing_cert=cert(pki.merchant_cert), root=cert(pki.root), intermediate=cert(pki.intermediate),
+        signer_cn=SIGNER_CN,
+    )
+    server.seen.clear()
+    with pytest.raises(GatewayRefused) as refused:
+        gateway.cancel("WK7", created_at=CREATED, amount=Decimal("1"), trade_no="2018")
+    assert refused.value.code == "NO_BACK_URL" and server.seen == []

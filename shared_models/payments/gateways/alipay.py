@@ -197,14 +197,16 @@ class AlipayGateway:
                 raise
 
     def cancel(self, out_trade_no: str, *, created_at: datetime, amount: Decimal,
-               trade_no: str | None) -> None:
+               trade_no: str | None, notify_url: str = "") -> None:
         node = self.call("alipay.trade.cancel", {"out_trade_no": out_trade_no})
         if node.get("retry_flag") == "Y":
             raise GatewayUnavailable("Alipay trade.cancel asks to be retried")
 
     def refund(self, *, out_trade_no: str, trade_no: str | None, out_refund_no: str,
-               amount: Decimal, total: Decimal, created_at: datetime) -> RefundResult:
-        # The same out_request_no never refunds twice: a retry after a timeout must reuse it.
+               amount: Decimal, total: Decimal, created_at: datetime,
+               notify_url: str = "") -> RefundResult:
+        # Alipay announces refunds on the order's own notify_url. The same out_request_no never
+        # refunds twice: a retry after a timeout must reuse it.
         node = self.call("alipay.trade.refund", {
             "out_trade_no": out_trade_no, "refund_amount": yuan_text(amount),
             "out_request_no": out_refund_no})

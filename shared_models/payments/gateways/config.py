@@ -33,7 +33,7 @@ FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
         "base_url": ("url", True), "mer_id": ("text", True), "signing_key_file": ("file", True),
         "signing_cert_file": ("file", True), "root_cert_file": ("file", True),
         "intermediate_cert_file": ("file", True), "signer_cn": ("text", True),
-        "timeout_s": ("seconds", False),
+        "back_url": ("url", False), "timeout_s": ("seconds", False),
     },
 }
 
@@ -131,7 +131,8 @@ class PaymentsConfig:
             base_url=s["base_url"], mer_id=s["mer_id"],
             signing_key=self._rsa(s["signing_key_file"], "unionpay", "signing_key_file", private=True),
             signing_cert=cert("signing_cert_file"), root=cert("root_cert_file"),
-            intermediate=cert("intermediate_cert_file"), signer_cn=s["signer_cn"], timeout_s=timeout)
+            intermediate=cert("intermediate_cert_file"), signer_cn=s["signer_cn"],
+            back_url=s.get("back_url", ""), timeout_s=timeout)
 
 
 def _check_section(where: str, channel: str, section: Any, base_dir: Path) -> dict:

@@ -86,13 +86,16 @@ class UnionpayGateway:
 
     def __init__(self, *, base_url: str, mer_id: str, signing_key: RsaKey, signing_cert: Certificate,
                  root: Certificate, intermediate: Certificate, signer_cn: str,
-                 timeout_s: float = DEFAULT_TIMEOUT_S, transport: Transport | None = None) -> None:
+                 back_url: str = "", timeout_s: float = DEFAULT_TIMEOUT_S,
+                 transport: Transport | None = None) -> None:
         if signing_cert.public_key.n != signing_key.n:
             raise ValueError("the signing certificate does not hold the signing key's public half")
         self.base_url = base_url.rstrip("/")
         # UnionPay has no app id: the merchant code stands for both.
         self.app_id = self.merchant_id = mer_id
         self.cert_id = str(signing_cert.serial)
+        # ACP requires a backUrl on cancels and returns too; callers that have none use this.
+        self.back_url = back_url
         self._key = signing_key
         self._root, self._intermediate, self._signer_cn = root, intermediate, signer_cn
         self._transport = transport or Transport(timeout_s)
@@ -174,7 +177,7 @@ class UnionpayGateway:
         answer = self._require_ok("backTransReq.do", self.call("backTransReq.do", {
             "txnType": PURCHASE, "txnSubType": "06", "bizType": "000000", "channelType": "08",
             "orderId": out_trade_no, "txnTime": self._txn_time(created_at), "txnAmt": str(to_fen(amount)),
-            "currencyCode": "156", "qrNo": auth_code, "backUrl": notify_url}))
+            "currencyCode": "156", "qrNo": auth_code, "backUrl": notify_url or self.back_url}))
         return Charge(ChargeState.USERPAYING, answer.get("queryId"), None, None, answer)
 
     def query(self, out_trade_no: str, *, created_at: datetime) -> Charge:
@@ -208,6 +211,11 @@ class UnionpayGateway:
                  notify_url: str) -> dict[str, str]:
         if not trade_no:
             raise ValueError("UnionPay needs the purchase's queryId (trade_no) to cancel or return it")
+        notify_url = notify_url or self.back_url
+        if not notify_url:
+            # Said before sending: UnionPay would refuse it anyway (respCode 13, a field missing).
+            raise GatewayRefused("NO_BACK_URL", "UnionPay cancels and returns need a notify_url "
+                                 "(or back_url in the unionpay settings)")
         return self._require_ok("backTransReq.do", self.call("backTransReq.do", {
             "txnType": txn_type, "txnSubType": "00", "bizType": "000000", "channelType": "08",
             "orderId": order_id, "origQryId": trade_no, "txnTime": self._txn_time(datetime.now(UTC)),

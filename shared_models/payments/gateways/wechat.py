@@ -216,7 +216,7 @@ class WechatGateway:
         self.call("POST", self._path(out_trade_no) + "/close", {"mchid": self.merchant_id})
 
     def cancel(self, out_trade_no: str, *, created_at: datetime, amount: Decimal,
-               trade_no: str | None) -> None:
+               trade_no: str | None, notify_url: str = "") -> None:
         """Reverse (撤销) a code payment: refunds it if paid, closes it if not."""
         self.call("POST", self._path(out_trade_no) + "/reverse",
                   {"appid": self.app_id, "mchid": self.merchant_id})
