@@ -29,7 +29,6 @@ from metering_worker import transport
 from shared_models.audit import Actor
 from shared_models.errors import InvalidValue
 from shared_models.models import Site
-from shared_models.models.ledger import Channel
 from shared_models.models.payments import (
     OrderState,
     PaymentEvent,
@@ -118,8 +117,8 @@ class CodePayments(MethodView):
                   description="Accepted: the charge runs in the background; follow the order")
     def post(self, data):
         """Charge a payer's payment code (付款码) scanned at a kiosk."""
-        channel = Channel(codes.channel_of(data["auth_code"]))  # refuses a code of no format
-        if PaymentFlow.PAYMENT_CODE not in orders.FLOWS[channel]:
+        channel = codes.channel_of(data["auth_code"])
+        if channel is None or PaymentFlow.PAYMENT_CODE not in orders.FLOWS[channel]:
             raise InvalidValue("Only Alipay and WeChat Pay payment codes can be charged here.",
                                field="auth_code")
         order, _gateway, _site = _new_order(data, PaymentFlow.PAYMENT_CODE, channel)
