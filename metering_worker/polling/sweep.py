@@ -86,6 +86,7 @@ class BusOutcome:
     attempted: int = 0
     good: int = 0
     late: int = 0  # reads our loop failed too late to judge the meter: not attempted, no backoff
+    retried: int = 0  # meters asked a second time after a lost reply
     commands: int = 0
     stored_at: float = 0.0  # Unix time the bus's readings were committed (0: nothing stored)
     connect_s: float = 0.0  # timings for the job result: where a slow sweep spends its time
@@ -172,25 +173,36 @@ def _once(release: Callable[[], None]) -> Callable[[], None]:
 
 async def _read_meters(ctx: SweepContext, bus_id: int, driver: MeterDriver, due: list[MeterPlan],
                        outcome: BusOutcome, commands: DueCommands) -> list[PollResult]:
-    """Each due meter's hot block in turn, commands first; a read our loop failed late is dropped."""
+    """Each due meter's hot block in turn, commands first.
+
+    A read our loop failed late is dropped (neither read nor failed). A meter that answered last
+    time and now timed out is asked once more after the rest of the bus: on a lossy bus one lost
+    reply must not start a backoff. A meter already failing gets no second try, so a dead meter
+    still costs one timeout per attempt.
+    """
     results: list[PollResult] = []
+    again: list[MeterPlan] = []
     late_s = late_after(driver.connection.timeout)
-    for meter in due:
-        outcome.commands += await _commands_first(ctx, bus_id, driver, commands)
-        asked = time.perf_counter()
-        try:
-            block = await driver.read_hot_block(meter.address)
-        except (DeviceTimeout, DeviceGarbled) as exc:
-            if time.perf_counter() - asked > late_s:
-                # The loop woke this request long after its timeout: whether the meter answered
-                # is unknown, so it is neither read nor failed, and tried again next sweep.
-                outcome.late += 1
-                continue
-            results.append(PollResult(meter, ctx.clock(), error=str(exc)[:200]))
-        except DeviceError as exc:
-            results.append(PollResult(meter, ctx.clock(), error=str(exc)[:200]))
-        else:
-            results.append(PollResult(meter, ctx.clock(), block))
+    for pass_meters, second in ((due, False), (again, True)):
+        for meter in pass_meters:
+            outcome.commands += await _commands_first(ctx, bus_id, driver, commands)
+            asked = time.perf_counter()
+            try:
+                block = await driver.read_hot_block(meter.address)
+            except (DeviceTimeout, DeviceGarbled) as exc:
+                if time.perf_counter() - asked > late_s:
+                    # The loop woke this request long after its timeout: whether the meter
+                    # answered is unknown, so it is neither read nor failed; next sweep asks.
+                    outcome.late += 1
+                elif not second and meter.failures == 0:
+                    again.append(meter)
+                else:
+                    results.append(PollResult(meter, ctx.clock(), error=str(exc)[:200]))
+            except DeviceError as exc:
+                results.append(PollResult(meter, ctx.clock(), error=str(exc)[:200]))
+            else:
+                results.append(PollResult(meter, ctx.clock(), block))
+    outcome.retried = len(again)
     return results
 
 
