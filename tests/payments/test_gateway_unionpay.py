@@ -342,7 +342,7 @@ def test_a_busy_or_refused_answer(server, gateway, pki):
             total=Decimal("5"),
             created_at=CREATED,
         )
-    answering(server, pki, {"txnType": "04", "respCode": "12", "respMsg": "重复交易"})
+    answering(server, pki, {"txnType": "04", "respCode": "35", "respMsg": "原交易不存在或状态不正确"})
     with pytest.raises(GatewayRefused) as refused:
         gateway.refund(
             out_trade_no="WK4",
@@ -352,7 +352,12 @@ def test_a_busy_or_refused_answer(server, gateway, pki):
             total=Decimal("5"),
             created_at=CREATED,
         )
-    assert refused.value.code == "12"
+    assert refused.value.code == "35"
+    # The same orderId again: the first return stands and reports by back notify.
+    answering(server, pki, {"txnType": "04", "respCode": "12", "respMsg": "重复交易"})
+    result = gateway.refund(out_trade_no="WK4", trade_no="2018", out_refund_no="WK4R1", amount=Decimal("1"),
+                            total=Decimal("5"), created_at=CREATED)
+    assert result.state == "processing"
 
 
 def test_a_return_and_a_same_day_cancel_name_the_purchase_by_its_query_id(server, gateway, pki):

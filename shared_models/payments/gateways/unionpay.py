@@ -34,6 +34,7 @@ log = logging.getLogger(__name__)
 # respCode / origRespCode that mean "in progress, ask again": the outcome is not known yet.
 IN_PROGRESS = {"03", "04", "05"}
 UNKNOWN_ORDER = "34"
+DUPLICATE = "12"  # 重复交易: this orderId was sent before
 PURCHASE, CANCEL, RETURN = "01", "31", "04"
 
 
@@ -216,10 +217,15 @@ class UnionpayGateway:
             # Said before sending: UnionPay would refuse it anyway (respCode 13, a field missing).
             raise GatewayRefused("NO_BACK_URL", "UnionPay cancels and returns need a notify_url "
                                  "(or back_url in the unionpay settings)")
-        return self._require_ok("backTransReq.do", self.call("backTransReq.do", {
+        answer = self.call("backTransReq.do", {
             "txnType": txn_type, "txnSubType": "00", "bizType": "000000", "channelType": "08",
             "orderId": order_id, "origQryId": trade_no, "txnTime": self._txn_time(datetime.now(UTC)),
-            "txnAmt": str(to_fen(amount)), "backUrl": notify_url}))
+            "txnAmt": str(to_fen(amount)), "backUrl": notify_url})
+        if answer.get("respCode") == DUPLICATE:
+            # A retry under the same orderId: the first attempt reached UnionPay and stands; its
+            # outcome comes by back notify, as a first answer's would.
+            return answer
+        return self._require_ok("backTransReq.do", answer)
 
     def cancel(self, out_trade_no: str, *, created_at: datetime, amount: Decimal,
                trade_no: str | None, notify_url: str = "") -> None:
