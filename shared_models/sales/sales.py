@@ -23,9 +23,9 @@ from shared_models.notifications import sms
 from shared_models.sales import counters, shifts
 from shared_models.types import utcnow
 
-# A completed sale is one Core INSERT built once: the ORM's unit of work, or even building the
-# statement per sale, costs more than the row.
-_INSERT_SALE = Sale.__table__.insert().returning(Sale.__table__.c.id)
+# A completed sale is one Core INSERT built once (`counters.insert_numbered`): the ORM's unit of
+# work, or even building the statement per sale, costs more than the row.
+_SALES = Sale.__table__
 
 
 def _positive(amount: Decimal) -> Decimal:
@@ -60,13 +60,14 @@ def _new_sale(db: Session, *, completed: bool, **values) -> Sale:
 
 
 def _insert_completed(db: Session, **values) -> Sale:
-    """A completed sale written with one INSERT (nothing else in the unit of work) and held
-    in the session as loaded, for the caller to answer with."""
+    """A completed sale written with one INSERT that also takes its site's next receipt number
+    (nothing else in the unit of work), held in the session as loaded, for the caller to
+    answer with."""
     now = utcnow()
     values.update(status=SaleStatus.COMPLETED, created_at=now, completed_at=now, reprint_count=0,
-                  settled_transaction_id=None, approved_by_id=None, reverses_id=None,
-                  receipt_number=counters.next_value(db, values["site_id"], "receipt"))
-    values["id"] = db.execute(_INSERT_SALE, values).scalar_one()
+                  settled_transaction_id=None, approved_by_id=None, reverses_id=None)
+    values["id"], values["receipt_number"] = counters.insert_numbered(
+        db, _SALES, values, site_id=values["site_id"], name="receipt", column="receipt_number")
     sale = Sale(**values)
     make_transient_to_detached(sale)
     db.add(sale)
