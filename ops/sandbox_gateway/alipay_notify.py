@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from ops.sandbox_gateway import formats
-from ops.sandbox_gateway.alipay import buyer, trade_status
+from ops.sandbox_gateway.alipay_trades import buyer, trade_status
 from ops.sandbox_gateway.sandbox import Made, NotifyFormat, Sandbox
 from ops.sandbox_gateway.signing import alipay_notify_string, rsa_sign
 from ops.sandbox_gateway.state import Row

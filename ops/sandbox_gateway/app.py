@@ -13,6 +13,7 @@ from ops.sandbox_gateway import (
     wallet,
     wechat,
     wechat_notify,
+    wechat_refunds,
 )
 from ops.sandbox_gateway.sandbox import Sandbox
 
@@ -28,6 +29,7 @@ def create_app(sandbox: Sandbox) -> Flask:
     for blueprint in (
         alipay.blueprint,
         wechat.blueprint,
+        wechat_refunds.blueprint,
         unionpay.blueprint,
         wallet.blueprint,
         admin.blueprint,

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, request
 
-from ops.sandbox_gateway import bills, formats, payments
+from ops.sandbox_gateway import formats, payments, unionpay_bill
 from ops.sandbox_gateway.state import Row
 from ops.sandbox_gateway.unionpay_wire import Refused, answer, encode, order_trace, trace, verify_request
 from ops.sandbox_gateway.web import fail_when_scripted, sandbox
@@ -223,7 +223,7 @@ def bill_file(fields: dict[str, str]) -> dict[str, str]:
     settle_date = fields.get("settleDate", "")
     if fields.get("fileType") != "00" or len(settle_date) != 4 or not settle_date.isdigit():
         raise Refused("10")
-    name, data = bills.unionpay_bill(sandbox(), settle_date)
+    name, data = unionpay_bill.unionpay_bill(sandbox(), settle_date)
     return answer(
         sandbox(),
         fields,

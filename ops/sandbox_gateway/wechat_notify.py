@@ -13,8 +13,9 @@ from Crypto.Cipher import AES
 from ops.sandbox_gateway import formats
 from ops.sandbox_gateway.sandbox import Made, NotifyFormat, Sandbox
 from ops.sandbox_gateway.state import Row
-from ops.sandbox_gateway.wechat import refund_view, transaction
-from ops.sandbox_gateway.wechat_auth import signed_headers
+from ops.sandbox_gateway.wechat import transaction
+from ops.sandbox_gateway.wechat_refunds import refund_view
+from ops.sandbox_gateway.wechat_wire import signed_headers
 
 # Seconds between tries: 15 tries over about 24 h.
 SCHEDULE = (

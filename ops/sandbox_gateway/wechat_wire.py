@@ -1,4 +1,4 @@
-"""WeChat Pay v3 request authentication (the merchant's signature) and signed responses."""
+"""WeChat Pay v3 on the wire: the merchant's Authorization header, signed answers, body checks."""
 
 from __future__ import annotations
 
@@ -6,13 +6,17 @@ import json
 import re
 import secrets
 import time
+from collections.abc import Callable
 from typing import Any
 
 from flask import Response, request
 
+from ops.sandbox_gateway import formats
 from ops.sandbox_gateway.sandbox import Sandbox
 from ops.sandbox_gateway.signing import rsa_sign, rsa_verify, wechat_request_message, wechat_response_message
+from ops.sandbox_gateway.web import sandbox
 
+PREFIX = "/wechat"
 SCHEME = "WECHATPAY2-SHA256-RSA2048"
 PARAM = re.compile(r'(\w+)="([^"]*)"')
 MAX_SKEW_SECONDS = 300
@@ -99,3 +103,39 @@ def json_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ApiError(400, "PARAM_ERROR", "请求体不是JSON对象")
     return body
+
+
+def api(view: Callable[..., Response]) -> Callable[..., Response]:
+    """Authenticate the merchant, then run the view; ApiError becomes WeChat's error answer."""
+
+    def guarded(**kwargs: Any) -> Response:
+        try:
+            authenticate(sandbox(), PREFIX)
+            return view(**kwargs)
+        except ApiError as failure:
+            return error(sandbox(), failure)
+
+    guarded.__name__ = view.__name__
+    return guarded
+
+
+def ours(body: dict[str, Any], *, appid: bool = True) -> None:
+    ident = sandbox().keys.identity["wechat"]
+    if body.get("mchid") != ident["mchid"] or (appid and body.get("appid") != ident["appid"]):
+        raise ApiError(400, "APPID_MCHID_NOT_MATCH", "appid和mch_id不匹配")
+
+
+def need(body: dict[str, Any], *names: str) -> None:
+    for name in names:
+        if not isinstance(body.get(name), str) or not body[name]:
+            raise ApiError(400, "PARAM_ERROR", f"输入源“/body/{name}”映射到字段“{name}”必填性规则校验失败")
+
+
+def total_of(body: dict[str, Any], name: str = "total") -> int:
+    amount = body.get("amount")
+    try:
+        if not isinstance(amount, dict) or amount.get("currency", "CNY") != "CNY":
+            raise ValueError("amount")
+        return formats.parse_fen(amount.get(name))
+    except ValueError as failure:
+        raise ApiError(400, "PARAM_ERROR", f"amount.{name} 无效") from failure
