@@ -124,6 +124,11 @@ def _alipay_csv(data: bytes) -> list[list[str]]:
     return _table(body, cell=lambda value: value.strip().strip("\t"))
 
 
+def _whole(cells: list[str], header: list[str], where: str) -> None:
+    if len(cells) < len(header):
+        raise BillError(f"{where}: {len(cells)} fields where the header has {len(header)}")
+
+
 def _columns(header: list[str], wanted: Iterable[str], where: str) -> dict[str, int]:
     missing = [name for name in wanted if name not in header]
     if missing:
@@ -158,8 +163,9 @@ def parse_alipay(content: bytes) -> Bill:
         "Alipay detail file",
     )
     rows, stated_fees = [], ZERO
-    for number, cells in enumerate(table[1:], start=2):
-        where = f"Alipay detail line {number}"
+    for number, cells in enumerate(table[1:], start=1):
+        where = f"Alipay detail row {number} (after the header)"
+        _whole(cells, table[0], where)
         kind = {"交易": "payment", "退款": "refund"}.get(cells[col["业务类型"]])
         if kind is None:
             raise BillError(
@@ -266,6 +272,7 @@ def parse_wechat(content: bytes) -> Bill:
     rows = []
     for number, cells in enumerate(table[1:split], start=2):
         where = f"WeChat bill line {number}"
+        _whole(cells, table[0], where)
         values = {name: _yuan(cells[col[name]], f"{where} {name}") for name in sums}
         for name, value in values.items():
             sums[name] += value

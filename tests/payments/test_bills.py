@@ -158,7 +158,7 @@ def test_alipay_unreadable_files():
         parse_alipay(
             alipay_zip([alipay_row("1", "WK", "转账", "1.00", "0.00")], ("1", "0", "1.00", "0", "0"))
         )
-    with pytest.raises(BillError, match="line 2"):
+    with pytest.raises(BillError, match="Alipay detail row 1"):
         parse_alipay(
             alipay_zip([alipay_row("1", "WK", "交易", "1.0x", "0.00")], ("1", "0", "1.00", "0", "0"))
         )
@@ -567,3 +567,11 @@ def test_unionpay_lines_that_do_not_add_up_name_the_line_and_numbers(line, named
 def test_unionpay_zip_without_its_zm_file():
     with pytest.raises(BillError, match="INN...ZM_"):
         parse_unionpay(zm_zip(ZM_LINES, name="readme.txt"))
+
+
+def test_a_row_shorter_than_its_header_is_named():
+    short = ",".join(WECHAT_ROWS[0].split(",")[:20])
+    with pytest.raises(BillError, match="WeChat bill line 2: 20 fields where the header has 27"):
+        parse_wechat(wechat_gzip([short], ("1", "12.30", "0.00", "0.00", "0.07", "12.30", "0.00")))
+    with pytest.raises(BillError, match=r"Alipay detail row 1 \(after the header\): 3 fields where"):
+        parse_alipay(alipay_zip(["1,WK,交易"], ("1", "0", "1.00", "0", "0")))
