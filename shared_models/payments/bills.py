@@ -28,9 +28,7 @@ class BillError(ValueError):
 
 @dataclass(frozen=True)
 class BillRow:
-    out_trade_no: (
-        str | None
-    )  # None on UnionPay cancel/return lines, which name the purchase by trade_no
+    out_trade_no: str | None  # None on UnionPay cancel/return lines, which name the purchase by trade_no
     trade_no: str | None
     kind: Literal["payment", "refund"]
     amount: Decimal  # yuan; refunds negative
@@ -77,11 +75,7 @@ def _yuan(text: str, where: str) -> Decimal:
 
 def _local_time(text: str, where: str) -> datetime:
     try:
-        return (
-            datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
-            .replace(tzinfo=SHANGHAI)
-            .astimezone(UTC)
-        )
+        return datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S").replace(tzinfo=SHANGHAI).astimezone(UTC)
     except ValueError as exc:
         raise BillError(f"{where}: {text!r} is not YYYY-MM-DD HH:MM:SS") from exc
 
@@ -118,9 +112,7 @@ def _table(text: str, *, cell: Callable[[str], str]) -> list[list[str]]:
 def _alipay_csv(data: bytes) -> list[list[str]]:
     # Lines starting with # are the preamble and footer; cells may end with a tab.
     text = data.decode("gb18030")
-    body = "\n".join(
-        line for line in text.splitlines() if line.strip() and not line.startswith("#")
-    )
+    body = "\n".join(line for line in text.splitlines() if line.strip() and not line.startswith("#"))
     return _table(body, cell=lambda value: value.strip().strip("\t"))
 
 
@@ -140,9 +132,7 @@ def parse_alipay(content: bytes) -> Bill:
     """Alipay's trade bill: a zip of GBK CSVs, the detail file and its (汇总) summary."""
     members = _zip_members(content)
     detail = next((data for name, data in members.items() if name.endswith("_业务明细.csv")), None)
-    summary = next(
-        (data for name, data in members.items() if name.endswith("_业务明细(汇总).csv")), None
-    )
+    summary = next((data for name, data in members.items() if name.endswith("_业务明细(汇总).csv")), None)
     if detail is None or summary is None:
         raise BillError(f"Alipay bill without its detail and summary files: {sorted(members)}")
     table = _alipay_csv(detail)
@@ -168,9 +158,7 @@ def parse_alipay(content: bytes) -> Bill:
         _whole(cells, table[0], where)
         kind = {"交易": "payment", "退款": "refund"}.get(cells[col["业务类型"]])
         if kind is None:
-            raise BillError(
-                f"{where}: 业务类型 {cells[col['业务类型']]!r} is neither 交易 nor 退款"
-            )
+            raise BillError(f"{where}: 业务类型 {cells[col['业务类型']]!r} is neither 交易 nor 退款")
         fee = _yuan(cells[col["服务费（元）"]], where)
         stated_fees += fee
         moment = cells[col["完成时间"]] or cells[col["创建时间"]]
@@ -191,9 +179,7 @@ def parse_alipay(content: bytes) -> Bill:
     _must_equal("Alipay 退款订单总笔数", int(totals["退款订单总笔数"]), computed.refunds)
     _must_equal("Alipay 已收入款（元）", _yuan(totals["已收入款（元）"], "summary"), computed.paid)
     # The refund total is printed negative; its sign is not what this check is about.
-    _must_equal(
-        "Alipay 已退款（元）", abs(_yuan(totals["已退款（元）"], "summary")), abs(computed.refunded)
-    )
+    _must_equal("Alipay 已退款（元）", abs(_yuan(totals["已退款（元）"], "summary")), abs(computed.refunded))
     _must_equal("Alipay 服务费（元）", _yuan(totals["服务费（元）"], "summary"), stated_fees)
     return Bill("alipay", rows, computed)
 
@@ -282,11 +268,7 @@ def parse_wechat(content: bytes) -> Bill:
             for name in paid_side:
                 paid_side[name] += values[name]
         elif state == "REFUND":
-            kind, amount, refund_no = (
-                "refund",
-                -values["退款金额"],
-                cells[col["商户退款单号"]] or None,
-            )
+            kind, amount, refund_no = ("refund", -values["退款金额"], cells[col["商户退款单号"]] or None)
         else:
             raise BillError(f"{where}: 交易状态 {state!r} is neither SUCCESS nor REFUND")
         rows.append(
@@ -322,9 +304,7 @@ def parse_wechat(content: bytes) -> Bill:
         ("手续费总金额", "手续费"),
         ("申请退款总金额", "申请退款金额"),
     ):
-        _must_equal(
-            f"WeChat {total_name}", _yuan(totals[total_name], "WeChat summary"), sums[column]
-        )
+        _must_equal(f"WeChat {total_name}", _yuan(totals[total_name], "WeChat summary"), sums[column])
     return Bill("wechat", rows, computed)
 
 
@@ -370,14 +350,9 @@ def parse_unionpay(content: bytes) -> Bill:
             continue
         where = f"UnionPay {name} line {number}"
         if len(line) < ZM_MIN_LENGTH:
-            raise BillError(
-                f"{where}: {len(line)} bytes, shorter than the {ZM_MIN_LENGTH} the fields need"
-            )
+            raise BillError(f"{where}: {len(line)} bytes, shorter than the {ZM_MIN_LENGTH} the fields need")
         try:
-            f = {
-                key: line[at : at + width].decode("gbk").strip()
-                for key, (at, width) in ZM_FIELDS.items()
-            }
+            f = {key: line[at : at + width].decode("gbk").strip() for key, (at, width) in ZM_FIELDS.items()}
         except UnicodeDecodeError as exc:
             raise BillError(f"{where}: not GBK text") from exc
         if not f["交易金额"].isdigit():
@@ -385,9 +360,7 @@ def parse_unionpay(content: bytes) -> Bill:
         settle = _signed_fen(f["结算金额"], f"{where} 结算金额", credit="C")
         fee = _signed_fen(f["商户手续费"], f"{where} 商户手续费", credit="D")
         net = _signed_fen(f["清算净额"], f"{where} 清算净额", credit="C")
-        _must_equal(
-            f"{where} 结算金额 against 交易金额", abs(settle), (Decimal(int(f["交易金额"])) * CENT)
-        )
+        _must_equal(f"{where} 结算金额 against 交易金额", abs(settle), (Decimal(int(f["交易金额"])) * CENT))
         _must_equal(f"{where} 清算净额 against 结算金额 minus 商户手续费", net, settle - fee)
         if f["交易类型"] == "01":
             row = BillRow(
