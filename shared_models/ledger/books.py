@@ -120,8 +120,8 @@ def wallet_of(db: Session, tenant_account_id: int, *, lock: bool = False) -> Led
     return wallet
 
 
-# Built once: every sale and close takes it.
-_LOCK_ACCOUNT = (select(TenantAccount, LedgerAccount)
+# Built once: every sale and close takes it (a counter sale with one more column, its shift).
+LOCK_ACCOUNT = (select(TenantAccount, LedgerAccount)
                  .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
                  .where(TenantAccount.id == bindparam("a_id"))
                  .options(lazyload(TenantAccount.wallet))  # not selected again: it is here
@@ -137,10 +137,15 @@ def lock_account(db: Session, tenant_account_id: int, *,
     close waits for it and then sees the account closed, never the status it read before.
     Lock order: account and wallet, then meter states (as settlement takes them). `field`
     names the request field the id came in (a missing account is then refused as that field)."""
-    row = db.execute(_LOCK_ACCOUNT, {"a_id": tenant_account_id}).one_or_none()
+    row = db.execute(LOCK_ACCOUNT, {"a_id": tenant_account_id}).one_or_none()
+    return locked_pair(row, field)
+
+
+def locked_pair(row, field: str | None = None) -> tuple[TenantAccount, LedgerAccount]:
+    """The account and wallet of a row of `LOCK_ACCOUNT` (or of a statement built on it)."""
     if row is None:
         raise NotFound("No such {what}.", field=field, what="account")
-    account, wallet = row
+    account, wallet = row[0], row[1]
     set_committed_value(account, "wallet", wallet)
     return account, wallet
 

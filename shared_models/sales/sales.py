@@ -5,16 +5,16 @@ from __future__ import annotations
 from collections.abc import Collection
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from shared_models import audit, settlement
 from shared_models.errors import NotFound, RuleViolation
-from shared_models.ledger.books import lock_account, site_account
+from shared_models.ledger.books import LOCK_ACCOUNT, lock_account, locked_pair, site_account
 from shared_models.ledger.posting import post
 from shared_models.ledger.rules import check_credit_cap, transfer
 from shared_models.metering import balances
-from shared_models.models import LedgerAccount, LedgerTransaction, Posting, Sale, Site, TenantAccount
+from shared_models.models import LedgerAccount, LedgerTransaction, Posting, Sale, Shift, Site, TenantAccount
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import COUNTER_CHANNELS, AccountKind, Channel, TransactionKind
 from shared_models.models.sales import SaleKind, SaleStatus
@@ -90,11 +90,23 @@ def open_account(db: Session, account_id: int, *, site_ids: Collection[int] | No
     outside `site_ids` (the caller's sites; None for all) is refused as one that does not
     exist, and a closed account is refused."""
     account, wallet = lock_account(db, account_id, field=field)
+    return _checked(account, site_ids, field), wallet
+
+
+def _checked(account: TenantAccount, site_ids: Collection[int] | None, field: str | None) -> TenantAccount:
     if site_ids is not None and account.site_id not in site_ids:
         raise NotFound("No such {what}.", field=field, what="account")
     if account.status != AccountStatus.OPEN:
         raise RuleViolation("The account is closed.")
-    return account, wallet
+    return account
+
+
+# `lock_account`'s statement, with the id of the seller's open shift at the account's site
+# (parameter s_operator): a counter sale reads both in one round trip.
+_LOCK_WITH_SHIFT = LOCK_ACCOUNT.add_columns(
+    select(Shift.id).where(Shift.operator_id == bindparam("s_operator"),
+                           Shift.site_id == TenantAccount.site_id, Shift.closed_at.is_(None))
+    .scalar_subquery())
 
 
 def credit(db: Session, account: TenantAccount, wallet: LedgerAccount, *, amount: Decimal,
@@ -130,10 +142,12 @@ def recharge(db: Session, *, account_id: int, amount: Decimal, channel: Channel,
     """Sell credit over the counter: the proof is the operator's open shift at the account's
     site and the money in the till. `site_ids` and `field` as in `open_account`."""
     amount, channel = _positive(amount), _counter_channel(channel)
-    account, wallet = open_account(db, account_id, site_ids=site_ids, field=field)
-    shift = shifts.current(db, operator_id, account.site_id)
+    row = db.execute(_LOCK_WITH_SHIFT, {"a_id": account_id, "s_operator": operator_id}).one_or_none()
+    account, wallet = locked_pair(row, field)
+    _checked(account, site_ids, field)
+    shift_id = row[2] if row[2] is not None else shifts.current(db, operator_id, account.site_id).id
     return credit(db, account, wallet, amount=amount, channel=channel, operator_id=operator_id,
-                  shift_id=shift.id, external_key=external_key, reason=reason,
+                  shift_id=shift_id, external_key=external_key, reason=reason,
                   ledger_reason=reason or "counter sale")
 
 
