@@ -3,8 +3,9 @@
 from rq import cron
 
 from metering_worker.jobs.commands import reannounce_commands
+from metering_worker.jobs.payments import recover_orders
 from metering_worker.jobs.polls import schedule_sweeps
-from metering_worker.jobs.queues import COMMANDS, DEFAULT, POLLS, use_json_for_cron
+from metering_worker.jobs.queues import COMMANDS, DEFAULT, PAYMENTS, POLLS, use_json_for_cron
 from metering_worker.jobs.sms import send_pending
 
 use_json_for_cron()
@@ -18,3 +19,7 @@ cron.register(reannounce_commands, COMMANDS, interval=10, job_timeout=60, result
 
 # Every minute: send the due SMS (the dispatcher stops after 3 minutes; overlapping runs are safe).
 cron.register(send_pending, DEFAULT, cron="* * * * *", job_timeout=300, result_ttl=600)
+
+# Every minute: ask the gateways about orders whose notify is late (lost, or a gateway that
+# never retries), and close the expired ones at their gateway.
+cron.register(recover_orders, PAYMENTS, cron="* * * * *", job_timeout=300, result_ttl=600)

@@ -2,8 +2,9 @@
 
 Everything a demo listens on and keeps follows from its PORT, so that `PORT=8010 make demo`
 runs beside the default one: its own instance folder (database, Redis, simulator state), its
-own Redis port and its own simulator ports. Settings override each: WATTKEEPER_INSTANCE,
-WATTKEEPER_DEMO_REDIS_PORT, WATTKEEPER_DEMO_MODBUS_PORT (the first gateway's port).
+own Redis port, its own simulator ports and its own sandbox payment gateway. Settings override
+each: WATTKEEPER_INSTANCE, WATTKEEPER_DEMO_REDIS_PORT, WATTKEEPER_DEMO_MODBUS_PORT (the first
+gateway's port), WATTKEEPER_DEMO_SANDBOX_PORT.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PORT = 8000
 DEFAULT_MODBUS_PORT = 15020  # the default demo's first gateway; the others follow it
+DEFAULT_SANDBOX_PORT = 8470  # the sandbox payment gateway (Alipay, WeChat Pay, UnionPay)
 MODBUS_PORTS_PER_DEMO = 10  # room for the seeded gateways (3) and a few more
 # Ports 15020-29999, below Linux's ephemeral range (32768-). An odd count, so that the round
 # distances people pick ports at (1000, 2000, 3000...) never land two demos on one slot.
@@ -33,6 +35,11 @@ class Layout:
     instance: Path
     redis_port: int
     modbus_base_port: int
+    sandbox_port: int
+
+    @property
+    def sandbox_url(self) -> str:
+        return f"http://127.0.0.1:{self.sandbox_port}"
 
 
 def layout(port: int, env: Mapping[str, str]) -> Layout:
@@ -46,6 +53,7 @@ def layout(port: int, env: Mapping[str, str]) -> Layout:
         redis_port=int(env.get("WATTKEEPER_DEMO_REDIS_PORT") or 6380 + offset),
         modbus_base_port=int(env.get("WATTKEEPER_DEMO_MODBUS_PORT")
                              or DEFAULT_MODBUS_PORT + MODBUS_PORTS_PER_DEMO * slot),
+        sandbox_port=int(env.get("WATTKEEPER_DEMO_SANDBOX_PORT") or DEFAULT_SANDBOX_PORT + offset),
     )
 
 
@@ -62,6 +70,8 @@ def _procfile(demo: Layout) -> str:
         f"--appendonly no --dir {instance}",
         f"api: {python} -m gunicorn --config {ROOT / 'ops' / 'gunicorn.conf.py'} "
         f"--bind 127.0.0.1:{demo.port} 'backoffice:create_app()'",
+        f"payments: {python} -m ops.sandbox_gateway --host 127.0.0.1 --port {demo.sandbox_port} "
+        f"--instance {instance}",
     ]
     # The metering parts join the demo as they are installed.
     if importlib.util.find_spec("metering_worker.simulator"):
@@ -74,6 +84,14 @@ def _procfile(demo: Layout) -> str:
         lines.append(f"cron: {python} -m rq.cli cron --url redis://127.0.0.1:{redis_port}/0 "
                      f"{ROOT / 'metering_worker' / 'cron_config.py'}")
     return "\n".join(lines) + "\n"
+
+
+def _sandbox_payments(demo: Layout) -> Path:
+    """The sandbox gateway's keys, made now (never again) so that the API and the worker find
+    their payments file from their first request; the back office reads it as any gateway's."""
+    from ops.sandbox_gateway import keys
+
+    return keys.write_payments_toml(demo.instance, keys.ensure(demo.instance), demo.sandbox_url)
 
 
 def _prepare(database_url: str, demo: Layout) -> tuple[str | None, list[int]]:
@@ -131,7 +149,8 @@ def main() -> None:
     demo.instance.mkdir(parents=True, exist_ok=True)
     database_url = os.environ.get("DATABASE_URL", f"sqlite:///{demo.instance / 'wattkeeper.sqlite3'}")
     os.environ.update(DATABASE_URL=database_url, REDIS_URL=f"redis://127.0.0.1:{demo.redis_port}/0",
-                      WATTKEEPER_INSTANCE=str(demo.instance))
+                      WATTKEEPER_INSTANCE=str(demo.instance),
+                      WATTKEEPER_PAYMENTS=str(_sandbox_payments(demo)))
     password, modbus_ports = _prepare(database_url, demo)
     procfile = demo.instance / "Procfile.demo"
     procfile.write_text(_procfile(demo))
@@ -146,6 +165,8 @@ def main() -> None:
         print("  admin login   admin / the password from WATTKEEPER_ADMIN_PASSWORD or the first run")
     if modbus_ports:
         print(f"  meters        Modbus TCP on 127.0.0.1 ports {', '.join(map(str, modbus_ports))}")
+    print(f"  payments      sandbox gateway {demo.sandbox_url}/admin/ (the QR codes open its wallet "
+          "page, where you approve or decline as the payer)")
     print(f"  state         {demo.instance}   (Redis on port {demo.redis_port})")
     print("  Ctrl-C stops everything.\n", flush=True)
     honcho = shutil.which("honcho", path=str(Path(sys.executable).parent)) or "honcho"
