@@ -527,3 +527,29 @@ def test_a_cancel_or_return_without_any_back_url_is_refused_before_sending(serve
     with pytest.raises(GatewayRefused) as refused:
         gateway.cancel("WK7", created_at=CREATED, amount=Decimal("1"), trade_no="2018")
     assert refused.value.code == "NO_BACK_URL" and server.seen == []
+
+
+def test_a_return_sent_at_a_given_time_is_asked_after_by_that_time(server, gateway, pki):
+    sent_at = datetime(2024, 3, 15, 5, 30, tzinfo=UTC)
+    answering(server, pki, {"txnType": "04", "txnSubType": "00", "respCode": "00", "queryId": "R9"})
+    result = gateway.refund(out_trade_no="WK8", trade_no="2018", out_refund_no="WK8R1", amount=Decimal("1"),
+                            total=Decimal("5"), created_at=CREATED, requested_at=sent_at)
+    assert sent(server)["txnTime"] == "20240315133000" == result.raw["txnTime"]
+
+
+@pytest.mark.parametrize("answer, state", [
+    ({"respCode": "00", "origRespCode": "00", "queryId": "R9", "txnAmt": "100"}, "succeeded"),
+    ({"respCode": "00", "origRespCode": "05", "queryId": "R9", "txnAmt": "100"}, "processing"),
+    ({"respCode": "00", "origRespCode": "01", "queryId": "R9", "txnAmt": "100"}, "failed"),
+    ({"respCode": "34", "respMsg": "查无此交易"}, None),
+])
+def test_refund_status(server, gateway, pki, answer, state):
+    answering(server, pki, {"txnType": "00", "txnSubType": "00", "orderId": "WK8R1", **answer})
+    sent_at = datetime(2024, 3, 15, 5, 30, tzinfo=UTC)
+    if state is None:
+        with pytest.raises(GatewayRefused):
+            gateway.refund_status("WK8R1", requested_at=sent_at)
+    else:
+        result = gateway.refund_status("WK8R1", requested_at=sent_at)
+        assert (result.state, result.amount, result.refund_id) == (state, Decimal("1.00"), "R9")
+    assert (sent(server)["orderId"], sent(server)["txnTime"]) == ("WK8R1", "20240315133000")

@@ -209,7 +209,7 @@ class UnionpayGateway:
             raise GatewayRefused("PAID", "the order was paid: cancel or refund it instead")
 
     def _reverse(self, txn_type: str, order_id: str, trade_no: str | None, amount: Decimal,
-                 notify_url: str) -> dict[str, str]:
+                 notify_url: str, requested_at: datetime | None) -> dict[str, str]:
         if not trade_no:
             raise ValueError("UnionPay needs the purchase's queryId (trade_no) to cancel or return it")
         notify_url = notify_url or self.back_url
@@ -219,7 +219,8 @@ class UnionpayGateway:
                                  "(or back_url in the unionpay settings)")
         answer = self.call("backTransReq.do", {
             "txnType": txn_type, "txnSubType": "00", "bizType": "000000", "channelType": "08",
-            "orderId": order_id, "origQryId": trade_no, "txnTime": self._txn_time(datetime.now(UTC)),
+            "orderId": order_id, "origQryId": trade_no,
+            "txnTime": self._txn_time(requested_at or datetime.now(UTC)),
             "txnAmt": str(to_fen(amount)), "backUrl": notify_url})
         if answer.get("respCode") == DUPLICATE:
             # A retry under the same orderId: the first attempt reached UnionPay and stands; its
@@ -230,14 +231,37 @@ class UnionpayGateway:
     def cancel(self, out_trade_no: str, *, created_at: datetime, amount: Decimal,
                trade_no: str | None, notify_url: str = "") -> None:
         """Same-day cancel (消费撤销, 31) of the whole purchase, under a new orderId of its own."""
-        self._reverse(CANCEL, f"{out_trade_no}C", trade_no, amount, notify_url)
+        self._reverse(CANCEL, f"{out_trade_no}C", trade_no, amount, notify_url, None)
 
     def refund(self, *, out_trade_no: str, trade_no: str | None, out_refund_no: str,
-               amount: Decimal, total: Decimal, created_at: datetime, notify_url: str = "") -> RefundResult:
-        """Return (退货, 04), partial allowed; orderId = out_refund_no, so a retry is processed once."""
-        answer = self._reverse(RETURN, out_refund_no, trade_no, amount, notify_url)
-        # 00 means accepted: the result arrives by back notify or query.
-        return RefundResult("processing", answer.get("queryId"), amount, answer)
+               amount: Decimal, total: Decimal, created_at: datetime, notify_url: str = "",
+               requested_at: datetime | None = None) -> RefundResult:
+        """Return (退货, 04), partial allowed; orderId = out_refund_no, so a retry is processed once.
+
+        UnionPay names a transaction by orderId and txnTime together: pass the refund's first
+        `requested_at` on retries and to `refund_status` (it is also in the result's raw txnTime).
+        """
+        requested_at = requested_at or datetime.now(UTC)
+        answer = self._reverse(RETURN, out_refund_no, trade_no, amount, notify_url, requested_at)
+        # 00 means accepted: the result arrives by back notify, or refund_status asks.
+        return RefundResult("processing", answer.get("queryId"), amount,
+                            {**answer, "txnTime": self._txn_time(requested_at)})
+
+    def refund_status(self, out_refund_no: str, *, requested_at: datetime) -> RefundResult:
+        """A return asked after: queryTrans.do with its orderId and the txnTime it was sent with."""
+        answer = self.call("queryTrans.do", {
+            "txnType": "00", "txnSubType": "00", "bizType": "000000", "orderId": out_refund_no,
+            "txnTime": self._txn_time(requested_at)})
+        code, original = answer.get("respCode", ""), answer.get("origRespCode")
+        if code == UNKNOWN_ORDER or (code == "00" and not original):
+            raise GatewayRefused(UNKNOWN_ORDER, f"UnionPay knows no return {out_refund_no} sent then")
+        self._require_ok("queryTrans.do", answer)
+        state = "succeeded" if original == "00" else "processing" if original in IN_PROGRESS else "failed"
+        try:
+            amount = from_fen(answer.get("txnAmt", ""))
+        except ValueError as exc:
+            raise GatewayUnavailable(f"UnionPay return query: {exc}") from exc
+        return RefundResult(state, answer.get("queryId"), amount, answer)
 
     def bill(self, day: date) -> bytes:
         """The day's reconciliation zip (fileContent), checked whole by its CRCs."""
