@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m ops.sandbox_gateway", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8470, help="0 picks a free port")
+    parser.add_argument(
+        "--public-url",
+        help="the URL phones and the back office reach this process at (default: from host and port)",
+    )
     parser.add_argument("--instance", default="instance", help="keys, merchant files and records go under it")
     parser.add_argument(
         "--time-scale",
@@ -32,7 +36,7 @@ def main(argv: list[str] | None = None) -> None:
 
     # Bind first: with --port 0 the URL written into payments.toml must carry the real port.
     server = make_server(args.host, args.port, app=None, threaded=True)
-    url = f"http://{args.host}:{server.server_port}"
+    url = args.public_url or f"http://{args.host}:{server.server_port}"
     sandbox = Sandbox(Path(args.instance), url, args.time_scale)
     server.app = create_app(sandbox)
     notifier = Notifier(sandbox)

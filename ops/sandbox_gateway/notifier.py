@@ -18,11 +18,15 @@ TIMEOUT_SECONDS = 5.0  # WeChat asks for a reply within 5 s; the others are no m
 IDLE_SECONDS = 0.2  # how often USERPAYING phases, expiries and refunds are looked at
 
 
+# Straight to the merchant: a proxy from the environment must not stand between them.
+OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
 def post(url: str, headers: dict[str, str], body: bytes) -> tuple[int | None, bytes, str]:
     """(HTTP status, reply body, error text) of one POST; any status is an answer, not an error."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+        with OPENER.open(request, timeout=TIMEOUT_SECONDS) as response:
             return response.status, response.read(4096), ""
     except urllib.error.HTTPError as answered:
         return answered.code, answered.read(4096), ""
@@ -40,10 +44,7 @@ class Notifier:
         self._thread = threading.Thread(target=self._run, name="notifier", daemon=True)
 
     def start(self) -> None:
-        # Deliveries cut short by a stop are tried again.
-        for notify in self.sandbox.store.notifies():
-            if notify["status"] == "sending":
-                self.sandbox.store.update_notify(notify["id"], status="pending")
+        self.sandbox.store.release_stale_notifies(time.time() - 2 * TIMEOUT_SECONDS)
         self._thread.start()
 
     def stop(self) -> None:
@@ -58,8 +59,8 @@ class Notifier:
             try:
                 payments.settle_due(self.sandbox, now)
                 for notify in self.sandbox.store.notifies_due(now):
-                    self.sandbox.store.update_notify(notify["id"], status="sending")
-                    self._pool.submit(self.deliver, notify)
+                    if self.sandbox.store.claim_notify(notify["id"]):
+                        self._pool.submit(self.deliver, notify)
             except Exception:  # the sender must outlive any one bad row
                 log.exception("notify sweep failed")
             upcoming = self.sandbox.store.next_notify_at()

@@ -13,6 +13,7 @@ from ops.sandbox_gateway.state import Row
 DEFAULT_USERPAYING_SECONDS = 10.0  # how long a payer "types the password", before scaling
 REFUND_PROCESSING_SECONDS = 3.0  # how long a WeChat refund stays PROCESSING, before scaling
 UNPAID = ("WAITING", "DECLINED")
+FORGED, PROBE = 1, 2  # notifies.forge: signed with a stranger's key; WeChat's WECHATPAY/SIGNTEST/ probe
 
 
 class RefundRefused(Exception):
@@ -141,8 +142,9 @@ def settle_due(sandbox: Sandbox, now: float) -> None:
         else:
             close(sandbox, order)
     for due in sandbox.store.refunds_due(now):
-        done = sandbox.store.update_refund(due["id"], status="SUCCESS", succeeded_at=now)
-        notify_refunded(sandbox, sandbox.store.order(done["order_id"]), done)
+        done = sandbox.store.finish_refund(due["id"], now)
+        if done:
+            notify_refunded(sandbox, sandbox.store.order(done["order_id"]), done)
 
 
 def notify_paid(sandbox: Sandbox, order: Row) -> None:
@@ -177,7 +179,7 @@ def enqueue(
             url=url,
             event=event,
             payload=payload,
-            forge=int(action == "forge"),
+            forge={"forge": FORGED, "probe": PROBE}.get(action, 0),
             status="dropped" if action == "drop" else "pending",
             next_at=now + float(script.get("seconds", 0)) if action == "delay" else now,
             created_at=now,

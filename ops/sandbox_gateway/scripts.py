@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-NOTIFY_ACTIONS = ("drop", "delay", "duplicate", "forge", "wrong_amount", "wrong_merchant")
+NOTIFY_ACTIONS = ("drop", "delay", "duplicate", "forge", "probe", "wrong_amount", "wrong_merchant")
 CODE_OUTCOMES = ("success", "userpaying", "userpaying_forever", "declined", "insufficient")
 
 

@@ -230,6 +230,32 @@ class Store:
     def update_notify(self, notify_id: int, **fields: Any) -> None:
         self._update("notifies", notify_id, fields)
 
+    def claim_notify(self, notify_id: int) -> bool:
+        """Take a due notify for one delivery; False if another sender (process) took it first."""
+        with self._lock:
+            return bool(
+                self._db.execute(
+                    "UPDATE notifies SET status = 'sending' WHERE id = ? AND status = 'pending'", (notify_id,)
+                ).rowcount
+            )
+
+    def release_stale_notifies(self, before: float) -> None:
+        """Deliveries a stopped sender left half done are tried again."""
+        with self._lock:
+            self._db.execute(
+                "UPDATE notifies SET status = 'pending' WHERE status = 'sending' AND next_at < ?", (before,)
+            )
+
+    def finish_refund(self, refund_id: int, now: float) -> Row | None:
+        """PROCESSING -> SUCCESS once, whoever gets there first."""
+        with self._lock:
+            changed = self._db.execute(
+                "UPDATE refunds SET status = 'SUCCESS', succeeded_at = ?"
+                " WHERE id = ? AND status = 'PROCESSING'",
+                (now, refund_id),
+            ).rowcount
+        return self.refund(refund_id) if changed else None
+
     def notifies_due(self, now: float) -> list[Row]:
         return self._all(
             "SELECT * FROM notifies WHERE status = 'pending' AND next_at <= ? ORDER BY next_at", now

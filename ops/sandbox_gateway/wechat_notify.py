@@ -10,7 +10,7 @@ from typing import Any
 
 from Crypto.Cipher import AES
 
-from ops.sandbox_gateway import formats
+from ops.sandbox_gateway import formats, payments
 from ops.sandbox_gateway.sandbox import Made, NotifyFormat, Sandbox
 from ops.sandbox_gateway.state import Row
 from ops.sandbox_gateway.wechat import transaction
@@ -113,7 +113,9 @@ def request(sandbox: Sandbox, notify: Row) -> tuple[dict[str, str], bytes]:
         ensure_ascii=False,
         separators=(",", ":"),
     ).encode()
-    headers = signed_headers(sandbox, body, forged=bool(notify["forge"]))
+    headers = signed_headers(
+        sandbox, body, forged=notify["forge"] == payments.FORGED, probe=notify["forge"] == payments.PROBE
+    )
     headers["Content-Type"] = "application/json"
     return headers, body
 

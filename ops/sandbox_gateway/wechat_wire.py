@@ -30,14 +30,20 @@ class ApiError(Exception):
         self.status, self.code, self.message = status, code, message
 
 
-def signed_headers(sandbox: Sandbox, body: bytes, forged: bool = False) -> dict[str, str]:
-    """The Wechatpay-* headers every response and notify carries (public-key mode)."""
+def signed_headers(
+    sandbox: Sandbox, body: bytes, forged: bool = False, probe: bool = False
+) -> dict[str, str]:
+    """The Wechatpay-* headers every response and notify carries (public-key mode). A probe is what
+    WeChat sends to see that merchants check signatures: it must fail verification."""
     timestamp, nonce = str(int(time.time())), secrets.token_hex(16).upper()
     key = sandbox.forger_key() if forged else sandbox.keys.wechat_platform_private
+    signature = rsa_sign(key, wechat_response_message(timestamp, nonce, body))
+    if probe:
+        signature = "WECHATPAY/SIGNTEST/" + signature
     return {
         "Wechatpay-Timestamp": timestamp,
         "Wechatpay-Nonce": nonce,
-        "Wechatpay-Signature": rsa_sign(key, wechat_response_message(timestamp, nonce, body)),
+        "Wechatpay-Signature": signature,
         "Wechatpay-Serial": sandbox.keys.identity["wechat"]["platform_public_key_id"],
         "Request-ID": secrets.token_hex(16),
     }

@@ -9,7 +9,7 @@ import json
 import re
 import time
 import zipfile
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qsl, urlencode
@@ -104,10 +104,6 @@ def test_keys_are_made_once_and_kept_on_restart(sandbox, instance):
         )
     finally:
         again.stop()
-    # The restart rewrote payments.toml with its own port: put this module's back.
-    again_url = again.url
-    text = sandbox.toml_path.read_text().replace(again_url, sandbox.url)
-    sandbox.toml_path.write_text(text)
 
 
 # Alipay
@@ -413,6 +409,8 @@ def test_scripted_notifies_drop_duplicate_forge_and_bend(sandbox, alipay, wechat
     paid_wechat("/m-dup")
     sandbox.admin("POST", "/notify-scripts", {"action": "forge"})
     paid_wechat("/m-forge")
+    sandbox.admin("POST", "/notify-scripts", {"action": "probe", "gateway": "wechat"})
+    paid_wechat("/m-probe")
     sandbox.admin("POST", "/notify-scripts", {"action": "wrong_amount", "amount": 1})
     paid_wechat("/m-amount")
     sandbox.admin("POST", "/notify-scripts", {"action": "wrong_merchant"})
@@ -421,6 +419,8 @@ def test_scripted_notifies_drop_duplicate_forge_and_bend(sandbox, alipay, wechat
     assert len(receiver.wait("/m-dup", 3)) == 3
     forged = receiver.wait("/m-forge")[0]
     assert not wechat.genuine(forged.headers, forged.body)
+    probe = receiver.wait("/m-probe")[0]
+    assert probe.headers["Wechatpay-Signature"].startswith("WECHATPAY/SIGNTEST/")
     bent = wechat.decrypt(json.loads(receiver.wait("/m-amount")[0].body)["resource"])
     assert bent["amount"]["total"] == 1
     other = wechat.decrypt(json.loads(receiver.wait("/m-merchant")[0].body)["resource"])
@@ -588,3 +588,30 @@ def test_wechat_jsapi_pay_call_leads_to_the_wallet(sandbox, wechat):
         sandbox.url + "/wallet/wechat/jsapi", params=dict(call, nonceStr="other"), timeout=10
     )
     assert forged.status_code == 400
+
+
+def test_unpaid_orders_close_when_they_expire(sandbox, wechat):
+    number = out_no("E")
+    expire = datetime.now(ZoneInfo("Asia/Shanghai")).replace(microsecond=0) + timedelta(seconds=1)
+    wechat.call(
+        "POST",
+        "/v3/pay/transactions/native",
+        wechat.order(number, 100, "http://127.0.0.1:9/n", time_expire=expire.isoformat()),
+    )
+    query = f"/v3/pay/transactions/out-trade-no/{number}?mchid={wechat.config['mchid']}"
+    assert wechat.call("GET", query).json()["trade_state"] == "NOTPAY"
+    time.sleep(1.6)
+    assert wechat.call("GET", query).json()["trade_state"] == "CLOSED"
+    assert requests.post(f"{sandbox.url}/admin/orders/wechat/{number}/approve", timeout=10).status_code == 409
+
+
+def test_records_survive_a_restart(sandbox, instance, alipay):
+    number = out_no("S")
+    alipay.call("alipay.trade.precreate", {"out_trade_no": number, "total_amount": "6.60", "subject": "x"})
+    sandbox.admin("POST", f"/orders/alipay/{number}/approve")
+    again = Sandbox(instance, SCALE)
+    try:
+        answer = Alipay(again.config["alipay"]).call("alipay.trade.query", {"out_trade_no": number})
+        assert (answer["trade_status"], answer["total_amount"]) == ("TRADE_SUCCESS", "6.60")
+    finally:
+        again.stop()
