@@ -18,7 +18,8 @@ from shared_models.payments.gateways.base import (
     GatewayRefused,
     GatewayUnavailable,
 )
-from shared_models.payments.gateways.unionpay import UnionpayGateway, parse_message, sign_string
+from shared_models.payments.gateways.unionpay import UnionpayGateway
+from shared_models.payments.gateways.unionpay_wire import parse_message, sign_string
 from shared_models.payments.gateways.wire import rsa_sign, rsa_verify
 from shared_models.payments.gateways.x509 import Certificate, CertificateError, verify_chain
 from tests.payments.gateway_kit import (

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import io
 import logging
 import zipfile
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from urllib.parse import parse_qsl, urlencode
+from urllib.parse import urlencode
 
 from Crypto.PublicKey.RSA import RsaKey
 
@@ -26,7 +25,8 @@ from shared_models.payments.gateways.base import (
     RefundResult,
 )
 from shared_models.payments.gateways.transport import DEFAULT_TIMEOUT_S, Transport
-from shared_models.payments.gateways.wire import SHANGHAI, from_fen, rsa_sign, rsa_verify, shanghai, to_fen
+from shared_models.payments.gateways.unionpay_wire import parse_message, sign_string, time_from_trace
+from shared_models.payments.gateways.wire import from_fen, rsa_sign, rsa_verify, shanghai, to_fen
 from shared_models.payments.gateways.x509 import Certificate, CertificateError, verify_chain
 
 log = logging.getLogger(__name__)
@@ -36,46 +36,6 @@ IN_PROGRESS = {"03", "04", "05"}
 UNKNOWN_ORDER = "34"
 DUPLICATE = "12"  # 重复交易: this orderId was sent before
 PURCHASE, CANCEL, RETURN = "01", "31", "04"
-
-
-def sign_string(fields: Mapping[str, str]) -> bytes:
-    """What the RSA signature covers: the lowercase hex SHA-256 of the sorted `k=v&...` string."""
-    text = "&".join(f"{key}={fields[key]}" for key in sorted(fields) if key != "signature")
-    return hashlib.sha256(text.encode("utf-8")).hexdigest().encode("ascii")
-
-
-def parse_message(text: str) -> dict[str, str]:
-    """A `k=v&...` message: URL-encoded as a form, or raw as ACP answers are (PEM and all)."""
-    if "-----BEGIN CERTIFICATE-----" not in text:
-        try:
-            pairs = parse_qsl(text, keep_blank_values=True, strict_parsing=True)
-        except ValueError as exc:
-            raise ValueError(f"not a k=v&... message: {exc}") from exc
-    else:
-        # Raw values: split on & outside {...}, then on the first = (base64 ends in =).
-        pairs, depth, start = [], 0, 0
-        for at, char in enumerate(text + "&"):
-            depth += {"{": 1, "}": -1}.get(char, 0)
-            if char == "&" and depth == 0:
-                key, sep, value = text[start:at].partition("=")
-                if not sep:
-                    raise ValueError(f"not a k=v pair: {text[start:at][:40]!r}")
-                pairs.append((key, value))
-                start = at + 1
-    fields = dict(pairs)
-    if len(fields) != len(pairs):
-        raise ValueError("a field appears twice")
-    return fields
-
-
-def _time_from_trace(fields: Mapping[str, str]) -> datetime | None:
-    """traceTime is MMDDhhmmss; its year is the order's (txnTime), a year on when it wraps."""
-    trace, order = fields.get("traceTime", ""), fields.get("txnTime", "")
-    if len(trace) != 10 or len(order) != 14 or not (trace + order).isdigit():
-        return None
-    year = int(order[:4]) + (1 if trace[:4] < order[4:8] else 0)
-    moment = datetime.strptime(f"{year}{trace}", "%Y%m%d%H%M%S").replace(tzinfo=SHANGHAI)
-    return moment.astimezone(UTC)
 
 
 class UnionpayGateway:
@@ -200,7 +160,7 @@ class UnionpayGateway:
         except ValueError as exc:
             raise GatewayUnavailable(f"UnionPay query: {exc}") from exc
         return Charge(state, answer.get("queryId"), amount,
-                      _time_from_trace(answer) if state is ChargeState.PAID else None, answer)
+                      time_from_trace(answer) if state is ChargeState.PAID else None, answer)
 
     def close(self, out_trade_no: str, *, created_at: datetime) -> None:
         """A QR order nobody paid simply lapses at payTimeout: UnionPay has no close call."""
@@ -301,7 +261,7 @@ class UnionpayGateway:
                 channel=self.channel, kind="payment", out_trade_no=fields["orderId"],
                 trade_no=fields["queryId"], amount=amount,
                 state=ChargeState.PAID if ok else ChargeState.FAILED,
-                app_id=fields["merId"], merchant_id=fields["merId"], paid_at=_time_from_trace(fields),
+                app_id=fields["merId"], merchant_id=fields["merId"], paid_at=time_from_trace(fields),
                 notify_id=fields["queryId"], refund_no=None, raw=fields)
         if fields["txnType"] in (CANCEL, RETURN):
             # The message names the return by its own orderId and the purchase by origQryId only.
@@ -309,7 +269,7 @@ class UnionpayGateway:
                 channel=self.channel, kind="refund", out_trade_no="",
                 trade_no=fields.get("origQryId") or None, amount=amount,
                 state=ChargeState.REFUNDED if ok else ChargeState.FAILED,
-                app_id=fields["merId"], merchant_id=fields["merId"], paid_at=_time_from_trace(fields),
+                app_id=fields["merId"], merchant_id=fields["merId"], paid_at=time_from_trace(fields),
                 notify_id=fields["queryId"], refund_no=fields["orderId"], raw=fields)
         raise BadNotify(f"malformed: txnType {fields['txnType']!r}")
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import logging
@@ -13,7 +11,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import quote, urlencode, urlsplit
 
-from Crypto.Cipher import AES
 from Crypto.PublicKey.RSA import RsaKey
 
 from shared_models.payments.gateways.base import (
@@ -27,6 +24,7 @@ from shared_models.payments.gateways.base import (
     RefundResult,
 )
 from shared_models.payments.gateways.transport import DEFAULT_TIMEOUT_S, Transport
+from shared_models.payments.gateways.wechat_wire import decrypt_resource, parse_time
 from shared_models.payments.gateways.wire import from_fen, nonce, rsa_sign, rsa_verify, shanghai, to_fen
 
 log = logging.getLogger(__name__)
@@ -45,29 +43,6 @@ TRADE_STATES = {
 REFUND_STATES = {"SUCCESS": "succeeded", "PROCESSING": "processing", "ABNORMAL": "failed", "CLOSED": "failed"}
 # Error codes that mean "try again": the outcome of the call is not known.
 UNKNOWN_CODES = {"SYSTEM_ERROR", "BANK_ERROR", "BANKERROR", "FREQUENCY_LIMITED", "USERPAYING"}
-
-
-def parse_time(text: str | None) -> datetime | None:
-    """RFC 3339 ("2024-03-15T12:00:00+08:00") as an aware UTC datetime."""
-    if not text:
-        return None
-    moment = datetime.fromisoformat(text)
-    if moment.tzinfo is None:
-        raise ValueError(f"time without an offset: {text!r}")
-    return moment.astimezone(UTC)
-
-
-def decrypt_resource(apiv3_key: bytes, resource: Mapping) -> bytes:
-    """AEAD_AES_256_GCM: the ciphertext's last 16 bytes are the tag, associated_data the AAD."""
-    if resource.get("algorithm") != "AEAD_AES_256_GCM":
-        raise BadNotify(f"undecryptable: algorithm {resource.get('algorithm')!r}")
-    try:
-        data = base64.b64decode(resource["ciphertext"], validate=True)
-        cipher = AES.new(apiv3_key, AES.MODE_GCM, nonce=resource["nonce"].encode("utf-8"))
-        cipher.update((resource.get("associated_data") or "").encode("utf-8"))
-        return cipher.decrypt_and_verify(data[:-16], data[-16:])
-    except (KeyError, TypeError, AttributeError, binascii.Error, ValueError) as exc:
-        raise BadNotify(f"undecryptable: {exc}") from exc
 
 
 class WechatGateway:
