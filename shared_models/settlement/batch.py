@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, inspect, select, update
+from sqlalchemy import Row, bindparam, inspect, select, text, update
 from sqlalchemy.orm import Session, joinedload, lazyload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -158,6 +158,19 @@ class Batch(Run):
         return self.revenue[site_id]
 
 
+# The same on PostgreSQL as one fixed statement (arrays in), not one UPDATE rendered per state.
+_WRITE_STATES_PG = text("""
+UPDATE meter_states AS s
+SET settled_reading_id = v.settled_reading_id, cost_carry = v.cost_carry,
+    carry_account_id = v.carry_account_id, billed_until = v.billed_until
+FROM unnest(CAST(:s_meter AS integer[]), CAST(:s_settled_reading_id AS bigint[]),
+            CAST(:s_cost_carry AS numeric[]), CAST(:s_carry_account_id AS integer[]),
+            CAST(:s_billed_until AS timestamptz[]))
+     AS v(meter_id, settled_reading_id, cost_carry, carry_account_id, billed_until)
+WHERE s.meter_id = v.meter_id
+""")
+
+
 def write_states(db: Session, states: list[MeterState]) -> None:
     """The billing fields of the states that moved, in one statement; the objects then hold
     them as loaded, so the session does not write them again."""
@@ -165,9 +178,18 @@ def write_states(db: Session, states: list[MeterState]) -> None:
              if any(inspect(s).attrs[name].history.has_changes() for name in BILLING_FIELDS)]
     if not moved:
         return
+    dialect = db.get_bind().dialect
     with db.no_autoflush:  # else the session writes them first, one statement per set of changes
-        db.execute(_WRITE_STATE, [{"s_meter": s.meter_id, **{f"s_{n}": getattr(s, n) for n in BILLING_FIELDS}}
-                                  for s in moved])
+        if dialect.name == "postgresql":
+            params = {"s_meter": [s.meter_id for s in moved]}
+            for name in BILLING_FIELDS:  # through the columns' own types (UTC, the carry's scale)
+                process = STATES.c[name].type.bind_processor(dialect) or (lambda value: value)
+                params[f"s_{name}"] = [process(getattr(s, name)) for s in moved]
+            db.execute(_WRITE_STATES_PG, params)
+        else:
+            db.execute(_WRITE_STATE, [{"s_meter": s.meter_id,
+                                       **{f"s_{n}": getattr(s, n) for n in BILLING_FIELDS}}
+                                      for s in moved])
     for state in moved:
         for name in BILLING_FIELDS:
             set_committed_value(state, name, getattr(state, name))
