@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo
 
 import requests
@@ -144,6 +144,16 @@ class Receiver:
 
     def on(self, path: str) -> list[Received]:
         return [r for r in self.received if r.path == path]
+
+
+def eventually(check, timeout: float = 5.0):
+    """check()'s first truthy value, polled until timeout (then the last value, for the assert)."""
+    deadline = time.time() + timeout
+    while True:
+        value = check()
+        if value or time.time() > deadline:
+            return value
+        time.sleep(0.05)
 
 
 def out_no(prefix: str) -> str:
@@ -368,4 +378,4 @@ def form(body: bytes) -> dict[str, str]:
     return dict(parse_qsl(body.decode(), keep_blank_values=True))
 
 
-__all__ = ["Alipay", "Receiver", "Sandbox", "UnionPay", "WeChat", "form", "out_no", "urlencode"]
+__all__ = ["Alipay", "Receiver", "Sandbox", "UnionPay", "WeChat", "eventually", "form", "out_no"]

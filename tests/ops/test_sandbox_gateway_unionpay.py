@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import base64
 import io
-import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -16,7 +15,7 @@ import pytest
 import requests
 from Crypto.PublicKey import RSA
 
-from tests.ops.sandbox_gateway_kit import Receiver, Sandbox, UnionPay, certificate, form, out_no
+from tests.ops.sandbox_gateway_kit import Receiver, Sandbox, UnionPay, certificate, eventually, form, out_no
 
 ZM_LINE_BYTES = 607
 
@@ -229,7 +228,6 @@ def test_zm_bill_file_has_fixed_width_lines_for_the_days_transactions(sandbox, u
             "backUrl": receiver.url + "/up-b4",
         },
     )
-    time.sleep(0.1)
     day = datetime.now(ZoneInfo("Asia/Shanghai"))
     answer = unionpay.call(
         "fileTransRequest.do",
@@ -259,7 +257,7 @@ def test_zm_bill_file_has_fixed_width_lines_for_the_days_transactions(sandbox, u
 
 def test_code_payment_is_accepted_then_paid_and_a_bad_code_refused(sandbox, unionpay):
     code = "62" + "8" * 17
-    sandbox.admin("POST", "/codes", {"auth_code": code, "outcome": "userpaying", "seconds": 0.5})
+    sandbox.admin("POST", "/codes", {"auth_code": code, "outcome": "userpaying", "seconds": 1.5})
     order_id = out_no("Q")
     answer = unionpay.call(
         "backTransReq.do",
@@ -268,8 +266,12 @@ def test_code_payment_is_accepted_then_paid_and_a_bad_code_refused(sandbox, unio
     assert answer["respCode"] == "00" and answer["queryId"]
     ask = {"txnType": "00", "txnSubType": "00", "orderId": order_id, "txnTime": answer["_txnTime"]}
     assert unionpay.call("queryTrans.do", ask)["origRespCode"] == "05"
-    time.sleep(0.8)
-    paid_now = unionpay.call("queryTrans.do", ask)
+
+    def settled() -> dict | None:
+        reply = unionpay.call("queryTrans.do", ask)
+        return reply if reply["origRespCode"] == "00" else None
+
+    paid_now = eventually(settled)
     assert (paid_now["origRespCode"], paid_now["queryId"]) == ("00", answer["queryId"])
     bad = unionpay.call(
         "backTransReq.do",
