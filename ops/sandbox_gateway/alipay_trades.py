@@ -36,28 +36,30 @@ def open_order(biz: dict[str, Any], fields: dict[str, str], kind: str) -> Row:
         expire_at = formats.parse_timeout_express(biz.get("timeout_express") or "120m", now)
     except ValueError as error:
         raise Refused("ACQ.INVALID_PARAMETER") from error
-    store = sandbox().store
-    existing = store.find_order("alipay", sandbox().merchant("alipay"), biz["out_trade_no"])
-    if existing:
-        if existing["status"] == "PAID":
-            raise Refused("ACQ.TRADE_HAS_SUCCESS")
-        if existing["status"] not in payments.UNPAID:
-            raise Refused("ACQ.TRADE_HAS_CLOSE")
-        if existing["amount"] != amount or existing["kind"] != kind:
-            raise Refused("ACQ.CONTEXT_INCONSISTENT")
-        return existing
-    return payments.new_order(
-        sandbox(),
-        "alipay",
-        out_trade_no=biz["out_trade_no"],
-        kind=kind,
-        amount=amount,
-        subject=biz["subject"],
-        notify_url=fields.get("notify_url", ""),
-        return_url=fields.get("return_url", ""),
-        expire_at=expire_at,
-        extra={"seen": kind != "qr"},
-    )
+    # Held from the lookup to the insert: two identical requests at once make one order.
+    with sandbox().money_lock:
+        store = sandbox().store
+        existing = store.find_order("alipay", sandbox().merchant("alipay"), biz["out_trade_no"])
+        if existing:
+            if existing["status"] == "PAID":
+                raise Refused("ACQ.TRADE_HAS_SUCCESS")
+            if existing["status"] not in payments.UNPAID:
+                raise Refused("ACQ.TRADE_HAS_CLOSE")
+            if existing["amount"] != amount or existing["kind"] != kind:
+                raise Refused("ACQ.CONTEXT_INCONSISTENT")
+            return existing
+        return payments.new_order(
+            sandbox(),
+            "alipay",
+            out_trade_no=biz["out_trade_no"],
+            kind=kind,
+            amount=amount,
+            subject=biz["subject"],
+            notify_url=fields.get("notify_url", ""),
+            return_url=fields.get("return_url", ""),
+            expire_at=expire_at,
+            extra={"seen": kind != "qr"},
+        )
 
 
 def known_order(biz: dict[str, Any]) -> Row:

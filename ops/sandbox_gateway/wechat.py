@@ -83,26 +83,27 @@ def open_order(body: dict[str, Any], kind: str, **extra: Any) -> Row:
         )
     except ValueError as failure:
         raise ApiError(400, "PARAM_ERROR", "time_expire 格式错误") from failure
-    existing = sandbox().store.find_order("wechat", sandbox().merchant("wechat"), body["out_trade_no"])
-    if existing:
-        if existing["status"] == "PAID":
-            raise ApiError(400, "ORDERPAID", "该订单已支付")
-        if existing["status"] not in payments.UNPAID:
-            raise ApiError(400, "ORDERCLOSED", "该订单已关闭")
-        if existing["amount"] != amount or existing["kind"] != kind:
-            raise ApiError(400, "OUT_TRADE_NO_USED", "商户订单号重复")
-        return existing
-    return payments.new_order(
-        sandbox(),
-        "wechat",
-        out_trade_no=body["out_trade_no"],
-        kind=kind,
-        amount=amount,
-        subject=body["description"],
-        notify_url=body["notify_url"],
-        expire_at=expire_at,
-        **extra,
-    )
+    with sandbox().money_lock:  # from the lookup to the insert: one order per out_trade_no
+        existing = sandbox().store.find_order("wechat", sandbox().merchant("wechat"), body["out_trade_no"])
+        if existing:
+            if existing["status"] == "PAID":
+                raise ApiError(400, "ORDERPAID", "该订单已支付")
+            if existing["status"] not in payments.UNPAID:
+                raise ApiError(400, "ORDERCLOSED", "该订单已关闭")
+            if existing["amount"] != amount or existing["kind"] != kind:
+                raise ApiError(400, "OUT_TRADE_NO_USED", "商户订单号重复")
+            return existing
+        return payments.new_order(
+            sandbox(),
+            "wechat",
+            out_trade_no=body["out_trade_no"],
+            kind=kind,
+            amount=amount,
+            subject=body["description"],
+            notify_url=body["notify_url"],
+            expire_at=expire_at,
+            **extra,
+        )
 
 
 @blueprint.post("/v3/pay/transactions/native")

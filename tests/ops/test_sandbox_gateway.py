@@ -9,6 +9,7 @@ import json
 import re
 import time
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -622,3 +623,12 @@ def test_records_survive_a_restart(sandbox, instance, alipay):
         assert (answer["trade_status"], answer["total_amount"]) == ("TRADE_SUCCESS", "6.60")
     finally:
         again.stop()
+
+
+def test_concurrent_identical_orders_make_one(sandbox, alipay):
+    number = out_no("N")
+    biz = {"out_trade_no": number, "total_amount": "4.00", "subject": "x"}
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        answers = list(pool.map(lambda _: alipay.call("alipay.trade.precreate", biz), range(8)))
+    assert {a["code"] for a in answers} == {"10000"} and len({a["qr_code"] for a in answers}) == 1
+    assert len([o for o in sandbox.admin("GET", "/orders") if o["out_trade_no"] == number]) == 1
