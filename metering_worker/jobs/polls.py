@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 
 from metering_worker import config
@@ -54,8 +55,10 @@ def sweep_shard(site_id: int, gateway_ids: Sequence[int], sweep_id: str) -> dict
         "attempted": sum(o.attempted for o in outcomes),
         "backing_off": sum(len(b.meters) for b in plan.buses) - sum(o.attempted + o.late for o in outcomes),
         "good": sum(o.good for o in outcomes),
-        "late": sum(o.late for o in outcomes),
-        "retried": sum(o.retried for o in outcomes),  # failed by our loop's lateness: not held against meters
+        "late": sum(o.late for o in outcomes),  # failed by our loop's lateness: not held against meters
+        "retried": sum(o.retried for o in outcomes),
+        "reconnects": sum(o.reconnects for o in outcomes),
+        "failed": dict(sum((o.failed for o in outcomes), Counter())),
         "commands": sum(o.commands for o in outcomes),
         "last_stored_at": max((o.stored_at for o in outcomes), default=0.0),
         # Where the time went: a sweep slower than its interval starves the next one.

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import bindparam, insert, update
+from sqlalchemy import bindparam, func, insert, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from metering_worker.protocol import HotBlock
@@ -49,6 +50,29 @@ def _reading_row(result: PollResult, interval_s: int, skew_s: int) -> dict:
     }
 
 
+_READING_COLUMNS = ("meter_id", "read_at", "meter_clock", "total_energy", "energy_sharp", "energy_peak",
+                    "energy_flat", "energy_valley", "power_w", "balance", "purchase_count", "status_bits",
+                    "quality")
+# PostgreSQL: the bus's readings as one array per column, unnested into rows. A multi-row VALUES
+# insert has 13 parameters per reading, too many for psycopg to cache the parsed statement, and
+# re-parsing it cost ~85 us per reading (profiled 2026-11-29); this statement has 13 in all. Each
+# array is bound with its column's type, so money, energy and timestamps are checked as always.
+_INSERT_UNNESTED = insert(READINGS).from_select(
+    _READING_COLUMNS,
+    select(*(func.unnest(bindparam(name, type_=ARRAY(READINGS.c[name].type))) for name in _READING_COLUMNS)),
+).returning(READINGS.c.id, READINGS.c.meter_id)
+
+
+def _insert_readings(db: Session, rows: list[dict]) -> dict[int, int]:
+    """Insert the rows; returns reading id by meter id."""
+    if db.get_bind().dialect.name == "postgresql":
+        columns = {name: [row[name] for row in rows] for name in _READING_COLUMNS}
+        returned = db.execute(_INSERT_UNNESTED, columns)
+    else:
+        returned = db.execute(insert(READINGS).returning(READINGS.c.id, READINGS.c.meter_id), rows)
+    return {meter_id: reading_id for reading_id, meter_id in returned}
+
+
 _GOOD_STATE = (
     update(STATES).where(STATES.c.meter_id == bindparam("m_id")).values(
         last_reading_id=bindparam("m_reading"), last_read_at=bindparam("m_at"),
@@ -69,9 +93,7 @@ def write_results(db: Session, site_id: int, interval_s: int, skew_s: int,
     good = sorted((r for r in results if r.block is not None), key=lambda r: r.meter.meter_id)
     failed = sorted((r for r in results if r.block is None), key=lambda r: r.meter.meter_id)
     if good:
-        returned = db.execute(insert(READINGS).returning(READINGS.c.id, READINGS.c.meter_id),
-                              [_reading_row(r, interval_s, skew_s) for r in good])
-        reading_ids = {meter_id: reading_id for reading_id, meter_id in returned}
+        reading_ids = _insert_readings(db, [_reading_row(r, interval_s, skew_s) for r in good])
         db.execute(_GOOD_STATE, [
             {"m_id": r.meter.meter_id, "m_reading": reading_ids[r.meter.meter_id], "m_at": r.at,
              "m_relay": r.block.relay_open, "m_status": int(r.block.status),
