@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import os
 import secrets
 import subprocess
 import sys
@@ -49,22 +50,16 @@ def read_key(path: str) -> RSA.RsaKey:
 class Sandbox:
     """`python -m ops.sandbox_gateway` on a free port; `stop()` ends it."""
 
-    def __init__(self, instance: Path, time_scale: float = 0.01) -> None:
+    def __init__(self, instance: Path, time_scale: float | None = 0.01, env: dict | None = None) -> None:
+        """time_scale None: the process takes SANDBOX_TIME_SCALE from `env`, or its default."""
         self.log = open(instance.parent / f"{instance.name}-sandbox.log", "ab")  # noqa: SIM115
+        command = [sys.executable, "-m", "ops.sandbox_gateway", "--host", "127.0.0.1", "--port", "0"]
+        command += ["--instance", str(instance)]
+        if time_scale is not None:
+            command += ["--time-scale", str(time_scale)]
         self.process = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "ops.sandbox_gateway",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--instance",
-                str(instance),
-                "--time-scale",
-                str(time_scale),
-            ],
+            command,
+            env={**os.environ, **(env or {})},
             cwd=ROOT,
             stdout=subprocess.PIPE,
             stderr=self.log,

@@ -617,10 +617,11 @@ def test_records_survive_a_restart(sandbox, instance, alipay):
     number = out_no("S")
     alipay.call("alipay.trade.precreate", {"out_trade_no": number, "total_amount": "6.60", "subject": "x"})
     sandbox.admin("POST", f"/orders/alipay/{number}/approve")
-    again = Sandbox(instance, SCALE)
+    again = Sandbox(instance, None, env={"SANDBOX_TIME_SCALE": "0.5"})
     try:
         answer = Alipay(again.config["alipay"]).call("alipay.trade.query", {"out_trade_no": number})
         assert (answer["trade_status"], answer["total_amount"]) == ("TRADE_SUCCESS", "6.60")
+        assert again.admin("GET", "/")["time_scale"] == 0.5
     finally:
         again.stop()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import base64
 import io
+import time
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -33,6 +34,13 @@ def receiver():
     listening.start()
     yield listening
     listening.stop()
+
+
+@pytest.fixture
+def fast(sandbox):
+    sandbox.admin("POST", "/time-scale", {"time_scale": 0.001})
+    yield
+    sandbox.admin("POST", "/time-scale", {"time_scale": 0.01})
 
 
 @pytest.fixture(scope="module")
@@ -278,3 +286,20 @@ def test_code_payment_is_accepted_then_paid_and_a_bad_code_refused(sandbox, unio
         {"txnType": "01", "txnSubType": "06", "orderId": out_no("Q"), "txnAmt": "600", "qrNo": "6212"},
     )
     assert bad["respCode"] != "00"
+
+
+def test_back_notify_retried_until_http_200_and_a_forged_one_fails_the_chain_check(
+    sandbox, unionpay, receiver, fast
+):
+    receiver.replies["/up-retry"] = [(500, b"busy"), (404, b"no")]
+    order_id, notify = paid(sandbox, unionpay, receiver, "900", "/up-retry")
+    first, second, third = receiver.wait("/up-retry", 3)
+    # +1 min, +2 min at a thousandth: 0.06 s, 0.12 s.
+    assert second.at - first.at >= 0.06 and third.at - second.at >= 0.12
+    time.sleep(0.5)
+    assert len(receiver.on("/up-retry")) == 3
+    assert all(unionpay.genuine(form(r.body)) for r in (first, second, third))
+
+    sandbox.admin("POST", "/notify-scripts", {"action": "forge", "gateway": "unionpay"})
+    paid(sandbox, unionpay, receiver, "100", "/up-forged")
+    assert not unionpay.genuine(form(receiver.wait("/up-forged")[0].body))
