@@ -13,7 +13,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from backoffice import database
 from backoffice.auth.identity import current
-from shared_models.errors import InvalidValue, RuleViolation
+from shared_models.errors import Conflict, InvalidValue, RuleViolation
 from shared_models.models import IdempotencyRecord
 from shared_models.types import utcnow
 
@@ -38,6 +38,11 @@ def _fingerprint() -> str:
 def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
     if record.request_hash != fingerprint:
         raise RuleViolation("This Idempotency-Key was already used for a different request.")
+    if record.status_code == 0:
+        # Claimed by a request that committed part of its work (an order, before calling a
+        # gateway) and never answered: what it did is to be looked up, not done again.
+        raise Conflict("The first request with this Idempotency-Key did not finish; look up "
+                       "what it did before trying again.")
     return Response(record.response_body, status=record.status_code, mimetype="application/json",
                     headers={"Idempotent-Replayed": "true"})
 

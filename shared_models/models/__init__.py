@@ -8,7 +8,7 @@ from shared_models.models.idempotency import IdempotencyRecord
 from shared_models.models.ledger import LedgerAccount, LedgerTransaction, Posting
 from shared_models.models.metering import Alarm, MeterState, Reading
 from shared_models.models.notifications import SmsMessage, SmsSettings
-from shared_models.models.payments import PaymentEvent, PaymentOrder
+from shared_models.models.payments import PaymentEvent, PaymentOrder, PaymentRefund
 from shared_models.models.registry import (
     Building,
     Bus,
@@ -41,6 +41,7 @@ __all__ = [
     "MeterSwap",
     "PaymentEvent",
     "PaymentOrder",
+    "PaymentRefund",
     "Operator",
     "Posting",
     "Reading",

@@ -59,6 +59,8 @@ class PaymentOrder(Base):
     # Where the payer sees the order: the QR's content or the page to open.
     qr_code: Mapped[str | None] = mapped_column(Text)
     pay_url: Mapped[str | None] = mapped_column(Text)
+    # Where its gateway reports on it (and on its cancels and refunds).
+    notify_url: Mapped[str] = mapped_column(String(255), default="")
     payer_hint: Mapped[str] = mapped_column(String(32), default="")  # a masked payment code
     source: Mapped[str] = mapped_column(String(32), default="")  # kiosk, mobile, console, api
     requested_by: Mapped[str] = mapped_column(String(64), default="")  # the principal's name
@@ -108,3 +110,39 @@ class PaymentEvent(Base):
     # The facts we relied on (verified fields; never keys, never a whole payment code).
     detail: Mapped[dict] = mapped_column(JSON, default=dict)
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RefundState(enum.StrEnum):
+    PENDING_APPROVAL = "pending_approval"  # above the site's threshold: a second person decides
+    APPROVED = "approved"  # to be sent to the gateway (again, with the same number, until it answers)
+    PROCESSING = "processing"  # the gateway accepted it and has not finished
+    SUCCEEDED = "succeeded"  # the gateway confirmed: the ledger moved
+    FAILED = "failed"  # the gateway refused it: nothing moved
+    REJECTED = "rejected"  # the second person said no
+
+
+class PaymentRefund(Base):
+    """Money paid online going back to the payer through the same gateway.
+
+    `out_refund_no` is sent on every try: the gateway refunds one number once, so a retry after
+    a lost answer can never refund twice. The ledger moves only when the gateway confirms.
+    """
+
+    __tablename__ = "payment_refunds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("payment_orders.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    out_refund_no: Mapped[str] = mapped_column(String(32), unique=True)
+    state: Mapped[RefundState] = mapped_column(db_enum(RefundState, "payment_refund_state"))
+    reason: Mapped[str] = mapped_column(String(255), default="")
+    requested_by_id: Mapped[int] = mapped_column(ForeignKey("operators.id"))
+    approved_by_id: Mapped[int | None] = mapped_column(ForeignKey("operators.id"))
+    refund_id: Mapped[str | None] = mapped_column(String(64))  # the gateway's
+    failure: Mapped[str] = mapped_column(String(255), default="")
+    sale_id: Mapped[int | None] = mapped_column(ForeignKey("sales.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)

@@ -66,7 +66,7 @@ def account_site(db: Session, account_id: int, *, site_ids: Collection[int] | No
 
 
 def create(db: Session, *, account_id: int, amount: Decimal | str, channel: Channel | str,
-           flow: PaymentFlow | str, source: str, requested_by: str,
+           flow: PaymentFlow | str, source: str, requested_by: str, notify_url: str = "",
            site_ids: Collection[int] | None = None, now: datetime | None = None) -> PaymentOrder:
     """A new order for an open account, checked against the site's limits and the stored-credit
     cap before any QR exists. `site_ids` (the caller's sites; None for all) as for sales."""
@@ -89,7 +89,8 @@ def create(db: Session, *, account_id: int, amount: Decimal | str, channel: Chan
                          amount=amount, state=OrderState.CREATED,
                          out_trade_no=new_out_trade_no(now),
                          subject=f"电费 Electricity {account.number}"[:128],
-                         source=source[:32], requested_by=requested_by[:64], created_at=now,
+                         source=source[:32], requested_by=requested_by[:64],
+                         notify_url=notify_url[:255], created_at=now,
                          expires_at=now + timedelta(seconds=site.order_expiry_s))
     db.add(order)
     db.flush()

@@ -20,8 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from shared_models.audit import Actor, set_actor
 from shared_models.models import Site
-from shared_models.models.payments import OrderState, PaymentEventKind, PaymentOrder
-from shared_models.payments import codes, confirm, orders
+from shared_models.models.payments import (
+    OrderState,
+    PaymentEventKind,
+    PaymentOrder,
+    PaymentRefund,
+    RefundState,
+)
+from shared_models.payments import codes, confirm, orders, refunds
 from shared_models.payments.confirm import Outcome, Report
 from shared_models.payments.gateways.base import (
     Charge,
@@ -29,6 +35,7 @@ from shared_models.payments.gateways.base import (
     Gateway,
     GatewayRefused,
     GatewayUnavailable,
+    RefundResult,
 )
 from shared_models.payments.rules import WAITING
 from shared_models.types import utcnow
@@ -39,6 +46,8 @@ RECOVERY = Actor(id=None, name="payment-recovery")
 
 # Orders younger than this are left to their notify; older ones are asked about.
 QUERY_AFTER = timedelta(minutes=2)
+# A refund sent without a final answer is sent again (same number) after this long.
+RESEND_AFTER = timedelta(minutes=1)
 # Gateways with no published retry schedule (UnionPay) or a lost notify: ask at most this often.
 RECOVERY_BATCH = 200
 
@@ -57,13 +66,14 @@ class _Order:
     state: OrderState
     site_code: str
     channel: str
+    notify_url: str
 
 
 def _snapshot(db: Session, order_id: int) -> _Order:
     order = orders.get(db, order_id)
     site_code = db.get(Site, order.site_id).code
     return _Order(order.id, order.out_trade_no, order.amount, order.created_at, order.trade_no,
-                  order.state, site_code, order.channel.value)
+                  order.state, site_code, order.channel.value, order.notify_url)
 
 
 def report_of(out_trade_no: str, charge: Charge, gateway: Gateway) -> Report:
@@ -194,7 +204,7 @@ def charge_code(sessions: sessionmaker[Session], gateway: Gateway, order_id: int
 def _give_up(sessions, gateway: Gateway, order_id: int, snap: _Order) -> Outcome | None:
     try:
         gateway.cancel(snap.out_trade_no, created_at=snap.created_at, amount=snap.amount,
-                       trade_no=snap.trade_no)
+                       trade_no=snap.trade_no, notify_url=snap.notify_url)
     except (GatewayUnavailable, GatewayRefused) as error:
         # The order stays pending: the recovery cron asks again and closes or credits it.
         _note(sessions, order_id, PaymentEventKind.CANCEL, accepted=False,
@@ -211,6 +221,38 @@ def _give_up(sessions, gateway: Gateway, order_id: int, snap: _Order) -> Outcome
                              kind=PaymentEventKind.CANCEL)
         _commit(db, order)
         return Outcome(order, accepted=True, reason="cancelled")
+
+
+def send_refund(sessions: sessionmaker[Session], gateway: Gateway, refund_id: int) -> PaymentRefund | None:
+    """Send an approved refund to the gateway (again, with the same number, if it was sent
+    before) and apply the answer; a refund the gateway is still processing is asked about
+    where the gateway can be asked. None if the gateway did not answer: it is tried later."""
+    with _session(sessions) as db:
+        refund = refunds.sending(db, refund_id)
+        order = orders.get(db, refund.order_id)
+        processing = refund.state == RefundState.PROCESSING
+        call = {"out_trade_no": order.out_trade_no, "trade_no": order.trade_no,
+                "out_refund_no": refund.out_refund_no, "amount": refund.amount,
+                "total": order.amount, "created_at": order.created_at,
+                "notify_url": order.notify_url, "requested_at": refund.created_at}
+        db.commit()
+    status = getattr(gateway, "refund_status", None)
+    try:
+        if processing and status is not None:
+            result = status(call["out_refund_no"], requested_at=call["requested_at"])
+        else:
+            result = gateway.refund(**call)
+    except GatewayUnavailable as error:
+        _note(sessions, order.id, PaymentEventKind.REFUND, accepted=False,
+              outcome=f"no answer to refund {call['out_refund_no']}: {error}; sent again later")
+        return None
+    except GatewayRefused as refused:
+        log.info("refund %s refused: %s", refund_id, refused)
+        result = RefundResult("failed", None, call["amount"], raw={"refused": str(refused)})
+    with _session(sessions) as db:
+        refund = refunds.settle(db, refund_id, result)
+        _commit(db, refund)
+        return refund
 
 
 def recover(sessions: sessionmaker[Session], gateways: GatewayLookup, *,
@@ -242,4 +284,24 @@ def recover(sessions: sessionmaker[Session], gateways: GatewayLookup, *,
                 counts["unanswered"] += 1
         if outcome is not None and outcome.credited:
             counts["credited"] += 1
+    counts["refunds"] = _resend_refunds(sessions, gateways, now)
     return counts
+
+
+def _resend_refunds(sessions: sessionmaker[Session], gateways: GatewayLookup, now: datetime) -> int:
+    """Refunds sent without a final answer (lost, or still processing), sent again."""
+    with _session(sessions) as db:
+        rows = db.execute(
+            select(PaymentRefund.id, PaymentOrder.channel, Site.code)
+            .join(PaymentOrder, PaymentOrder.id == PaymentRefund.order_id)
+            .join(Site, Site.id == PaymentOrder.site_id)
+            .where(PaymentRefund.state.in_((RefundState.APPROVED, RefundState.PROCESSING)),
+                   PaymentRefund.sent_at <= now - RESEND_AFTER)
+            .order_by(PaymentRefund.id).limit(RECOVERY_BATCH)).all()
+    sent = 0
+    for refund_id, channel, site_code in rows:
+        gateway = gateways(site_code, channel.value)
+        if gateway is not None:
+            send_refund(sessions, gateway, refund_id)
+            sent += 1
+    return sent

@@ -175,6 +175,26 @@ def refund(db: Session, *, account_id: int, amount: Decimal, channel: Channel, o
                      balance_after=wallet.balance)
 
 
+def refund_through_gateway(db: Session, account: TenantAccount, wallet: LedgerAccount, *,
+                           amount: Decimal, channel: Channel, operator_id: int,
+                           approved_by_id: int | None, external_key: str, reason: str = "") -> Sale:
+    """Money an online payment brought in went back to the payer: its gateway confirmed the
+    refund. One ledger transaction from the (locked) wallet to the channel's clearing account,
+    and the completed refund document with its receipt. The wallet may end below zero: the
+    money has already left, and the arrears rules take it from there."""
+    site = db.get(Site, account.site_id)
+    clearing = site_account(db, site.id, AccountKind.CLEARING, channel)
+    txn = post(db, site_id=site.id, kind=TransactionKind.REFUND,
+               legs=transfer(wallet.id, clearing.id, amount),
+               reason=reason or f"{channel.value} refund", operator_id=operator_id,
+               external_key=external_key, locked=(wallet,))
+    return _new_sale(db, completed=True, site_id=site.id, account_id=account.id,
+                     kind=SaleKind.REFUND, channel=channel, amount=amount, reason=reason,
+                     operator_id=operator_id,
+                     shift_id=None, approved_by_id=approved_by_id, transaction_id=txn.id,
+                     balance_after=wallet.balance)
+
+
 def approve_refund(db: Session, sale_id: int, operator_id: int,
                    external_key: str | None = None) -> Sale:
     """A second operator approves a held refund: it is paid out through its channel."""

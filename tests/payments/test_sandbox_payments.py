@@ -267,3 +267,74 @@ def test_an_unsigned_or_unknown_notify_is_refused_without_a_write(staff, sandbox
     assert requests.post(f"{staff.url}/api/v1/payments/notify/alipay/NOSUCH", data=b"x",
                          timeout=10).status_code == 404
     assert _ledger_rows(staff.sessions) == before
+
+
+def _paid_order(staff, sandbox, amount, channel="alipay"):
+    account_id = staff.new_account()
+    order = staff.new_order(account_id, amount, channel)
+    sandbox.pay(channel, order["out_trade_no"])
+    staff.wait_state(order["id"], "credited")
+    return account_id, order
+
+
+@pytest.mark.parametrize("channel", ["alipay", "wechat", "unionpay"])
+def test_a_refund_goes_back_through_the_gateway_and_then_moves_the_ledger(staff, sandbox, channel):
+    account_id, order = _paid_order(staff, sandbox, "25.00", channel)
+    refund = staff.call("POST", f"/payments/orders/{order['id']}/refunds",
+                        {"amount": "10.00", "reason": "moving out"}, status=201).json()
+    if refund["state"] == "processing":  # a gateway that finishes later tells us by notify or query
+        refund = wait_for(lambda: (r := _refund(staff, refund["id"]))["state"] == "succeeded" and r,
+                          what="the refund to finish")
+    assert refund["state"] == "succeeded" and refund["sale_id"]
+    assert staff.balance(account_id) == Decimal("15.00")
+    after = staff.order(order["id"])
+    assert (after["state"], after["refunded_amount"]) == ("refunded", "10.00")
+    at_gateway = sandbox.admin("GET", f"/refunds?gateway={channel}")
+    assert [r for r in at_gateway if refund["out_refund_no"] in str(r)]
+    too_much = staff.call("POST", f"/payments/orders/{order['id']}/refunds", {"amount": "15.01"},
+                          status=422)
+    assert too_much.json()["errors"]["json"]["amount"] == [
+        "At most 15.00 of this payment can still be refunded."]
+
+
+def _refund(staff, refund_id):
+    return next(r for r in staff.call("GET", "/payments/refunds", status=200).json()
+                if r["id"] == refund_id)
+
+
+def test_a_large_refund_waits_for_a_second_person(staff, sandbox, sessions):
+    from backoffice.auth.accounts import issue_token, save_operator
+
+    _account_id, order = _paid_order(staff, sandbox, "600.00")
+    refund = staff.call("POST", f"/payments/orders/{order['id']}/refunds", {"amount": "550.00"},
+                        status=201).json()
+    assert refund["state"] == "pending_approval"
+    own = staff.call("POST", f"/payments/refunds/{refund['id']}/approve", status=422)
+    assert own.json()["message"] == "A refund must be approved by someone other than who asked for it."
+    with sessions() as db:
+        other = save_operator(db, {"username": "approver", "password": "correct horse battery",
+                                   "role": "finance", "all_sites": True})
+        _token, raw = issue_token(db, other.id, "test", 1)
+        db.commit()
+    approver = {**staff.headers, "Authorization": f"Bearer {raw}"}
+    approved = requests.post(f"{staff.url}/api/v1/payments/refunds/{refund['id']}/approve",
+                             headers=approver, timeout=30)
+    assert approved.status_code == 200 and approved.json()["state"] in ("succeeded", "processing")
+
+
+def test_a_refund_the_gateway_did_not_answer_is_sent_again_with_the_same_number(staff, sandbox):
+    account_id, order = _paid_order(staff, sandbox, "20.00")
+    sandbox.admin("POST", "/api-failures", {"count": 1, "gateway": "alipay"})
+    refund = staff.call("POST", f"/payments/orders/{order['id']}/refunds", {"amount": "5.00"},
+                        status=201).json()
+    assert refund["state"] == "approved" and staff.balance(account_id) == Decimal("20.00")
+
+    def lookup(site_code, channel):
+        return _gateway(sandbox, channel)
+
+    recovery.recover(staff.sessions, lookup, now=utcnow() + timedelta(minutes=2))
+    assert _refund(staff, refund["id"])["state"] == "succeeded"
+    assert staff.balance(account_id) == Decimal("15.00")
+    sent = [r for r in sandbox.admin("GET", "/refunds?gateway=alipay")
+            if refund["out_refund_no"] in str(r)]
+    assert len(sent) == 1

@@ -19,9 +19,9 @@ from backoffice.resources.blueprint import Blueprint
 from shared_models import audit
 from shared_models.models import Site
 from shared_models.models.ledger import Channel
-from shared_models.models.payments import ONLINE_CHANNELS, PaymentEventKind
-from shared_models.payments import confirm, orders
-from shared_models.payments.gateways.base import BadNotify, Gateway
+from shared_models.models.payments import ONLINE_CHANNELS, PaymentEventKind, PaymentOrder
+from shared_models.payments import confirm, orders, refunds
+from shared_models.payments.gateways.base import BadNotify, ChargeState, Gateway, RefundResult
 
 blp = Blueprint("payments-notify", __name__, url_prefix="/payments/notify",
                 description="Gateway notifies (Alipay, WeChat Pay, UnionPay): signature-authenticated")
@@ -52,15 +52,12 @@ class Notify(MethodView):
             news = gateway.verify_notify(raw, request.headers)
         except BadNotify as bad:
             return _refuse(gateway, channel, f"unverified: {bad}", {"length": len(raw)})
+        if news.kind == "refund":
+            return _refund_news(gateway, channel, site, news)
         order = orders.by_out_trade_no(database.session(), news.out_trade_no)
-        if order is None or order.site_id != site.id or order.channel != Channel(channel):
+        if not _ours(order, site, channel):
             return _refuse(gateway, channel, f"not our order: {news.out_trade_no}",
                            {"out_trade_no": news.out_trade_no})
-        if news.kind != "payment":
-            orders.record(database.session(), order, order.channel, PaymentEventKind.NOTIFY,
-                          accepted=True, outcome=f"{news.kind} notify noted",
-                          detail={"refund_no": news.refund_no, "state": news.state.value})
-            return _reply(gateway, True)
         outcome = confirm.apply(database.session(), order.id, confirm.Report(
             out_trade_no=news.out_trade_no, state=news.state, trade_no=news.trade_no,
             amount=news.amount, app_id=news.app_id, merchant_id=news.merchant_id,
@@ -72,6 +69,28 @@ class Notify(MethodView):
             return _reply(gateway, False, outcome.reason, status=400)
         announce_after_commit(database.session(), outcome.command_ids)
         return _reply(gateway, True)
+
+
+def _ours(order: PaymentOrder | None, site: Site, channel: str) -> bool:
+    return order is not None and order.site_id == site.id and order.channel == Channel(channel)
+
+
+def _refund_news(gateway: Gateway, channel: str, site: Site, news) -> Response:
+    """A gateway reporting the end of a refund we sent, named by our refund number (UnionPay's
+    does not repeat the payment's order number)."""
+    refund = refunds.by_out_refund_no(database.session(), news.refund_no or "")
+    order = database.session().get(PaymentOrder, refund.order_id) if refund else None
+    if not _ours(order, site, channel):
+        return _refuse(gateway, channel, f"not our refund: {news.refund_no}",
+                       {"out_trade_no": news.out_trade_no, "refund_no": news.refund_no})
+    if news.amount != refund.amount:
+        return _refuse(gateway, channel, f"refund {news.refund_no}: amount {news.amount} is not "
+                       f"the refund's {refund.amount}", {"refund_no": news.refund_no})
+    state = {ChargeState.REFUNDED: "succeeded", ChargeState.FAILED: "failed",
+             ChargeState.CLOSED: "failed"}.get(news.state, "processing")
+    refunds.settle(database.session(), refund.id, RefundResult(state, None, news.amount),
+                   via=PaymentEventKind.NOTIFY)
+    return _reply(gateway, True)
 
 
 def _refuse(gateway: Gateway, channel: str, reason: str, detail: dict) -> Response:

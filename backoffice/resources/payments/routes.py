@@ -15,6 +15,7 @@ from backoffice.announce import announce_after_commit
 from backoffice.auth.identity import client_ip, current
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict, visible_site_ids
+from backoffice.idempotency import idempotent
 from backoffice.redis_conn import redis
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import BINARY, collection, download, filter_by, load
@@ -24,6 +25,10 @@ from backoffice.resources.payments.schemas import (
     PaymentCodeSchema,
     PaymentOrderDetailSchema,
     PaymentOrderSchema,
+    PaymentRefundSchema,
+    RefundQuerySchema,
+    RefundReasonSchema,
+    RefundRequestSchema,
 )
 from metering_worker import transport
 from shared_models.audit import Actor
@@ -35,8 +40,10 @@ from shared_models.models.payments import (
     PaymentEventKind,
     PaymentFlow,
     PaymentOrder,
+    PaymentRefund,
+    RefundState,
 )
-from shared_models.payments import codes, orders, recovery
+from shared_models.payments import codes, orders, recovery, refunds
 from shared_models.payments.gateways.base import GatewayRefused, GatewayUnavailable
 from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
 
@@ -66,7 +73,8 @@ def _new_order(data: dict, flow: PaymentFlow, channel) -> PaymentOrder:
     gateway = payments.require_gateway(account_site, channel.value)
     order = orders.create(db, account_id=data["account_id"], amount=data["amount"],
                           channel=channel, flow=flow, source=_source(),
-                          requested_by=current().username, site_ids=visible_site_ids())
+                          requested_by=current().username, site_ids=visible_site_ids(),
+                          notify_url=payments.notify_url(account_site, channel.value))
     database.commit_now()  # the order exists before any gateway hears of it
     return order, gateway, account_site
 
@@ -82,6 +90,7 @@ class Orders(MethodView):
         return collection(_query(args))
 
     @requires("payments.create")
+    @idempotent
     @blp.arguments(NewOrderSchema)
     @blp.response(201, PaymentOrderSchema, description="The order with its QR content or page")
     @blp.alt_response(502, description="The gateway did not answer; the order is kept and closed later")
@@ -91,7 +100,7 @@ class Orders(MethodView):
         try:
             checkout = gateway.checkout(
                 flow=order.flow.value, out_trade_no=order.out_trade_no, amount=order.amount,
-                subject=order.subject, notify_url=payments.notify_url(site, order.channel.value),
+                subject=order.subject, notify_url=order.notify_url,
                 expires_at=order.expires_at, created_at=order.created_at,
                 return_url=data.get("return_url"))
         except GatewayRefused as refused:
@@ -112,6 +121,7 @@ class Orders(MethodView):
 @blp.route("/code-payments")
 class CodePayments(MethodView):
     @requires("payments.create")
+    @idempotent
     @blp.arguments(PaymentCodeSchema)
     @blp.response(202, PaymentOrderSchema,
                   description="Accepted: the charge runs in the background; follow the order")
@@ -181,6 +191,78 @@ class CloseOrder(MethodView):
             abort(502, message="The payment gateway did not answer; please try again.")
         announce_after_commit(database.session(), outcome.command_ids)
         return outcome.order
+
+
+@blp.route("/orders/<int:order_id>/refunds")
+class OrderRefunds(MethodView):
+    @requires("sales.write")
+    @idempotent
+    @blp.arguments(RefundRequestSchema)
+    @blp.response(201, PaymentRefundSchema,
+                  description="Sent to the gateway (succeeded, processing, failed, or to be sent "
+                              "again), or waiting for a second operator's approval")
+    def post(self, data, order_id):
+        """Refund part or all of an online payment to the payer, through its gateway."""
+        order, gateway = _loaded(order_id)
+        refund = refunds.request(database.session(), order.id, amount=data["amount"],
+                                 reason=data["reason"], operator_id=current().operator_id,
+                                 site_ids=visible_site_ids())
+        database.commit_now()  # asked for, before the gateway hears of it
+        return _send_if_approved(refund, gateway)
+
+
+@blp.route("/refunds")
+class Refunds(MethodView):
+    @requires("payments.read")
+    @blp.arguments(RefundQuerySchema, location="query")
+    @blp.response(200, PaymentRefundSchema(many=True))
+    @blp.paginate(Page)
+    def get(self, args):
+        """List refunds of online payments, newest first."""
+        stmt = filter_by(select(PaymentRefund), PaymentRefund, args).join(
+            PaymentOrder, PaymentOrder.id == PaymentRefund.order_id)
+        return collection(restrict(stmt, PaymentOrder.site_id).order_by(PaymentRefund.id.desc()))
+
+
+@blp.route("/refunds/<int:refund_id>/approve")
+class ApproveRefund(MethodView):
+    @requires("sales.approve")
+    @idempotent
+    @blp.response(200, PaymentRefundSchema)
+    def post(self, refund_id):
+        """Approve a refund above the threshold (a second operator), and send it."""
+        refund = _refund(refund_id)
+        gateway = _loaded(refund.order_id)[1]
+        refund = refunds.approve(database.session(), refund.id, current().operator_id)
+        database.commit_now()
+        return _send_if_approved(refund, gateway)
+
+
+@blp.route("/refunds/<int:refund_id>/reject")
+class RejectRefund(MethodView):
+    @requires("sales.approve")
+    @blp.arguments(RefundReasonSchema)
+    @blp.response(200, PaymentRefundSchema)
+    def post(self, data, refund_id):
+        """Reject a refund waiting for approval: nothing moves."""
+        _refund(refund_id)
+        return refunds.reject(database.session(), refund_id, current().operator_id, data["reason"])
+
+
+def _refund(refund_id: int) -> PaymentRefund:
+    refund = database.session().get(PaymentRefund, refund_id)
+    if refund is None:
+        abort(404, message="No such refund.")
+    load(PaymentOrder, refund.order_id)  # the caller's sites
+    return refund
+
+
+def _send_if_approved(refund: PaymentRefund, gateway) -> PaymentRefund:
+    if refund.state == RefundState.APPROVED:
+        recovery.send_refund(_sessions(), gateway, refund.id)  # None: sent again by the cron
+    db = database.session()
+    db.expire_all()  # what the sending sessions wrote
+    return refunds.get(db, refund.id)
 
 
 def _loaded(order_id: int):

@@ -2,9 +2,15 @@
 
 from marshmallow import Schema, fields, validate
 
-from backoffice.fields import MoneyField
+from backoffice.fields import MoneyField, Text
 from shared_models.models.ledger import Channel
-from shared_models.models.payments import ONLINE_CHANNELS, OrderState, PaymentEventKind, PaymentFlow
+from shared_models.models.payments import (
+    ONLINE_CHANNELS,
+    OrderState,
+    PaymentEventKind,
+    PaymentFlow,
+    RefundState,
+)
 
 
 class PaymentEventSchema(Schema):
@@ -79,3 +85,34 @@ class OrderQuerySchema(Schema):
     state = fields.Enum(OrderState, by_value=True)
     needs_review = fields.Boolean()
     out_trade_no = fields.String(validate=validate.Length(max=32))
+
+
+class PaymentRefundSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    order_id = fields.Integer(dump_only=True)
+    amount = MoneyField(dump_only=True)
+    out_refund_no = fields.String(dump_only=True)
+    state = fields.Enum(RefundState, by_value=True, dump_only=True)
+    reason = fields.String(dump_only=True)
+    requested_by_id = fields.Integer(dump_only=True)
+    approved_by_id = fields.Integer(dump_only=True, allow_none=True)
+    refund_id = fields.String(dump_only=True, allow_none=True)
+    failure = fields.String(dump_only=True)
+    sale_id = fields.Integer(dump_only=True, allow_none=True)
+    created_at = fields.AwareDateTime(dump_only=True)
+    sent_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    completed_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+
+
+class RefundRequestSchema(Schema):
+    amount = MoneyField(required=True)
+    reason = Text(load_default="", validate=validate.Length(max=255))
+
+
+class RefundReasonSchema(Schema):
+    reason = Text(load_default="", validate=validate.Length(max=255))
+
+
+class RefundQuerySchema(Schema):
+    order_id = fields.Integer()
+    state = fields.Enum(RefundState, by_value=True)

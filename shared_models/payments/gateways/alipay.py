@@ -204,7 +204,7 @@ class AlipayGateway:
 
     def refund(self, *, out_trade_no: str, trade_no: str | None, out_refund_no: str,
                amount: Decimal, total: Decimal, created_at: datetime,
-               notify_url: str = "") -> RefundResult:
+               notify_url: str = "", requested_at: datetime | None = None) -> RefundResult:
         # Alipay announces refunds on the order's own notify_url. The same out_request_no never
         # refunds twice: a retry after a timeout must reuse it.
         node = self.call("alipay.trade.refund", {

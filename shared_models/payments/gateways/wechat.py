@@ -198,7 +198,7 @@ class WechatGateway:
 
     def refund(self, *, out_trade_no: str, trade_no: str | None, out_refund_no: str,
                amount: Decimal, total: Decimal, created_at: datetime, reason: str = "",
-               notify_url: str | None = None) -> RefundResult:
+               notify_url: str | None = None, requested_at: datetime | None = None) -> RefundResult:
         # The same out_refund_no refunds once: a retry after a timeout must reuse it.
         payload = {"out_trade_no": out_trade_no, "out_refund_no": out_refund_no,
                    "amount": {"refund": to_fen(amount), "total": to_fen(total), "currency": "CNY"}}
@@ -209,7 +209,7 @@ class WechatGateway:
         _, answer = self.call("POST", "/v3/refund/domestic/refunds", payload)
         return self._refund_result(answer, amount)
 
-    def refund_status(self, out_refund_no: str) -> RefundResult:
+    def refund_status(self, out_refund_no: str, *, requested_at: datetime | None = None) -> RefundResult:
         _, answer = self.call("GET", f"/v3/refund/domestic/refunds/{quote(out_refund_no, safe='')}")
         return self._refund_result(answer, None)
 
