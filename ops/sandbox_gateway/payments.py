@@ -36,15 +36,19 @@ def wallet_url(sandbox: Sandbox, order: Row) -> str:
 
 
 def approve(sandbox: Sandbox, order: Row) -> Row | None:
-    """The payer approves in the wallet: paid once, notified; None if the order can no longer be paid."""
-    paid = sandbox.store.transition(order["id"], UNPAID, status="PAID", paid_at=time.time())
+    """The payer approves in the wallet (or types the password of a code payment): paid once,
+    notified; None if the order can no longer be paid."""
+    paid = sandbox.store.transition(order["id"], (*UNPAID, "USERPAYING"), status="PAID", paid_at=time.time())
     if paid:
         notify_paid(sandbox, paid)
     return paid
 
 
 def decline(sandbox: Sandbox, order: Row) -> Row | None:
-    """The payer cancels in the wallet: the order stays unpaid until the merchant closes it or it expires."""
+    """The payer cancels in the wallet: the order stays unpaid until the merchant closes it or it
+    expires. A code payment the payer abandons at the password fails (PAYERROR)."""
+    if order["status"] == "USERPAYING":
+        return sandbox.store.transition(order["id"], ("USERPAYING",), status="PAYERROR", outcome="declined")
     return sandbox.store.transition(order["id"], ("WAITING",), status="DECLINED")
 
 

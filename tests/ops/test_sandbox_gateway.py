@@ -633,3 +633,18 @@ def test_concurrent_identical_orders_make_one(sandbox, alipay):
         answers = list(pool.map(lambda _: alipay.call("alipay.trade.precreate", biz), range(8)))
     assert {a["code"] for a in answers} == {"10000"} and len({a["qr_code"] for a in answers}) == 1
     assert len([o for o in sandbox.admin("GET", "/orders") if o["out_trade_no"] == number]) == 1
+
+
+def test_admin_settles_a_code_payment_left_waiting_for_the_password(sandbox, wechat):
+    query = "/v3/pay/transactions/out-trade-no/{}?mchid=" + wechat.config["mchid"]
+    outcomes = {}
+    for action in ("approve", "decline"):
+        code = "11" + str(time.time_ns())[-16:]
+        sandbox.admin("POST", "/codes", {"auth_code": code, "outcome": "userpaying_forever"})
+        number = out_no("G")
+        body = wechat.order(number, 250, "", payer={"auth_code": code})
+        del body["notify_url"]
+        assert wechat.call("POST", "/v3/pay/transactions/codepay", body).status_code == 202
+        sandbox.admin("POST", f"/orders/wechat/{number}/{action}")
+        outcomes[action] = wechat.call("GET", query.format(number)).json()["trade_state"]
+    assert outcomes == {"approve": "SUCCESS", "decline": "PAYERROR"}
