@@ -37,7 +37,11 @@ def main(argv: list[str] | None = None) -> None:
     # Bind first: with --port 0 the URL written into payments.toml must carry the real port.
     server = make_server(args.host, args.port, app=None, threaded=True)
     url = args.public_url or f"http://{args.host}:{server.server_port}"
-    sandbox = Sandbox(Path(args.instance), url, args.time_scale)
+    try:
+        sandbox = Sandbox(Path(args.instance), url, args.time_scale)
+    except RuntimeError as refused:
+        server.server_close()
+        sys.exit(f"sandbox gateway: {refused}")
     server.app = create_app(sandbox)
     notifier = Notifier(sandbox)
     notifier.start()

@@ -7,6 +7,7 @@ never regenerated: a back office configured once keeps working across restarts."
 from __future__ import annotations
 
 import json
+import os
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
@@ -110,7 +111,18 @@ def ensure(instance: Path) -> Keys:
     """Generate keys on first start (never over existing ones), then load them."""
     gateway = Path(instance).resolve() / "sandbox_gateway"
     if not (gateway / "identity.json").is_file():
-        _generate(gateway, gateway / "merchant")
+        if gateway.is_dir() and any(gateway.rglob("*.pem")):
+            raise RuntimeError(
+                f"{gateway} holds keys but no identity.json (an interrupted first start?): "
+                "move it away to have new keys made; existing keys are never overwritten"
+            )
+        if gateway.exists():
+            _generate(gateway, gateway / "merchant")
+        else:
+            # Made aside and renamed into place: a start cut short leaves no half set behind.
+            staging = gateway.with_name(f"{gateway.name}.new-{os.getpid()}")
+            _generate(staging, staging / "merchant")
+            staging.rename(gateway)
     return load(gateway)
 
 
