@@ -14,10 +14,11 @@ import contextlib
 import time
 from dataclasses import dataclass
 
-# Buses one loop polls at once. Measured 2026-11-29 (ops.bench.freshness): ~150 us of worker CPU
-# per read, a 32-meter bus at 9600 baud asks for ~6.4 reads a second; 192 buses are ~1,230
-# reads/s, about a fifth of a core, which leaves room for the simulator or gateways' latency
-# spikes without pushing replies past the 400 ms timeout.
+# Buses one loop polls at once. Measured 2026-11-29 (docs/benchmarks.md, "Freshness in steady
+# state"): a read costs the worker process ~270 us of CPU (~140 on the loop: exchange and decode;
+# ~120 in the store threads), and a 32-meter bus at 9600 baud asks for ~6.4 reads a second. 192
+# buses are ~1,230 reads/s, a third of a core: the loop keeps a mean lag of a few tens of ms, so
+# replies are handled well inside the 400 ms timeout even with the store threads taking the GIL.
 BUSES_AT_ONCE = 192
 # One pass over a full bus: 32 hot-block reads of (8 + 69 bytes + 7 silent chars) x 11 bits at
 # 9600 baud (96 ms) plus the meter's turnaround (20-100 ms, 60 ms on average): ~5 s.

@@ -14,8 +14,10 @@ from rq.serializers import JSONSerializer
 import metering_worker
 from metering_worker import config
 from metering_worker.jobs.queues import POLLS, QUEUE_NAMES, queue
-from metering_worker.polling.schedule import enqueue_due_sweeps, pack
+from metering_worker.polling.pacing import late_after, shard_buses
+from metering_worker.polling.schedule import enqueue_due_sweeps, pack, sweep_key
 from metering_worker.simulator import SimulatorFleet
+from shared_models.models import Bus, MeterState
 from shared_models.models.metering import ReadingQuality
 from tests.metering_worker.polling_world import readings_of, register_fleet, state_of
 
@@ -91,3 +93,52 @@ def test_cron_tick_and_shards_run_on_a_json_worker(sessions, redis_client, fleet
         assert reading.total_energy == fleet.meter(port, address).energy_total()
         assert reading.quality == ReadingQuality.GOOD
         assert state_of(sessions, meter_id).last_reading_id == reading.id
+
+
+def test_a_shard_holds_what_one_loop_polls_in_half_the_interval() -> None:
+    # 192 buses at once, a 5 s pass each: 6 rounds in 30 s of a 60 s interval
+    assert shard_buses(60, 192) == 1152
+    assert shard_buses(1800, 192) == 192 * 180
+    assert shard_buses(60, 10) == 60
+    assert shard_buses(5, 192) == 192  # an interval shorter than a pass: one round
+
+
+def test_a_timeout_counts_as_our_lateness_only_well_past_its_time() -> None:
+    assert late_after(0.4) == pytest.approx(0.5)
+    assert late_after(0.1) == pytest.approx(0.15)  # at least 50 ms of slack
+
+
+def test_the_stalest_shard_is_enqueued_first(sessions, redis_client, fleet) -> None:
+    site = register_fleet(sessions, fleet, poll_interval_s=60)
+    t0 = datetime(2026, 11, 29, 8, 0, 0, tzinfo=UTC)
+    gateways = sorted(site.gateway_ids.values())  # one bus each, packed one per shard
+    with sessions() as db:
+        for port, bus_id in site.bus_ids.items():
+            gateway = db.get(Bus, bus_id).gateway_id
+            ages = {gateways[0]: 10, gateways[1]: 100, gateways[2]: None}[gateway]
+            for address in (1, 2):
+                state = MeterState(meter_id=site.meter_ids[(port, address)], consecutive_failures=0,
+                                   online=True, status_bits=0, command_sequence=0)
+                if ages is not None or address == 1:  # the third gateway has a meter never read
+                    state.last_read_at = t0 - timedelta(seconds=ages or 5)
+                db.add(state)
+        db.commit()
+        enqueued = enqueue_due_sweeps(db, redis_client, queue(POLLS, redis_client), max_buses=1, now=t0)
+    sweep = int(t0.timestamp())
+    ours = [job for job in enqueued if job.startswith(f"poll-{site.site_id}-")]
+    assert ours == [f"poll-{site.site_id}-{sweep}-{shard}" for shard in (2, 1, 0)]
+
+
+def test_without_a_set_size_shards_are_sized_by_the_loop(sessions, redis_client, fleet) -> None:
+    site = register_fleet(sessions, fleet, poll_interval_s=60)
+    polls = queue(POLLS, redis_client)
+
+    def shards(at: datetime, **size) -> int:
+        with sessions() as db:
+            jobs = enqueue_due_sweeps(db, redis_client, polls, now=at, **size)
+        redis_client.delete(sweep_key(site.site_id))  # due again at once
+        return sum(job.startswith(f"poll-{site.site_id}-") for job in jobs)
+
+    t0 = datetime(2026, 11, 29, 9, 0, 0, tzinfo=UTC)
+    assert shards(t0, buses_at_once=1) == 1  # one bus at a time, 6 passes in 30 s: the 3 buses fit
+    assert shards(t0 + timedelta(seconds=1), max_buses=1) == 3

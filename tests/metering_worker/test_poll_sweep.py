@@ -114,3 +114,30 @@ def test_quality_flags(sessions, redis_client, fleet_config, start_fleet) -> Non
     assert qualities(1) == [good, ReadingQuality.REGRESSED, ReadingQuality.CATCH_UP]
     assert qualities(2) == [good, drift, drift]
     assert qualities(3) == [good, good, ReadingQuality.CATCH_UP]
+
+
+def test_no_more_than_buses_at_once_buses_poll_together(sessions, redis_client, fleet_config,
+                                                        start_fleet) -> None:
+    fleet = start_fleet(fleet_config(8, per_bus=2, time_scale=1.0))
+    site = register_fleet(sessions, fleet, timeout_ms=1000)
+    spans = {port: [] for port in fleet.ports}  # each exchange's start and end, per bus
+
+    for port, bus in fleet.buses.items():
+        original = bus.exchange
+
+        async def timed(request, original=original, port=port):
+            started = time.monotonic()
+            try:
+                return await original(request)
+            finally:
+                spans[port].append((started, time.monotonic()))
+
+        bus.exchange = timed
+
+    outcomes = run_sweep(sessions, redis_client, site, fleet, buses_at_once=2)
+
+    assert sum(o.good for o in outcomes.values()) == 8
+    # A bus is polling from its first exchange to its last; count the buses polling at each start.
+    polling = [(min(s for s, _ in bus), max(e for _, e in bus)) for bus in spans.values()]
+    most = max(sum(1 for start, end in polling if start <= moment < end) for moment, _ in polling)
+    assert most == 2  # two at a time: four buses, none of them waiting for a free one alone
