@@ -9,6 +9,7 @@ from shared_models.models.ledger import LedgerAccount, LedgerTransaction, Postin
 from shared_models.models.metering import Alarm, MeterState, Reading
 from shared_models.models.notifications import SmsMessage, SmsSettings
 from shared_models.models.payments import PaymentEvent, PaymentOrder, PaymentRefund
+from shared_models.models.reconciliation import ReconciliationBreak, ReconciliationHold, ReconciliationRun
 from shared_models.models.registry import (
     Building,
     Bus,
@@ -45,6 +46,9 @@ __all__ = [
     "Operator",
     "Posting",
     "Reading",
+    "ReconciliationBreak",
+    "ReconciliationHold",
+    "ReconciliationRun",
     "Sale",
     "Shift",
     "Site",
