@@ -56,6 +56,11 @@ class Defaults:
     # and the address the gateways reach our notify endpoints at (none: the request's own host).
     PAYMENTS_FILE: str | None = None
     PUBLIC_URL: str | None = None
+    # New payment orders allowed per account and per client address in each 10-minute window
+    # (a kiosk is one address for a whole lobby). 0: no limit.
+    PAYMENT_ORDERS_PER_ACCOUNT = 10
+    PAYMENT_ORDERS_PER_ADDRESS = 120
+    PAYMENT_ORDER_WINDOW_S = 600
 
 
 def _flag(value: str) -> bool:
@@ -81,6 +86,8 @@ _ENV = {
     "TRUSTED_PROXIES": ("TRUSTED_PROXIES", int),
     "PAYMENTS": ("PAYMENTS_FILE", str),
     "PUBLIC_URL": ("PUBLIC_URL", str),
+    "PAYMENT_ORDERS_PER_ACCOUNT": ("PAYMENT_ORDERS_PER_ACCOUNT", int),
+    "PAYMENT_ORDERS_PER_ADDRESS": ("PAYMENT_ORDERS_PER_ADDRESS", int),
 }
 
 

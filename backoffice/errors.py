@@ -83,6 +83,8 @@ def init_app(app: Flask, api: WattkeeperApi) -> None:
         errors = {"json": {exc.field: [message]}} if exc.field else None
         status = status_of(exc)
         headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+        if status == 429 and isinstance(exc.params.get("seconds"), int):
+            headers["Retry-After"] = str(exc.params["seconds"])
         return error_body(status, message, errors), status, headers
 
     @app.errorhandler(IntegrityError)

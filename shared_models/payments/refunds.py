@@ -35,6 +35,7 @@ from shared_models.types import utcnow
 # Refunds that may still take money out of the wallet.
 IN_FLIGHT = (RefundState.PENDING_APPROVAL, RefundState.APPROVED, RefundState.PROCESSING)
 REFUNDABLE = (OrderState.CREDITED, OrderState.REFUNDING, OrderState.REFUNDED)
+FINAL = (RefundState.SUCCEEDED, RefundState.FAILED, RefundState.REJECTED)
 
 
 def new_out_refund_no(now: datetime) -> str:
@@ -133,7 +134,7 @@ def settle(db: Session, refund_id: int, result: RefundResult, *, via: PaymentEve
     """Apply the gateway's answer about a refund, once: only a confirmed refund moves money."""
     refund = get(db, refund_id, lock=True)
     order = orders.get(db, refund.order_id, lock=True)
-    if refund.state in (RefundState.SUCCEEDED, RefundState.FAILED, RefundState.REJECTED):
+    if refund.state in FINAL:
         outcome = f"already {refund.state.value}: nothing to do"
     elif result.state == "succeeded":
         account, wallet = lock_account(db, order.account_id)

@@ -4,7 +4,6 @@ wrong notifies refused; payment codes charged; lost notifies recovered by asking
 
 from __future__ import annotations
 
-import itertools
 import time
 from datetime import timedelta
 from decimal import Decimal
@@ -13,103 +12,14 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from shared_models.db import make_engine, make_session_factory
 from shared_models.models import AuditEntry, LedgerTransaction
 from shared_models.models.payments import OrderState, PaymentOrder
 from shared_models.payments import recovery
 from shared_models.payments.gateways import config as gateway_config
 from shared_models.types import utcnow
-from tests.infra import scratch_databases
-from tests.payments.sandbox_kit import serve, start_sandbox, wait_for
+from tests.payments.sandbox_kit import wait_for
 
 pytestmark = pytest.mark.slow
-_serials = itertools.count(1)
-
-
-@pytest.fixture(scope="module")
-def sandbox(tmp_path_factory):
-    running = start_sandbox(tmp_path_factory.mktemp("sandbox"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def sessions(tmp_path_factory):
-    databases = scratch_databases(tmp_path_factory.mktemp("paydb"), "pay")
-    engine = make_engine(databases.create())
-    yield make_session_factory(engine)
-    engine.dispose()
-    databases.drop_all()
-
-
-@pytest.fixture(scope="module")
-def office(sessions, sandbox, redis_url):
-    from backoffice import create_app
-
-    app = create_app({"DATABASE_URL": str(sessions.kw["bind"].url.render_as_string(False)),
-                      "SESSION_FACTORY": sessions, "REDIS_URL": redis_url, "SECRET_KEY": "t",
-                      "PAYMENTS_FILE": str(sandbox.payments_toml)})
-    served = serve(app)
-    yield served
-    served.stop()
-
-
-@pytest.fixture(scope="module")
-def staff(sessions, office):
-    """A site with one account, and a finance operator's bearer token."""
-    from backoffice.auth.accounts import issue_token, save_operator
-    from shared_models import registry
-    from shared_models.sales import accounts
-
-    with sessions() as db:
-        site = registry.save_site(db, {"code": "PAY", "name": "Payments"})
-        gateway = registry.save_gateway(db, {"site_id": site.id, "name": "G", "host": "127.0.0.1",
-                                             "bus_count": 1})
-        operator = save_operator(db, {"username": "cashier", "password": "correct horse battery",
-                                      "role": "finance", "all_sites": True})
-        _token, raw = issue_token(db, operator.id, "test", 1)
-        db.commit()
-        return Staff(office.url, {"Authorization": f"Bearer {raw}", "Accept-Language": "en"},
-                     sessions, gateway.buses[0].id, site.id, accounts)
-
-
-class Staff:
-    def __init__(self, url, headers, sessions, bus_id, site_id, accounts):
-        self.url, self.headers, self.sessions = url, headers, sessions
-        self.bus_id, self.site_id, self._accounts = bus_id, site_id, accounts
-
-    def call(self, method, path, json=None, status=None):
-        response = requests.request(method, f"{self.url}/api/v1{path}", json=json,
-                                    headers=self.headers, timeout=60)
-        if status is not None:
-            assert response.status_code == status, response.text
-        return response
-
-    def new_account(self) -> int:
-        from shared_models import registry
-
-        with self.sessions() as db:
-            n = next(_serials)
-            meter = registry.save_meter(db, {"bus_id": self.bus_id, "address": n,
-                                             "serial_number": f"PAY{n:06d}"})
-            account = self._accounts.open_account(db, {"site_id": self.site_id, "tenant_name": "T",
-                                                       "meter_ids": [meter.id]}, operator_id=None)
-            db.commit()
-            return account.id
-
-    def balance(self, account_id) -> Decimal:
-        return Decimal(self.call("GET", f"/accounts/{account_id}", status=200).json()["balance"])
-
-    def order(self, order_id) -> dict:
-        return self.call("GET", f"/payments/orders/{order_id}", status=200).json()
-
-    def new_order(self, account_id, amount="25.00", channel="alipay") -> dict:
-        return self.call("POST", "/payments/orders", {"account_id": account_id, "amount": amount,
-                                                      "channel": channel, "flow": "qr"}, status=201).json()
-
-    def wait_state(self, order_id, state, timeout=20.0) -> dict:
-        return wait_for(lambda: (found := self.order(order_id))["state"] == state and found,
-                        timeout, what=f"order {order_id} to be {state}")
 
 
 @pytest.mark.parametrize("channel", ["alipay", "wechat", "unionpay"])
@@ -338,3 +248,22 @@ def test_a_refund_the_gateway_did_not_answer_is_sent_again_with_the_same_number(
     sent = [r for r in sandbox.admin("GET", "/refunds?gateway=alipay")
             if refund["out_refund_no"] in str(r)]
     assert len(sent) == 1
+
+
+def test_two_partial_refunds_and_their_notifies(staff, sandbox):
+    account_id, order = _paid_order(staff, sandbox, "50.00", "alipay")
+    for amount in ("10.00", "15.00"):
+        refund = staff.call("POST", f"/payments/orders/{order['id']}/refunds", {"amount": amount},
+                            status=201).json()
+        assert refund["state"] == "succeeded"
+    assert staff.balance(account_id) == Decimal("25.00")
+    assert staff.order(order["id"])["refunded_amount"] == "25.00"
+
+    def delivered():
+        mine = [n for n in sandbox.admin("GET", "/notifies?gateway=alipay")
+                if order["out_trade_no"] in str(n)]
+        return len(mine) >= 3 and all(n["status"] == "delivered" for n in mine)
+
+    wait_for(delivered, what="the payment and refund notifies to be delivered")
+    events = staff.order(order["id"])["events"]
+    assert [e for e in events if e["kind"] == "notify" and not e["accepted"]] == []

@@ -83,7 +83,14 @@ def _refund_news(gateway: Gateway, channel: str, site: Site, news) -> Response:
     if not _ours(order, site, channel):
         return _refuse(gateway, channel, f"not our refund: {news.refund_no}",
                        {"out_trade_no": news.out_trade_no, "refund_no": news.refund_no})
-    if news.amount != refund.amount:
+    if refund.state in refunds.FINAL:
+        # Already settled (Alipay confirms refunds in its answer and notifies afterwards).
+        orders.record(database.session(), order, order.channel, PaymentEventKind.NOTIFY,
+                      accepted=True, outcome=f"refund {refund.out_refund_no} already {refund.state.value}",
+                      detail={"refund_no": news.refund_no, "amount": str(news.amount)})
+        return _reply(gateway, True)
+    # WeChat Pay and UnionPay name this refund's amount; Alipay the payment's refunded total.
+    if news.amount not in (refund.amount, order.refunded_amount + refund.amount):
         return _refuse(gateway, channel, f"refund {news.refund_no}: amount {news.amount} is not "
                        f"the refund's {refund.amount}", {"refund_no": news.refund_no})
     state = {ChargeState.REFUNDED: "succeeded", ChargeState.FAILED: "failed",

@@ -10,7 +10,7 @@ from flask.views import MethodView
 from flask_smorest import Page, abort
 from sqlalchemy import select
 
-from backoffice import database, payments
+from backoffice import database, payments, throttle
 from backoffice.announce import announce_after_commit
 from backoffice.auth.identity import client_ip, current
 from backoffice.auth.permissions import requires
@@ -67,10 +67,20 @@ def _source() -> str:
     return "kiosk" if current().role.value == "kiosk" else "console"
 
 
+def _throttle(account_id: int) -> None:
+    """Orders cost a gateway call each and show a payer a QR: bounded per account and address."""
+    config, window = current_app.config, current_app.config["PAYMENT_ORDER_WINDOW_S"]
+    throttle.spend("orders-account", account_id, budget=config["PAYMENT_ORDERS_PER_ACCOUNT"],
+                   window_s=window, field="account_id")
+    throttle.spend("orders-address", client_ip(), budget=config["PAYMENT_ORDERS_PER_ADDRESS"],
+                   window_s=window)
+
+
 def _new_order(data: dict, flow: PaymentFlow, channel) -> PaymentOrder:
     db = database.session()
     account_site = orders.account_site(db, data["account_id"], site_ids=visible_site_ids())
     gateway = payments.require_gateway(account_site, channel.value)
+    _throttle(data["account_id"])
     order = orders.create(db, account_id=data["account_id"], amount=data["amount"],
                           channel=channel, flow=flow, source=_source(),
                           requested_by=current().username, site_ids=visible_site_ids(),
