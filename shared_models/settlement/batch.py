@@ -29,6 +29,8 @@ from shared_models.models.ledger import AccountKind
 from shared_models.tariffs import GapPolicy, TariffLike, TariffSchedule, cost
 from shared_models.tariffs.lookup import tariff_for_meter, tariffs_for_meters
 
+from .sets import among
+
 Found = tuple[TenantAccount, AccountMeter]
 READINGS = Reading.__table__
 STATES = MeterState.__table__
@@ -90,11 +92,11 @@ class Batch(Run):
 
     def load(self, meter_ids: list[int]) -> None:
         db = self.db
-        self.meters = {m.id: m for m in db.scalars(select(Meter).where(Meter.id.in_(meter_ids)))}
+        self.meters = {m.id: m for m in db.scalars(select(Meter).where(among(db, Meter.id, meter_ids)))}
         for site_id in sorted({m.site_id for m in self.meters.values()}):
             self.site(site_id)  # now: a load during the walk would flush its changes one by one
             self.revenue_of(site_id)
-        for link in db.scalars(select(AccountMeter).where(AccountMeter.meter_id.in_(meter_ids))
+        for link in db.scalars(select(AccountMeter).where(among(db, AccountMeter.meter_id, meter_ids))
                                .options(joinedload(AccountMeter.account).lazyload(TenantAccount.wallet))
                                .order_by(AccountMeter.id.desc())):
             self.links.setdefault(link.meter_id, []).append(link)
@@ -106,20 +108,20 @@ class Batch(Run):
             for account, wallet in db.execute(
                     select(TenantAccount, LedgerAccount)
                     .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
-                    .where(TenantAccount.id.in_(open_now)).order_by(TenantAccount.id)
+                    .where(among(db, TenantAccount.id, sorted(open_now))).order_by(TenantAccount.id)
                     .options(lazyload(TenantAccount.wallet))
                     .with_for_update().execution_options(populate_existing=True)):
                 set_committed_value(account, "wallet", wallet)  # as `lock_account` does
                 self.wallets[account.id] = wallet
         self.states = {s.meter_id: s for s in db.scalars(
-            select(MeterState).where(MeterState.meter_id.in_(meter_ids)).order_by(MeterState.meter_id)
+            select(MeterState).where(among(db, MeterState.meter_id, meter_ids)).order_by(MeterState.meter_id)
             .with_for_update().execution_options(populate_existing=True))}
         for meter_id in meter_ids:
             if meter_id not in self.states:
                 self.states[meter_id] = state_of(db, meter_id, lock=True)
         after = min(s.settled_reading_id or 0 for s in self.states.values())
         # Rows, not objects: the walk only reads them (`point_of` takes either).
-        for reading in db.execute(select(*READINGS.c).where(READINGS.c.meter_id.in_(meter_ids),
+        for reading in db.execute(select(*READINGS.c).where(among(db, READINGS.c.meter_id, meter_ids),
                                                             READINGS.c.id > after)
                                   .order_by(READINGS.c.meter_id, READINGS.c.id)):
             if reading.id > (self.states[reading.meter_id].settled_reading_id or 0):
@@ -138,8 +140,8 @@ class Batch(Run):
                  if m in self.meters}
         if keys:
             rows = self.db.execute(select(LedgerTransaction.site_id, LedgerTransaction.external_key).where(
-                LedgerTransaction.site_id.in_({site_id for site_id, _key in keys}),
-                LedgerTransaction.external_key.in_({key for _site_id, key in keys})))
+                among(self.db, LedgerTransaction.site_id, {site_id for site_id, _key in keys}),
+                among(self.db, LedgerTransaction.external_key, {key for _site_id, key in keys})))
             self.posted = {(site_id, key) for site_id, key in rows} & keys
 
     def account_at(self, meter_id: int, at: datetime) -> Found | None:

@@ -21,6 +21,7 @@ from shared_models.models.commands import OPEN_STATES, CommandKind, CommandOrigi
 from shared_models.models.metering import AlarmKind
 from shared_models.remote_control import outbox
 from shared_models.settlement.enforcement_rules import balance_level, decide_relay
+from shared_models.settlement.sets import among
 
 ZERO = Decimal("0.00")
 OVERLOAD_BIT = 1 << 7  # status b7: overload trip
@@ -44,12 +45,13 @@ def relay_histories(db: Session, meter_ids: Iterable[int]) -> dict[int, RelayHis
     ids = list(meter_ids)
     if not ids:
         return {}
-    newest = (select(func.max(Command.id)).where(Command.meter_id.in_(ids), Command.kind.in_(RELAY_KINDS))
+    newest = (select(func.max(Command.id))
+              .where(among(db, Command.meter_id, ids), Command.kind.in_(RELAY_KINDS))
               .group_by(Command.meter_id))
     last: dict[int, Command] = {}
     unfinished: dict[int, set[CommandKind]] = {}
     for command in db.scalars(select(Command).where(
-            Command.meter_id.in_(ids), Command.kind.in_(RELAY_KINDS),
+            among(db, Command.meter_id, ids), Command.kind.in_(RELAY_KINDS),
             or_(Command.id.in_(newest), Command.state.in_(OPEN_STATES))).order_by(Command.id)):
         last[command.meter_id] = command
         if command.state in OPEN_STATES:

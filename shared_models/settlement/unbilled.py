@@ -14,6 +14,7 @@ from shared_models.models.metering import AlarmKind
 from shared_models.settlement import enforcement
 
 from .batch import Run
+from .sets import among
 
 
 def pending(db: Session, meter_ids: list[int]) -> dict[int, datetime | None]:
@@ -22,7 +23,7 @@ def pending(db: Session, meter_ids: list[int]) -> dict[int, datetime | None]:
     at_cursor = aliased(Reading)
     rows = db.execute(select(MeterState.meter_id, at_cursor.read_at)
                       .outerjoin(at_cursor, at_cursor.id == MeterState.settled_reading_id)
-                      .where(MeterState.meter_id.in_(meter_ids),
+                      .where(among(db, MeterState.meter_id, meter_ids),
                              MeterState.last_reading_id > func.coalesce(MeterState.settled_reading_id, 0)))
     return {meter_id: read_at for meter_id, read_at in rows}
 
@@ -34,7 +35,7 @@ def maybe_billed(db: Session, waiting: dict[int, datetime | None]) -> set[int]:
         return set()
     rows = db.execute(select(AccountMeter.meter_id, AccountMeter.detached_at)
                       .join(TenantAccount, TenantAccount.id == AccountMeter.account_id)
-                      .where(AccountMeter.meter_id.in_(list(waiting)),
+                      .where(among(db, AccountMeter.meter_id, list(waiting)),
                              TenantAccount.status == AccountStatus.OPEN))
     return {meter_id for meter_id, detached_at in rows
             if detached_at is None or waiting[meter_id] is None or detached_at >= waiting[meter_id]}
@@ -48,7 +49,7 @@ def skip_unbilled(run: Run, meter_ids: list[int]) -> None:
     db = run.db
     cols = MeterState.__table__.c
     moved = db.execute(update(MeterState.__table__)
-                       .where(cols.meter_id.in_(meter_ids),
+                       .where(among(db, cols.meter_id, meter_ids),
                               cols.last_reading_id > func.coalesce(cols.settled_reading_id, 0))
                        .values(settled_reading_id=cols.last_reading_id)
                        .returning(cols.meter_id, cols.status_bits)).all()
