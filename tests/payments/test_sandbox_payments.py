@@ -267,3 +267,13 @@ def test_two_partial_refunds_and_their_notifies(staff, sandbox):
     wait_for(delivered, what="the payment and refund notifies to be delivered")
     events = staff.order(order["id"])["events"]
     assert [e for e in events if e["kind"] == "notify" and not e["accepted"]] == []
+
+
+def test_refusals_speak_the_callers_language(staff):
+    account_id = staff.new_account()
+    response = requests.post(f"{staff.url}/api/v1/payments/orders",
+                             json={"account_id": account_id, "amount": "0.50", "channel": "alipay",
+                                   "flow": "qr"},
+                             headers={**staff.headers, "Accept-Language": "zh-CN"}, timeout=30)
+    assert response.status_code == 422
+    assert response.json()["errors"]["json"]["amount"] == ["单笔在线支付至少 1.00。"]
