@@ -59,14 +59,16 @@ class HoldState(enum.StrEnum):
 
 
 class ReconciliationRun(Base):
-    """One bill of one channel for one site's business day, and what matching it found."""
+    """One bill of one channel for one site's business day, and what matching it found; or
+    (scope "meters", no channel) the day's local-mode purchase counts, which no bill covers."""
 
     __tablename__ = "reconciliation_runs"
     __audited__ = False  # holds the raw bill; each run's outcome is written to the system log
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
-    channel: Mapped[Channel] = mapped_column(db_enum(Channel, "payment_channel"))
+    scope: Mapped[str] = mapped_column(String(16))  # the channel's name, or "meters"
+    channel: Mapped[Channel | None] = mapped_column(db_enum(Channel, "payment_channel"))
     day: Mapped[date] = mapped_column(Date)  # the business day, in the site's time zone
     state: Mapped[RunState] = mapped_column(db_enum(RunState, "reconciliation_run_state"),
                                             default=RunState.RUNNING)
@@ -92,7 +94,7 @@ class ReconciliationRun(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    __table_args__ = (UniqueConstraint("site_id", "channel", "day"),)
+    __table_args__ = (UniqueConstraint("site_id", "scope", "day"),)
 
 
 class ReconciliationBreak(Base):
@@ -103,7 +105,7 @@ class ReconciliationBreak(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("reconciliation_runs.id"), index=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
-    channel: Mapped[Channel] = mapped_column(db_enum(Channel, "payment_channel"))
+    channel: Mapped[Channel | None] = mapped_column(db_enum(Channel, "payment_channel"))
     kind: Mapped[BreakKind] = mapped_column(db_enum(BreakKind, "reconciliation_break_kind"))
     # What it is about, unique within the run: "payment:<out_trade_no>", "refund:<out_refund_no>",
     # "duplicate:<trade_no>#2", "meter:<id>"; a run made again finds the same one by it.

@@ -21,7 +21,8 @@ def upgrade() -> None:
     op.create_table('reconciliation_runs',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.Enum('cash', 'bank_card', 'transfer', 'alipay', 'wechat', 'unionpay', name='payment_channel', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('scope', sa.String(length=16), nullable=False),
+    sa.Column('channel', sa.Enum('cash', 'bank_card', 'transfer', 'alipay', 'wechat', 'unionpay', name='payment_channel', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('state', sa.Enum('running', 'done', 'failed', name='reconciliation_run_state', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('source', sa.String(length=16), nullable=False),
@@ -46,7 +47,7 @@ def upgrade() -> None:
     sa.Column('finished_at', shared_models.types.UTCDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['site_id'], ['sites.id'], name=op.f('fk_reconciliation_runs_site_id_sites')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_reconciliation_runs')),
-    sa.UniqueConstraint('site_id', 'channel', 'day', name=op.f('uq_reconciliation_runs_site_id_channel_day'))
+    sa.UniqueConstraint('site_id', 'scope', 'day', name=op.f('uq_reconciliation_runs_site_id_scope_day'))
     )
     with op.batch_alter_table('reconciliation_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_reconciliation_runs_site_id'), ['site_id'], unique=False)
@@ -55,7 +56,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('run_id', sa.Integer(), nullable=False),
     sa.Column('site_id', sa.Integer(), nullable=False),
-    sa.Column('channel', sa.Enum('cash', 'bank_card', 'transfer', 'alipay', 'wechat', 'unionpay', name='payment_channel', native_enum=False, create_constraint=True, length=32), nullable=False),
+    sa.Column('channel', sa.Enum('cash', 'bank_card', 'transfer', 'alipay', 'wechat', 'unionpay', name='payment_channel', native_enum=False, create_constraint=True, length=32), nullable=True),
     sa.Column('kind', sa.Enum('paid_not_credited', 'credited_not_billed', 'amount_mismatch', 'duplicate', 'refund_mismatch', 'purchase_count_mismatch', name='reconciliation_break_kind', native_enum=False, create_constraint=True, length=32), nullable=False),
     sa.Column('reference', sa.String(length=128), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=True),
