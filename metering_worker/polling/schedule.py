@@ -75,28 +75,24 @@ def shard_gateways(db: Session, site_id: int, max_buses: int) -> list[list[int]]
 
 
 def stalest_first(db: Session, site_id: int, shards: list[list[int]]) -> list[int]:
-    """Shard indexes, the one holding the meter read longest ago (or never) first.
+    """Shard indexes, the one swept longest ago (or never) first.
 
     When the workers cannot finish a sweep within the interval, the shards they did not reach
     expire in the queue; started in the same order every time, the same tail would never be
-    polled. Stalest first, they take turns instead.
+    polled. Stalest first, they take turns instead. A gateway was last swept when one of its
+    meters was last tried (read or failed); a shard, when its least recently swept gateway was.
     """
-    rows = db.execute(select(Bus.gateway_id, func.count(Meter.id) - func.count(MeterState.last_read_at),
-                             func.min(MeterState.last_read_at))
-                      .join(Meter, Meter.bus_id == Bus.id)
-                      .outerjoin(MeterState, MeterState.meter_id == Meter.id)
-                      .join(Gateway, Gateway.id == Bus.gateway_id)
-                      .where(Gateway.site_id == site_id)
-                      .group_by(Bus.gateway_id)).all()
-    # A never-read meter is staler than any read one; timestamps compared as Unix seconds
-    # (SQLite hands them back naive, PostgreSQL aware, both UTC).
-    staleness = {gateway_id: -float("inf") if never else _seconds(oldest)
-                 for gateway_id, never, oldest in rows}
-    return sorted(range(len(shards)),
-                  key=lambda index: min(staleness.get(g, -float("inf")) for g in shards[index]))
+    swept = dict(db.execute(select(Bus.gateway_id, func.max(MeterState.last_attempt_at))
+                            .join(Meter, Meter.bus_id == Bus.id)
+                            .join(MeterState, MeterState.meter_id == Meter.id)
+                            .join(Gateway, Gateway.id == Bus.gateway_id)
+                            .where(Gateway.site_id == site_id)
+                            .group_by(Bus.gateway_id)).all())
+    return sorted(range(len(shards)), key=lambda index: min(_seconds(swept.get(g)) for g in shards[index]))
 
 
 def _seconds(at: datetime | None) -> float:
+    """Unix seconds (never: minus infinity); SQLite hands timestamps back naive, PostgreSQL aware."""
     if at is None:
         return -float("inf")
     return at.replace(tzinfo=UTC).timestamp() if at.tzinfo is None else at.timestamp()

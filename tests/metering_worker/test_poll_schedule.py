@@ -108,20 +108,20 @@ def test_a_timeout_counts_as_our_lateness_only_well_past_its_time() -> None:
     assert late_after(0.1) == pytest.approx(0.15)  # at least 50 ms of slack
 
 
-def test_the_stalest_shard_is_enqueued_first(sessions, redis_client, fleet) -> None:
+def test_the_shard_swept_longest_ago_is_enqueued_first(sessions, redis_client, fleet) -> None:
     site = register_fleet(sessions, fleet, poll_interval_s=60)
     t0 = datetime(2026, 11, 29, 8, 0, 0, tzinfo=UTC)
     gateways = sorted(site.gateway_ids.values())  # one bus each, packed one per shard
+    # gateway 1 swept 10 s ago (one meter never answered in time to be judged), gateway 2
+    # 100 s ago, gateway 3 never
+    tried = {gateways[0]: [10, None], gateways[1]: [100, 160], gateways[2]: [None, None]}
     with sessions() as db:
         for port, bus_id in site.bus_ids.items():
-            gateway = db.get(Bus, bus_id).gateway_id
-            ages = {gateways[0]: 10, gateways[1]: 100, gateways[2]: None}[gateway]
-            for address in (1, 2):
-                state = MeterState(meter_id=site.meter_ids[(port, address)], consecutive_failures=0,
-                                   online=True, status_bits=0, command_sequence=0)
-                if ages is not None or address == 1:  # the third gateway has a meter never read
-                    state.last_read_at = t0 - timedelta(seconds=ages or 5)
-                db.add(state)
+            ages = tried[db.get(Bus, bus_id).gateway_id]
+            for address, age in zip((1, 2), ages, strict=True):
+                db.add(MeterState(meter_id=site.meter_ids[(port, address)], consecutive_failures=0,
+                                  online=True, status_bits=0, command_sequence=0,
+                                  last_attempt_at=None if age is None else t0 - timedelta(seconds=age)))
         db.commit()
         enqueued = enqueue_due_sweeps(db, redis_client, queue(POLLS, redis_client), max_buses=1, now=t0)
     sweep = int(t0.timestamp())
