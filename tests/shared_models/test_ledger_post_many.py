@@ -7,9 +7,9 @@ from sqlalchemy import func, select
 
 from shared_models.ledger.books import derived_balance, ensure_site_accounts, site_account
 from shared_models.ledger.posting import Entry, post, post_many
-from shared_models.ledger.rules import InsufficientBalance, transfer
+from shared_models.ledger.rules import InsufficientBalance, Leg, transfer
 from shared_models.ledger.verify import verify
-from shared_models.models import LedgerAccount, LedgerTransaction
+from shared_models.models import LedgerAccount, LedgerTransaction, Posting
 from shared_models.models.ledger import AccountKind, Channel, TransactionKind
 
 D = Decimal
@@ -59,3 +59,34 @@ def test_an_overdrawn_wallet_refuses_the_batch(db, books):
     refund = Entry(site.id, TransactionKind.REFUND, transfer(first.id, revenue.id, D("10.01")))
     with pytest.raises(InsufficientBalance):
         post_many(db, [refund])
+
+
+def test_a_key_already_posted_is_skipped_even_where_posting_it_again_would_overdraw(db, books):
+    site, (first, second), revenue = books
+    cash = site_account(db, site.id, AccountKind.CLEARING, Channel.CASH)
+
+    def refund(amount: str, key: str | None) -> Entry:
+        return Entry(site.id, TransactionKind.REFUND, transfer(first.id, cash.id, D(amount)),
+                     external_key=key)
+
+    post_many(db, [refund("10.00", "refund:1")])
+    assert first.balance == D("0.00")
+    # The replay alone would take the wallet below zero: it is a replay, so nothing is refused.
+    written = post_many(db, [refund("10.00", "refund:1"),
+                             Entry(site.id, TransactionKind.SALE, transfer(cash.id, first.id, D("4.00"))),
+                             _consume(site, second, revenue, "1.25", "consume:2:9")])
+    assert len(written) == 2 and _keyed(db, "refund:1") == 1
+    assert first.balance == D("4.00") == derived_balance(db, first.id)
+    assert second.balance == D("8.75") == derived_balance(db, second.id)
+    assert verify(db, site.id).ok
+
+
+def test_postings_keep_the_order_of_their_legs(db, books):
+    site, (first, second), revenue = books
+    (txn_id,) = post_many(db, [Entry(site.id, TransactionKind.TRANSFER,
+                                     [Leg(first.id, D("-3.00")), Leg(second.id, D("1.00")),
+                                      Leg(second.id, D("2.00"))])])
+    rows = db.execute(select(Posting.account_id, Posting.amount).where(Posting.transaction_id == txn_id)
+                      .order_by(Posting.id)).all()
+    assert rows == [(first.id, D("-3.00")), (second.id, D("1.00")), (second.id, D("2.00"))]
+    assert (first.balance, second.balance) == (D("7.00"), D("13.00"))
