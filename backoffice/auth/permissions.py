@@ -32,6 +32,8 @@ PERMISSIONS: dict[str, str] = {
     "payments.read": "see online payment orders, what the gateways told us about each, and export them",
     "payments.create": "start an online payment into an account: a QR to scan or a payment code to charge",
     "payments.manage": "ask a gateway about an order now, or close an unpaid order",
+    "reconciliation.read": "see daily reconciliation runs and their breaks, and export them",
+    "reconciliation.resolve": "run a day's reconciliation (fetch or upload a bill) and resolve its breaks",
     "self": "manage one's own login (second factor, password)",
 }
 
@@ -41,7 +43,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS),
     Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve",
                                      "tariffs.write", "tariffs.publish", "payments.create",
-                                     "payments.manage", "self"}),
+                                     "payments.manage", "reconciliation.resolve", "self"}),
     Role.OPERATOR: frozenset(_READ | {"registry.write", "accounts.write", "sales.write", "commands.issue",
                                       "sms.read", "alarms.acknowledge", "payments.create", "self"}),
     Role.VIEWER: frozenset(_READ | {"self"}),

@@ -18,6 +18,7 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.payments.notify import blp as payment_notify
     from backoffice.resources.payments.routes import blp as payments
     from backoffice.resources.places.routes import blp as places
+    from backoffice.resources.reconciliation.routes import blp as reconciliation
     from backoffice.resources.reports.routes import blp as reports
     from backoffice.resources.sales.routes import blp as sales
     from backoffice.resources.shifts.routes import blp as shifts
@@ -29,6 +30,6 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
-                      accounts, shifts, sales, payments, payment_notify, tariffs, ledger, reports,
-                      commands, status, alarms, sms, audit):
+                      accounts, shifts, sales, payments, payment_notify, reconciliation, tariffs, ledger,
+                      reports, commands, status, alarms, sms, audit):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
