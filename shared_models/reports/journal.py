@@ -52,7 +52,7 @@ def journal(db: Session, period: Period, *, site_ids: Collection[int] | None = N
                Sale.reason)
         .join(Site, Sale.site_id == Site.id)
         .join(TenantAccount, Sale.account_id == TenantAccount.id)
-        .join(Operator, Sale.operator_id == Operator.id)
+        .outerjoin(Operator, Sale.operator_id == Operator.id)  # none for money a gateway brought
         .outerjoin(reversed_sale, Sale.reverses_id == reversed_sale.id)
         .where(Sale.receipt_number.is_not(None),
                within(db, period, Sale.completed_at, site_ids))

@@ -71,7 +71,8 @@ def totals(db: Session, period: Period, *, by: Collection[Breakdown] = (),
             .where(Sale.receipt_number.is_not(None),
                    within(db, period, Sale.completed_at, site_ids)))
     if Breakdown.OPERATOR in by:
-        stmt = stmt.join(Operator, Sale.operator_id == Operator.id)
+        # Online payments have no operator: their rows carry none, and still count.
+        stmt = stmt.outerjoin(Operator, Sale.operator_id == Operator.id)
     for column, value in ((Sale.channel, channel), (Sale.operator_id, operator_id)):
         if value is not None:
             stmt = stmt.where(column == value)

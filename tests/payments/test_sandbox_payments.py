@@ -277,3 +277,19 @@ def test_refusals_speak_the_callers_language(staff):
                              headers={**staff.headers, "Accept-Language": "zh-CN"}, timeout=30)
     assert response.status_code == 422
     assert response.json()["errors"]["json"]["amount"] == ["单笔在线支付至少 1.00。"]
+
+
+def test_online_sales_are_in_the_journal_and_the_totals_by_channel_and_operator(staff, sandbox):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    account_id, order = _paid_order(staff, sandbox, "33.00", "unionpay")
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date().isoformat()
+    journal = staff.call("GET", f"/reports/journal?period=day&date={today}&account_id={account_id}",
+                         status=200).json()
+    assert [(row["channel"], row["amount"], row["operator"], row["shift_id"]) for row in journal] == [
+        ("unionpay", "33.00", None, None)]
+    totals = staff.call("GET", f"/reports/totals?period=day&date={today}&by=channel&by=operator"
+                               f"&site_id={staff.site_id}", status=200).json()
+    online = [row for row in totals if row["channel"] == "unionpay" and row["operator"] is None]
+    assert online and Decimal(online[0]["recharge_total"]) >= Decimal("33.00")
