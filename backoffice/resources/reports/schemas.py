@@ -57,7 +57,8 @@ class JournalRowSchema(Schema):
     account_number = fields.String()
     tenant_name = fields.String()
     operator_id = fields.Integer()
-    operator = fields.String(metadata={"description": "Username of the operator (none for an online payment)"})
+    operator = fields.String(metadata={
+        "description": "Username of the operator (none for an online payment)"})
     shift_id = fields.Integer()
     reverses_receipt_number = fields.Integer(allow_none=True, metadata={
         "description": "Reversals: the receipt of the recharge taken back"})
