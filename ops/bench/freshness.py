@@ -23,6 +23,7 @@ Last line: max_age_s=<s> meters=<n>
 from __future__ import annotations
 
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -102,6 +103,9 @@ def report_shards(redis: Redis, seen: set[str], results: list[dict]) -> None:
 
 
 def main() -> None:
+    # TERM (or INT in a background job, where it is ignored) must still stop the fleet, the
+    # workers and drop the scratch database: unwind as an exit does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     meters = env_int("BENCH_METERS", 100_000)
     workers = env_int("BENCH_WORKERS", 2)
     warmup, measure = env_int("BENCH_WARMUP_S", 150), env_int("BENCH_MEASURE_S", 240)
