@@ -159,7 +159,10 @@ def run_sweep(database: str, redis: Redis, shard_buses: int, at_offset_s: int) -
     results = [job.return_value() for job in jobs]
     stored = max(r["last_stored_at"] for r in results) - start
     ended = max(job.ended_at.timestamp() for job in jobs) - start
-    totals = {key: sum(r[key] for r in results) for key in ("buses", "attempted", "good", "skipped_buses")}
+    totals = {key: sum(r[key] for r in results)
+              for key in ("buses", "attempted", "good", "late", "retried", "skipped_buses")}
+    # The sweep jobs' own CPU (loop and store threads) per meter read: exchange, decode, store.
+    totals["cpu_us_per_read"] = round(1e6 * sum(r["cpu_s"] for r in results) / max(totals["good"], 1))
     settled = wait_for_settlement(redis) - start
     return stored, ended, {**totals, "jobs": len(jobs), "settled_after_s": round(settled, 2)}
 
