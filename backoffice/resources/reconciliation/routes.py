@@ -3,7 +3,7 @@ breaks, export them, and resolve a break with one of its actions."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from functools import partial
 
 from flask import Response, current_app
@@ -59,11 +59,14 @@ def _start(site_id: int, scope: str, day: date, upload: bytes | None = None) -> 
     gateway = None if scope == reconciliation.METERS or upload is not None \
         else payments.gateway_for(site, scope)
     database.session().commit()  # no transaction stays open across the gateway call
+    # How close to midnight an item missing from its bill waits for the next day's (minutes).
+    hold = timedelta(minutes=current_app.config.get("RECONCILIATION_HOLD_MINUTES", 30))
     if scope == reconciliation.METERS:
-        run_id = reconciliation.run_meters(_sessions(), site_id, day, started_by=current().username)
+        run_id = reconciliation.run_meters(_sessions(), site_id, day, started_by=current().username,
+                                           hold=hold)
     else:
         run_id = reconciliation.run_day(_sessions(), site_id, scope, day, gateway=gateway, upload=upload,
-                                        started_by=current().username or site_code)
+                                        started_by=current().username or site_code, hold=hold)
     db = database.session()
     db.expire_all()
     return db.get(ReconciliationRun, run_id)
