@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import requests
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from shared_models.db import make_engine, make_session_factory
 from shared_models.ledger.verify import verify
@@ -325,3 +325,84 @@ def test_runs_and_breaks_export_and_a_viewer_may_read_but_not_run(staff, day):
         assert response.content[:2] == b"PK"
     staff.call("POST", "/reconciliation/runs", {"site_id": staff.site_id, "scope": "alipay",
                                                 "day": day["today"].isoformat()}, status=403, role="viewer")
+
+
+@pytest.fixture(scope="module")
+def second_site(staff):
+    """Another site on the same merchant accounts: the sandbox bills both in one file."""
+    from shared_models import registry
+
+    with staff.sessions() as db:
+        site = registry.save_site(db, {"code": "HLD", "name": "Held"})
+        gateway = registry.save_gateway(db, {"site_id": site.id, "name": "G", "host": "127.0.0.1",
+                                             "bus_count": 1})
+        db.commit()
+        return Staff(staff.url, staff.sessions, gateway.buses[0].id, site.id, staff.tokens)
+
+
+def _wechat(sandbox):
+    from shared_models.payments.gateways import config as gateway_config
+
+    return gateway_config.load(sandbox.payments_toml).gateway("HLD", "wechat")
+
+
+def test_a_payment_missing_near_midnight_is_held_then_a_break_the_next_day(second_site, sandbox, day):
+    from datetime import timedelta
+
+    from shared_models.models.reconciliation import HoldState, ReconciliationHold, ReconciliationRun
+    from shared_models.payments import reconciliation
+
+    late = second_site.pay(sandbox, "wechat", "9.00")
+    sandbox.admin("POST", "/bill-omissions", {"gateway": "wechat", "out_trade_no": late["out_trade_no"]})
+    # A day-long holding window: whatever time the test runs, the payment counts as paid at midnight.
+    hold, today = timedelta(hours=24), day["today"]
+    run_id = reconciliation.run_day(second_site.sessions, second_site.site_id, "wechat", today,
+                                    gateway=_wechat(sandbox), hold=hold)
+    with second_site.sessions() as db:
+        run = db.get(ReconciliationRun, run_id)
+        # The other site's rows in the shared bill are not this site's breaks.
+        assert (run.state.value, run.held, run.breaks, run.bill_payments) == ("done", 1, 0, 0)
+    # Tomorrow's bill does not have it either. The sandbox will not publish a future day's bill,
+    # so today's file stands in for it, uploaded: it bills only the other site's payments.
+    next_id = reconciliation.run_day(second_site.sessions, second_site.site_id, "wechat",
+                                     today + timedelta(days=1), upload=_wechat(sandbox).bill(today),
+                                     hold=hold)
+    found = _breaks(second_site, run_id=next_id)
+    assert _found(found) == [("wechat", "credited_not_billed", late["out_trade_no"], "0.00", "9.00")]
+    assert "held from the day before" in found[0]["detail"]
+    with second_site.sessions() as db:
+        held = db.scalars(select(ReconciliationHold).where(ReconciliationHold.run_id == run_id)).one()
+        assert (held.state, held.settled_run_id) == (HoldState.BROKEN, next_id)
+
+
+def test_the_cron_reconciles_yesterday_once_each_site_is_past_ten(staff, second_site, sandbox, day,
+                                                                  monkeypatch):
+    from datetime import time, timedelta
+
+    from metering_worker import config
+    from metering_worker.jobs import payments as payment_jobs
+    from metering_worker.jobs.reconciliation import reconcile_yesterday
+    from shared_models.models.reconciliation import ReconciliationRun, RunState
+
+    monkeypatch.setenv("DATABASE_URL", staff.sessions.kw["bind"].url.render_as_string(False))
+    monkeypatch.setenv("WATTKEEPER_PAYMENTS", str(sandbox.payments_toml))
+    config.reset()
+    payment_jobs._gateways.cache_clear()
+    try:
+        tomorrow = day["today"] + timedelta(days=1)
+        early = datetime.combine(tomorrow, time(9, 30), SHANGHAI).isoformat()
+        assert reconcile_yesterday(early) == {"done": 0, "failed": 0, "skipped": 0}
+        later = datetime.combine(tomorrow, time(10, 7), SHANGHAI).isoformat()
+        with staff.sessions() as db:  # REC's channels were reconciled above (and HLD's WeChat, if run)
+            before = db.scalar(select(func.count(ReconciliationRun.id)).where(
+                ReconciliationRun.day == day["today"], ReconciliationRun.state == RunState.DONE))
+        assert reconcile_yesterday(later) == {"done": 8 - before, "failed": 0, "skipped": before}
+        assert reconcile_yesterday(later) == {"done": 0, "failed": 0, "skipped": 8}
+        with staff.sessions() as db:
+            runs = db.scalars(select(ReconciliationRun).where(ReconciliationRun.day == day["today"])).all()
+        assert sorted((r.site_id, r.scope) for r in runs) == sorted(
+            (site, scope) for site in (staff.site_id, second_site.site_id)
+            for scope in ("alipay", "wechat", "unionpay", "meters"))
+    finally:
+        config.reset()
+        payment_jobs._gateways.cache_clear()
