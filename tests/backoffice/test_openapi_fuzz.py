@@ -32,6 +32,8 @@ def test_api_conforms_to_its_schema(app, admin, mode):
     for operation in operations:
         if operation.path == "/auth/logout":
             continue  # would end the admin's session for the rest of the run
+        if operation.path.startswith("/payments/notify/"):
+            continue  # answers in each gateway's own wire format: tests/payments/test_notify_fuzz.py
 
         @given(case=operation.as_strategy(generation_mode=mode))
         @settings(max_examples=15, deadline=None, derandomize=True, database=None,

@@ -293,3 +293,23 @@ def test_online_sales_are_in_the_journal_and_the_totals_by_channel_and_operator(
                                f"&site_id={staff.site_id}", status=200).json()
     online = [row for row in totals if row["channel"] == "unionpay" and row["operator"] is None]
     assert online and Decimal(online[0]["recharge_total"]) >= Decimal("33.00")
+
+
+def test_a_phone_pays_by_alipay_wap_or_inside_wechat(staff, sandbox):
+    account_id = staff.new_account()
+    wap = staff.call("POST", "/payments/orders", {"account_id": account_id, "amount": "8.00",
+                                                  "channel": "alipay", "flow": "wap",
+                                                  "return_url": "http://127.0.0.1/m/"}, status=201).json()
+    assert wap["pay_url"].startswith(sandbox.url) and "alipay.trade.wap.pay" in wap["pay_url"]
+    page = requests.get(wap["pay_url"], timeout=10)
+    assert page.status_code == 200 and wap["out_trade_no"] in page.text
+    jsapi = staff.call("POST", "/payments/orders", {"account_id": account_id, "amount": "9.00",
+                                                    "channel": "wechat", "flow": "jsapi",
+                                                    "openid": "o-test-openid"}, status=201).json()
+    assert set(jsapi["jsapi"]) >= {"appId", "timeStamp", "nonceStr", "package", "signType", "paySign"}
+    assert jsapi["jsapi"]["package"].startswith("prepay_id=")
+    missing = staff.call("POST", "/payments/orders", {"account_id": account_id, "amount": "9.00",
+                                                      "channel": "wechat", "flow": "jsapi"}, status=422)
+    assert missing.json()["errors"]["json"]["openid"] == ["The jsapi flow needs the payer's openid."]
+    sandbox.pay("alipay", wap["out_trade_no"])
+    staff.wait_state(wap["id"], "credited")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import Response, request
 from flask.views import MethodView
+from flask_smorest import abort
 from sqlalchemy import select
 
 from backoffice import database, payments
@@ -41,7 +42,7 @@ class Notify(MethodView):
         site = database.session().scalar(select(Site).where(Site.code == site_code))
         gateway = payments.gateway_for(site, channel) if site and channel in ONLINE_CHANNELS else None
         if gateway is None:
-            return Response("unknown notify endpoint", status=404, mimetype="text/plain")
+            abort(404, message="No such notify endpoint.")
         audit.set_actor(database.session(), audit.Actor(None, f"gateway:{channel}", client_ip()))
         if (request.content_length or 0) > MAX_NOTIFY_BYTES:
             return _refuse(gateway, channel, "body too large", {})

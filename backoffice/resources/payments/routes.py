@@ -112,7 +112,7 @@ class Orders(MethodView):
                 flow=order.flow.value, out_trade_no=order.out_trade_no, amount=order.amount,
                 subject=order.subject, notify_url=order.notify_url,
                 expires_at=order.expires_at, created_at=order.created_at,
-                return_url=data.get("return_url"))
+                openid=data.get("openid"), return_url=data.get("return_url"))
         except GatewayRefused as refused:
             orders.close(database.session(), order.id, state=OrderState.CLOSED,
                          reason=f"refused by the gateway: {refused}", kind=PaymentEventKind.CREATE)
@@ -124,8 +124,11 @@ class Orders(MethodView):
                           accepted=False, outcome=f"no answer: {error}")
             database.commit_now()
             abort(502, message="The payment gateway did not answer; please try again.")
-        return orders.shown(database.session(), order.id, qr_code=checkout.qr_code,
-                            pay_url=checkout.url, detail={"flow": order.flow.value})
+        shown = orders.shown(database.session(), order.id, qr_code=checkout.qr_code,
+                             pay_url=checkout.url, detail={"flow": order.flow.value})
+        if checkout.jsapi:
+            shown.jsapi = checkout.jsapi  # signed for this page load only: answered, not stored
+        return shown
 
 
 @blp.route("/code-payments")

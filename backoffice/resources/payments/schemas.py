@@ -1,6 +1,6 @@
 """Online payment schemas."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from backoffice.fields import MoneyField, Text
 from shared_models.models.ledger import Channel
@@ -37,6 +37,8 @@ class PaymentOrderSchema(Schema):
                             metadata={"description": "What the QR shows (qr flow)"})
     pay_url = fields.String(dump_only=True, allow_none=True,
                             metadata={"description": "The page the payer opens (wap flow)"})
+    jsapi = fields.Dict(dump_only=True, metadata={
+        "description": "What the WeChat page passes to WeixinJSBridge (jsapi flow, when created)"})
     payer_hint = fields.String(dump_only=True)
     source = fields.String(dump_only=True)
     requested_by = fields.String(dump_only=True)
@@ -63,9 +65,16 @@ class NewOrderSchema(Schema):
     channel = fields.Enum(Channel, by_value=True, required=True,
                           validate=validate.OneOf(ONLINE_CHANNELS))
     flow = fields.Enum(PaymentFlow, by_value=True, required=True,
-                       validate=validate.OneOf([PaymentFlow.QR, PaymentFlow.WAP]))
+                       validate=validate.OneOf([PaymentFlow.QR, PaymentFlow.WAP, PaymentFlow.JSAPI]))
     return_url = fields.Url(load_default=None, require_tld=False,
                             metadata={"description": "Where the wap flow returns the payer"})
+    openid = fields.String(load_default=None, validate=validate.Length(min=1, max=128),
+                           metadata={"description": "The payer's WeChat openid (jsapi flow)"})
+
+    @validates_schema
+    def _openid_for_jsapi(self, data, **_kwargs):
+        if data.get("flow") == PaymentFlow.JSAPI and not data.get("openid"):
+            raise ValidationError("The jsapi flow needs the payer's openid.", "openid")
 
 
 class PaymentCodeSchema(Schema):
