@@ -6,11 +6,11 @@ from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth.permissions import requires
-from backoffice.auth.scope import restrict
+from backoffice.auth.scope import restrict, visible_site_ids
 from backoffice.idempotency import idempotent
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by, load, reference
-from backoffice.resources.places import schemas
+from backoffice.resources.places import schemas, tree
 from shared_models import registry
 from shared_models.models import Building, Floor, Site, Unit
 
@@ -82,3 +82,12 @@ _collection_views(
     registry.save_unit,
     lambda stmt: restrict(stmt.join(Floor, Unit.floor_id == Floor.id)
                           .join(Building, Floor.building_id == Building.id), Building.site_id))
+
+
+@blp.route("/places/tree")
+class PlaceTree(MethodView):
+    @requires("registry.read")
+    @blp.response(200, schemas.PlaceNodeSchema(many=True))
+    def get(self):
+        """Sites, their buildings and floors as one tree, with meter counts."""
+        return tree.place_tree(database.session(), visible_site_ids())

@@ -35,3 +35,13 @@ class FloorQuerySchema(Schema):
 
 class UnitQuerySchema(Schema):
     floor_id = Id()
+
+
+class PlaceNodeSchema(Schema):
+    kind = fields.String(metadata={"description": "site, building or floor"})
+    id = fields.Integer()
+    name = fields.String()
+    code = fields.String(metadata={"description": "sites only"})
+    meters = fields.Integer(metadata={"description": "meters installed below this node "
+                                                    "(a site: every meter of the site)"})
+    children = fields.List(fields.Nested(lambda: PlaceNodeSchema()))

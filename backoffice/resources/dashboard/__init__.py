@@ -1,0 +1,1 @@
+"""The dashboard: the figures of the console's first page in one call."""

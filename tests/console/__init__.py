@@ -1,0 +1,1 @@
+"""The staff console: its API additions, how it is served, and the screens in a browser."""
