@@ -22,11 +22,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared_models.base import Base
 from shared_models.enums import db_enum
 from shared_models.models.ledger import Channel
+from shared_models.models.payments import PaymentOrder
 from shared_models.types import Money, UTCDateTime, utcnow
 
 
@@ -128,6 +129,8 @@ class ReconciliationBreak(Base):
     note: Mapped[str] = mapped_column(String(255), default="")
     transaction_id: Mapped[int | None] = mapped_column(ForeignKey("ledger_transactions.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[PaymentOrder | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("run_id", "kind", "reference"),

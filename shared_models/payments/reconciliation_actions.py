@@ -31,6 +31,7 @@ from shared_models.models.reconciliation import BreakKind, BreakState, Reconcili
 from shared_models.payments import confirm
 from shared_models.payments.gateways.base import ChargeState
 from shared_models.payments.reconciliation_sides import payment_key, refund_key
+from shared_models.payments.rules import MONEY_TAKEN
 from shared_models.types import utcnow
 
 ACTIONS = ("credit", "suspense", "accept")
@@ -48,9 +49,13 @@ def actions_for(brk: ReconciliationBreak) -> list[str]:
     if brk.state != BreakState.OPEN:
         return []
     found = []
-    if brk.kind == BreakKind.PAID_NOT_CREDITED and brk.order_id is not None:
+    creditable = (brk.kind == BreakKind.PAID_NOT_CREDITED and brk.order is not None
+                  and brk.order.state not in MONEY_TAKEN)
+    if creditable:
         found.append("credit")
-    if brk.kind in MONEY_KINDS and brk.gateway_amount != brk.our_amount:
+    # An order that may still be credited (by a late notify, the recovery cron, or `credit`)
+    # is not also moved to suspense: the same money would be counted twice.
+    if brk.kind in MONEY_KINDS and brk.gateway_amount != brk.our_amount and not creditable:
         found.append("suspense")
     return [*found, "accept"]
 

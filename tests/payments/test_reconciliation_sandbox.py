@@ -213,7 +213,9 @@ def _resolve(staff, brk, action, note="", status=200, role="finance"):
 
 def test_resolving_posts_exactly_the_compensating_transactions(staff, day):
     by_kind = {b["kind"]: b for b in _breaks(staff, site_id=staff.site_id, state="open")}
-    assert by_kind["paid_not_credited"]["actions"] == ["credit", "suspense", "accept"]
+    assert by_kind["paid_not_credited"]["actions"] == ["credit", "accept"]
+    assert by_kind["credited_not_billed"]["actions"] == ["suspense", "accept"]
+    _resolve(staff, by_kind["paid_not_credited"], "suspense", "twice counted", status=422)
     _resolve(staff, by_kind["paid_not_credited"], "accept", "a viewer", status=403, role="viewer")
     before = _last_txn(staff.sessions)
     credited = _resolve(staff, by_kind["paid_not_credited"], "credit")
