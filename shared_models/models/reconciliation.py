@@ -27,7 +27,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from shared_models.base import Base
 from shared_models.enums import db_enum
 from shared_models.models.ledger import Channel
-from shared_models.models.payments import PaymentOrder
+from shared_models.models.payments import PaymentOrder, PaymentRefund
 from shared_models.types import Money, UTCDateTime, utcnow
 
 
@@ -131,6 +131,7 @@ class ReconciliationBreak(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     order: Mapped[PaymentOrder | None] = relationship()
+    refund: Mapped[PaymentRefund | None] = relationship()
 
     __table_args__ = (
         UniqueConstraint("run_id", "kind", "reference"),

@@ -26,7 +26,7 @@ from shared_models.ledger.posting import post
 from shared_models.ledger.rules import transfer
 from shared_models.models import LedgerTransaction, PaymentOrder, PaymentRefund, Sale
 from shared_models.models.ledger import AccountKind, TransactionKind
-from shared_models.models.payments import PaymentEventKind
+from shared_models.models.payments import PaymentEventKind, RefundState
 from shared_models.models.reconciliation import BreakKind, BreakState, ReconciliationBreak
 from shared_models.payments import confirm
 from shared_models.payments.gateways.base import ChargeState
@@ -53,9 +53,11 @@ def actions_for(brk: ReconciliationBreak) -> list[str]:
                   and brk.order.state not in MONEY_TAKEN)
     if creditable:
         found.append("credit")
-    # An order that may still be credited (by a late notify, the recovery cron, or `credit`)
-    # is not also moved to suspense: the same money would be counted twice.
-    if brk.kind in MONEY_KINDS and brk.gateway_amount != brk.our_amount and not creditable:
+    # An order that may still be credited (by a late notify, the recovery cron, or `credit`), or
+    # a refund still on its way (the cron sends it again until the gateway answers), is not also
+    # moved to suspense: the same money would be counted twice.
+    settling = brk.refund is not None and brk.refund.state in (RefundState.APPROVED, RefundState.PROCESSING)
+    if brk.kind in MONEY_KINDS and brk.gateway_amount != brk.our_amount and not (creditable or settling):
         found.append("suspense")
     return [*found, "accept"]
 
