@@ -11,7 +11,16 @@ from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from backoffice import config, database, errors, i18n, json_limits, observability, redis_conn
+from backoffice import (
+    config,
+    console_routes,
+    database,
+    errors,
+    i18n,
+    json_limits,
+    observability,
+    redis_conn,
+)
 from backoffice.errors import WattkeeperApi
 from backoffice.resources import register_resources
 
@@ -59,6 +68,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     errors.init_app(app, api)
     json_limits.init_app(app)
     register_resources(api)
+    console_routes.init_app(app)
     # The X-Pagination header carries JSON text; document it as the string it is on the wire.
     api.spec.components.headers["PAGINATION"] = {
         "description": "Pagination metadata as JSON: total, total_pages, first_page, last_page, "

@@ -1,0 +1,97 @@
+"""The staff console's static files at /console/, under a strict Content-Security-Policy.
+
+Only HTML, JS, CSS and the message catalogue are served here, to anyone: they hold no data.
+Every piece of data the console shows comes from /api/v1 with the staff session cookie.
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import hashlib
+import re
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, abort, jsonify, send_from_directory
+
+from backoffice.auth.permissions import public
+
+ROOT = Path(__file__).resolve().parent / "console"
+PO_FILE = Path(__file__).resolve().parent / "translations" / "zh" / "LC_MESSAGES" / "messages.po"
+# The console's languages; en is the msgids themselves, so its catalogue is empty.
+LANGUAGES = ("zh-CN", "en")
+_IMPORT_MAP = re.compile(r'<script type="importmap">(.*?)</script>', re.S)
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+
+@functools.lru_cache(maxsize=4)
+def _import_map_hash(mtime_ns: int) -> str:
+    # Chromium reads import maps only inline; the CSP allows exactly this one by its hash.
+    found = _IMPORT_MAP.search((ROOT / "index.html").read_text(encoding="utf-8"))
+    digest = hashlib.sha256(found.group(1).encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def content_security_policy() -> str:
+    """The console's policy: its own scripts and the one inline import map, nothing else."""
+    script_hash = _import_map_hash((ROOT / "index.html").stat().st_mtime_ns)
+    return "; ".join((
+        "default-src 'self'", f"script-src 'self' {script_hash}", "style-src 'self'",
+        "img-src 'self' data:", "font-src 'self'", "connect-src 'self'", "object-src 'none'",
+        "base-uri 'none'", "form-action 'self'", "frame-ancestors 'none'"))
+
+
+@functools.lru_cache(maxsize=4)
+def _catalogue(mtime_ns: int) -> dict[str, str]:
+    from babel.messages.pofile import read_po
+
+    with PO_FILE.open("rb") as handle:
+        catalog = read_po(handle)
+    return {message.id: message.string for message in catalog
+            if message.id and isinstance(message.id, str) and message.string
+            and not message.fuzzy}
+
+
+def catalogue(language: str) -> dict[str, str]:
+    """English msgid -> text in `language`, generated from the back office's zh .po file."""
+    if language == "en":
+        return {}
+    return _catalogue(PO_FILE.stat().st_mtime_ns)
+
+
+@bp.after_request
+def _secure(response: Response) -> Response:
+    response.headers["Content-Security-Policy"] = content_security_policy()
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    # Revalidated on every load, so a new release is picked up without a stale mix of modules.
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/")
+@public
+def index():
+    """The console's single page (the hash part of the URL picks the screen)."""
+    return send_from_directory(ROOT, "index.html")
+
+
+@bp.get("/messages/<language>.json")
+@public
+def messages(language: str):
+    """The console's message catalogue for one language."""
+    if language not in LANGUAGES:
+        abort(404)
+    return jsonify(catalogue(language))
+
+
+@bp.get("/<path:filename>")
+@public
+def static_file(filename: str):
+    """The console's scripts, styles and vendored libraries."""
+    return send_from_directory(ROOT, filename)
+
+
+def init_app(app: Flask) -> None:
+    app.register_blueprint(bp)
