@@ -408,3 +408,23 @@ def test_the_cron_reconciles_yesterday_once_each_site_is_past_ten(staff, second_
     finally:
         config.reset()
         payment_jobs._gateways.cache_clear()
+
+
+def test_a_bill_that_does_not_add_up_fails_its_run_and_is_kept(staff, day, sandbox):
+    from datetime import timedelta
+
+    from shared_models.payments.gateways import config as gateway_config
+
+    wechat = gateway_config.load(sandbox.payments_toml).gateway("REC", "wechat")
+    text = gzip.decompress(wechat.bill(day["today"])).decode("utf-8-sig")
+    lines = text.rstrip("\r\n").split("\r\n")
+    count, rest = lines[-1].split(",", 1)
+    lines[-1] = f"`{int(count.lstrip('`')) + 1},{rest}"  # the summary counts one row more
+    broken = "\r\n".join(lines).encode()
+    earlier = (day["today"] - timedelta(days=3)).isoformat()
+    run = staff.call("POST", "/reconciliation/runs/upload", status=201,
+                     params={"site_id": staff.site_id, "channel": "wechat", "day": earlier},
+                     files={"file": ("bill.csv", broken)}).json()
+    assert run["state"] == "failed" and run["failure"].startswith("unusable bill: WeChat")
+    assert run["bill_sha256"] == hashlib.sha256(broken).hexdigest() and run["bill_size"] == len(broken)
+    assert _breaks(staff, run_id=run["id"]) == []
