@@ -313,3 +313,34 @@ def test_a_phone_pays_by_alipay_wap_or_inside_wechat(staff, sandbox):
     assert missing.json()["errors"]["json"]["openid"] == ["The jsapi flow needs the payer's openid."]
     sandbox.pay("alipay", wap["out_trade_no"])
     staff.wait_state(wap["id"], "credited")
+
+
+def test_the_worker_charges_a_scanned_code_from_its_queue(staff, sandbox, redis_url, monkeypatch):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+    from rq.serializers import JSONSerializer
+
+    from metering_worker import config
+    from metering_worker.jobs import payments as payment_jobs
+
+    account_id, code = staff.new_account(), "284567890123450077"
+    sandbox.admin("POST", "/codes", {"auth_code": code, "outcome": "success"})
+    accepted = staff.call("POST", "/payments/code-payments",
+                          {"account_id": account_id, "amount": "18.00", "auth_code": code}, status=202).json()
+    assert accepted["state"] == "created"
+    monkeypatch.setenv("DATABASE_URL", staff.sessions.kw["bind"].url.render_as_string(False))
+    monkeypatch.setenv("WATTKEEPER_PAYMENTS", str(sandbox.payments_toml))
+    monkeypatch.setenv("REDIS_URL", redis_url)
+    config.reset()
+    payment_jobs._gateways.cache_clear()
+    try:
+        connection = Redis.from_url(redis_url)
+        queue = Queue("payments", connection=connection, serializer=JSONSerializer)
+        assert [job.func_name for job in queue.jobs] == ["metering_worker.jobs.payments.charge_code"]
+        assert SimpleWorker([queue], connection=connection, serializer=JSONSerializer).work(burst=True)
+    finally:
+        config.reset()
+        payment_jobs._gateways.cache_clear()
+    assert staff.order(accepted["id"])["state"] == "credited"
+    assert staff.balance(account_id) == Decimal("18.00")
+    assert queue.count == 0 and code not in str(connection.keys("rq:job:*"))

@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from backoffice.fields import MoneyField, Text
+from backoffice.fields import Id, MoneyField, Text
 from shared_models.models.ledger import Channel
 from shared_models.models.payments import (
     ONLINE_CHANNELS,
@@ -60,7 +60,7 @@ class PaymentOrderDetailSchema(PaymentOrderSchema):
 class NewOrderSchema(Schema):
     """An order to show a payer: a QR to scan, a page to open, or a payment code to charge."""
 
-    account_id = fields.Integer(required=True)
+    account_id = Id(required=True)
     amount = MoneyField(required=True)
     channel = fields.Enum(Channel, by_value=True, required=True,
                           validate=validate.OneOf(ONLINE_CHANNELS))
@@ -80,7 +80,7 @@ class NewOrderSchema(Schema):
 class PaymentCodeSchema(Schema):
     """A payer's payment code (付款码), scanned at a kiosk, to charge for an amount."""
 
-    account_id = fields.Integer(required=True)
+    account_id = Id(required=True)
     amount = MoneyField(required=True)
     auth_code = fields.String(required=True, validate=validate.Regexp(r"^\d{16,24}$",
                               error="A payment code is 16 to 24 digits."),
@@ -88,8 +88,8 @@ class PaymentCodeSchema(Schema):
 
 
 class OrderQuerySchema(Schema):
-    site_id = fields.Integer()
-    account_id = fields.Integer()
+    site_id = Id()
+    account_id = Id()
     channel = fields.Enum(Channel, by_value=True)
     state = fields.Enum(OrderState, by_value=True)
     needs_review = fields.Boolean()
@@ -123,5 +123,5 @@ class RefundReasonSchema(Schema):
 
 
 class RefundQuerySchema(Schema):
-    order_id = fields.Integer()
+    order_id = Id()
     state = fields.Enum(RefundState, by_value=True)
