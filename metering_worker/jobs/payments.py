@@ -21,13 +21,14 @@ log = logging.getLogger(__name__)
 
 
 @cache
-def _gateways():
+def configured_gateways():
+    """The gateways of WATTKEEPER_PAYMENTS, read once per process; None: payments are off."""
     path = config.settings().payments_file
     return gateway_config.load(path) if path else None
 
 
 def gateway(site_code: str, channel: str) -> Gateway | None:
-    loaded = _gateways()
+    loaded = configured_gateways()
     return loaded.gateway(site_code, channel) if loaded else None
 
 
@@ -50,7 +51,7 @@ def charge_code(order_id: int, auth_code: str) -> dict[str, object]:
 
 def recover_orders() -> dict[str, int]:
     """Cron job: ask about orders whose notify is late, close the expired ones."""
-    if _gateways() is None:
+    if configured_gateways() is None:
         return {}
     counts = recovery.recover(config.session_factory(), gateway)
     if any(counts.values()):

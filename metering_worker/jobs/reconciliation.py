@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from metering_worker import config
-from metering_worker.jobs.payments import _gateways, gateway
+from metering_worker.jobs.payments import configured_gateways, gateway
 from shared_models.audit import Actor
 from shared_models.models import Site
 from shared_models.models.reconciliation import ReconciliationRun, RunState
@@ -33,7 +33,7 @@ def reconcile_yesterday(now: str | None = None) -> dict[str, int]:
     """Cron job: reconcile yesterday for every site past 10:00 local, each scope not done yet."""
     moment = datetime.fromisoformat(now) if now else utcnow()
     sessions = partial(config.session_factory(), info={"actor": RECONCILIATION})
-    configured = _gateways()
+    configured = configured_gateways()
     with sessions() as db:
         sites = db.execute(select(Site.id, Site.code, Site.timezone).order_by(Site.id)).all()
         done = set(db.execute(select(ReconciliationRun.site_id, ReconciliationRun.scope,

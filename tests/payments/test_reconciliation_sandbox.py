@@ -389,7 +389,7 @@ def test_the_cron_reconciles_yesterday_once_each_site_is_past_ten(staff, second_
     monkeypatch.setenv("DATABASE_URL", staff.sessions.kw["bind"].url.render_as_string(False))
     monkeypatch.setenv("WATTKEEPER_PAYMENTS", str(sandbox.payments_toml))
     config.reset()
-    payment_jobs._gateways.cache_clear()
+    payment_jobs.configured_gateways.cache_clear()
     try:
         tomorrow = day["today"] + timedelta(days=1)
         early = datetime.combine(tomorrow, time(9, 30), SHANGHAI).isoformat()
@@ -407,7 +407,7 @@ def test_the_cron_reconciles_yesterday_once_each_site_is_past_ten(staff, second_
             for scope in ("alipay", "wechat", "unionpay", "meters"))
     finally:
         config.reset()
-        payment_jobs._gateways.cache_clear()
+        payment_jobs.configured_gateways.cache_clear()
 
 
 def test_a_bill_that_does_not_add_up_fails_its_run_and_is_kept(staff, day, sandbox):

@@ -332,7 +332,7 @@ def test_the_worker_charges_a_scanned_code_from_its_queue(staff, sandbox, redis_
     monkeypatch.setenv("WATTKEEPER_PAYMENTS", str(sandbox.payments_toml))
     monkeypatch.setenv("REDIS_URL", redis_url)
     config.reset()
-    payment_jobs._gateways.cache_clear()
+    payment_jobs.configured_gateways.cache_clear()
     try:
         connection = Redis.from_url(redis_url)
         queue = Queue("payments", connection=connection, serializer=JSONSerializer)
@@ -340,7 +340,7 @@ def test_the_worker_charges_a_scanned_code_from_its_queue(staff, sandbox, redis_
         assert SimpleWorker([queue], connection=connection, serializer=JSONSerializer).work(burst=True)
     finally:
         config.reset()
-        payment_jobs._gateways.cache_clear()
+        payment_jobs.configured_gateways.cache_clear()
     assert staff.order(accepted["id"])["state"] == "credited"
     assert staff.balance(account_id) == Decimal("18.00")
     assert queue.count == 0 and code not in str(connection.keys("rq:job:*"))
