@@ -4,14 +4,36 @@ query each."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import String, any_, bindparam, select
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session
 
 from shared_models.enums import ControlMode
 from shared_models.metering import alarms
 from shared_models.models import Meter, MeterState
+from shared_models.models.metering import Alarm
 from shared_models.settlement import enforcement, local_credit
 
 from .batch import Found, Run
+
+# `alarms.active_among` for the follow-up's fixed kinds, built once (every sale and every batch
+# takes it): the kinds written in, the subjects one parameter (an array on PostgreSQL).
+_KINDS = [kind.value for kind in enforcement.FOLLOW_UP_ALARMS]
+_ACTIVE = {
+    "postgresql": select(Alarm).where(
+        Alarm.kind == any_(bindparam("kinds", _KINDS, type_=ARRAY(String))),
+        Alarm.subject == any_(bindparam("subjects", type_=ARRAY(String))), Alarm.cleared_at.is_(None)),
+    "sqlite": select(Alarm).where(
+        Alarm.kind.in_(enforcement.FOLLOW_UP_ALARMS),
+        Alarm.subject.in_(bindparam("subjects", expanding=True)), Alarm.cleared_at.is_(None)),
+}
+
+
+def _active(db: Session, subjects: Iterable[str]) -> alarms.Known:
+    rows = db.scalars(_ACTIVE[db.get_bind().dialect.name], {"subjects": sorted(subjects)})
+    return {(alarm.kind, alarm.subject): alarm for alarm in rows}
 
 
 def follow_up(run: Run, meters: Sequence[tuple[Meter, MeterState, Found | None]]) -> list[int]:
@@ -23,7 +45,7 @@ def follow_up(run: Run, meters: Sequence[tuple[Meter, MeterState, Found | None]]
     subjects: set[str] = set()
     for meter, _state, found in meters:
         subjects |= enforcement.follow_up_subjects(meter.id, found[0].id if found else None)
-    known = alarms.active_among(db, enforcement.FOLLOW_UP_ALARMS, subjects)
+    known = _active(db, subjects)
     histories = enforcement.relay_histories(db, [
         meter.id for meter, state, found in meters
         if found and meter.control_mode == ControlMode.REMOTE and state.relay_open is not None])
