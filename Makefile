@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: demo test install install-test lint bench-recharge bench-recharge-profile bench-sweep bench-freshness bench-command bench-settle clean
+.PHONY: demo test install install-test lint bench-recharge bench-recharge-profile bench-sweep bench-freshness bench-command bench-settle bench-notify clean
 
 $(VENV)/.installed-server: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -48,6 +48,9 @@ bench-command: install-test
 
 bench-settle: install-test
 	$(PY) -m ops.bench.settle
+
+bench-notify: install-test
+	$(PY) -m ops.bench.notify
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 instance/redis .pytest_cache
