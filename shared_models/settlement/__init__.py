@@ -40,7 +40,7 @@ from shared_models.types import utcnow
 from .batch import Batch, Run, write_states
 from .billing import settle_meter
 from .follow_up import follow_up
-from .unbilled import maybe_billed, pending, skip_unbilled
+from .unbilled import pending, skip_unbilled
 
 __all__ = ["Credited", "after_credit", "settle_meters"]
 
@@ -55,7 +55,7 @@ def settle_meters(db: Session, meter_ids: Iterable[int], *, now: datetime | None
     db.flush()
     waiting = pending(db, ids)
     batch.swaps = swaps_into(db, ids)
-    walked = sorted(maybe_billed(db, waiting) | set(batch.swaps))
+    walked = sorted({m for m, billable in waiting.items() if billable} | set(batch.swaps))
     skip_unbilled(batch, sorted(set(waiting) - set(walked)))
     if not walked:
         return []

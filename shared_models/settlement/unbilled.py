@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from shared_models.metering.meter_states import state_of
@@ -17,28 +15,24 @@ from .batch import Run
 from .sets import among
 
 
-def pending(db: Session, meter_ids: list[int]) -> dict[int, datetime | None]:
+def pending(db: Session, meter_ids: list[int]) -> dict[int, bool]:
     """Meters with readings after their cursor (the poller moves `last_reading_id` with each
-    reading it stores), with the time of the reading the cursor is on."""
+    reading it stores), each with whether it may be billed: linked to an open account at or
+    after the time of the reading the cursor is on. Those are walked reading by reading
+    (`account_at` then decides); the rest cannot be billed. One query."""
     at_cursor = aliased(Reading)
-    rows = db.execute(select(MeterState.meter_id, at_cursor.read_at)
+    on_open_account = (select(AccountMeter.id)
+                       .join(TenantAccount, TenantAccount.id == AccountMeter.account_id)
+                       .where(AccountMeter.meter_id == MeterState.meter_id,
+                              TenantAccount.status == AccountStatus.OPEN,
+                              or_(AccountMeter.detached_at.is_(None), at_cursor.read_at.is_(None),
+                                  AccountMeter.detached_at >= at_cursor.read_at))
+                       .exists())
+    rows = db.execute(select(MeterState.meter_id, on_open_account)
                       .outerjoin(at_cursor, at_cursor.id == MeterState.settled_reading_id)
                       .where(among(db, MeterState.meter_id, meter_ids),
                              MeterState.last_reading_id > func.coalesce(MeterState.settled_reading_id, 0)))
-    return {meter_id: read_at for meter_id, read_at in rows}
-
-
-def maybe_billed(db: Session, waiting: dict[int, datetime | None]) -> set[int]:
-    """The pending meters linked to an open account at or after their cursor: these are walked
-    reading by reading (`account_at` then decides), the rest cannot be billed."""
-    if not waiting:
-        return set()
-    rows = db.execute(select(AccountMeter.meter_id, AccountMeter.detached_at)
-                      .join(TenantAccount, TenantAccount.id == AccountMeter.account_id)
-                      .where(among(db, AccountMeter.meter_id, list(waiting)),
-                             TenantAccount.status == AccountStatus.OPEN))
-    return {meter_id for meter_id, detached_at in rows
-            if detached_at is None or waiting[meter_id] is None or detached_at >= waiting[meter_id]}
+    return {meter_id: billable for meter_id, billable in rows}
 
 
 def skip_unbilled(run: Run, meter_ids: list[int]) -> None:
