@@ -92,10 +92,6 @@ class Batch(Run):
 
     def load(self, meter_ids: list[int]) -> None:
         db = self.db
-        self.meters = {m.id: m for m in db.scalars(select(Meter).where(among(db, Meter.id, meter_ids)))}
-        for site_id in sorted({m.site_id for m in self.meters.values()}):
-            self.site(site_id)  # now: a load during the walk would flush its changes one by one
-            self.revenue_of(site_id)
         for link in db.scalars(select(AccountMeter).where(among(db, AccountMeter.meter_id, meter_ids))
                                .options(joinedload(AccountMeter.account).lazyload(TenantAccount.wallet))
                                .order_by(AccountMeter.id.desc())):
@@ -113,12 +109,22 @@ class Batch(Run):
                     .with_for_update().execution_options(populate_existing=True)):
                 set_committed_value(account, "wallet", wallet)  # as `lock_account` does
                 self.wallets[account.id] = wallet
-        self.states = {s.meter_id: s for s in db.scalars(
-            select(MeterState).where(among(db, MeterState.meter_id, meter_ids)).order_by(MeterState.meter_id)
-            .with_for_update().execution_options(populate_existing=True))}
-        for meter_id in meter_ids:
-            if meter_id not in self.states:
+        # The meters with their states, only the states locked (in meter id order); a meter
+        # without a state row yet gets one, locked, after.
+        for meter, state in db.execute(
+                select(Meter, MeterState).join(MeterState, MeterState.meter_id == Meter.id)
+                .where(among(db, Meter.id, meter_ids)).order_by(Meter.id)
+                .with_for_update(of=MeterState.__table__).execution_options(populate_existing=True)):
+            self.meters[meter.id], self.states[meter.id] = meter, state
+        missing = [meter_id for meter_id in meter_ids if meter_id not in self.states]
+        if missing:
+            found = db.scalars(select(Meter).where(among(db, Meter.id, missing)))
+            self.meters.update({meter.id: meter for meter in found})
+            for meter_id in missing:
                 self.states[meter_id] = state_of(db, meter_id, lock=True)
+        for site_id in sorted({m.site_id for m in self.meters.values()}):
+            self.site(site_id)  # now: a load during the walk would flush its changes one by one
+            self.revenue_of(site_id)
         after = min(s.settled_reading_id or 0 for s in self.states.values())
         # Rows, not objects: the walk only reads them (`point_of` takes either).
         for reading in db.execute(select(*READINGS.c).where(among(db, READINGS.c.meter_id, meter_ids),
