@@ -26,12 +26,17 @@ BUS_PASS_S = 5.0
 # Share of the poll interval a shard is sized to fill: the rest absorbs slow buses, backed-off
 # meters' timeouts and commands run on the way.
 INTERVAL_SHARE = 0.5
+# A shard job is killed after 600 s (schedule.SHARD_TIMEOUT_S); long intervals are cut into
+# shards sized as for a 600 s interval, so a job ends well inside its timeout.
+LONGEST_SIZED_S = 600
 
 
 def shard_buses(interval_s: int, buses_at_once: int = BUSES_AT_ONCE, *, bus_pass_s: float = BUS_PASS_S,
                 share: float = INTERVAL_SHARE) -> int:
-    """Buses one sweep job can poll within `share` of the interval, `buses_at_once` at a time."""
-    return max(1, int(buses_at_once * max(interval_s * share / bus_pass_s, 1.0)))
+    """Buses one sweep job polls within `share` of the interval (at most of 600 s), `buses_at_once`
+    at a time."""
+    seconds = min(interval_s, LONGEST_SIZED_S) * share
+    return max(1, int(buses_at_once * max(seconds / bus_pass_s, 1.0)))
 
 
 def late_after(timeout_s: float) -> float:

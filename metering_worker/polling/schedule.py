@@ -19,7 +19,7 @@ from .pacing import BUSES_AT_ONCE, shard_buses
 # little early so a 60 s site is swept on every tick rather than every other one.
 SLACK_S = 5
 SHARD_JOB = "metering_worker.jobs.polls.sweep_shard"
-SHARD_TIMEOUT_S = 600
+SHARD_TIMEOUT_S = 600  # pacing.LONGEST_SIZED_S sizes shards to end well inside it
 
 
 _CLAIM = """
