@@ -40,23 +40,33 @@ class RelayHistory:
     unfinished: frozenset[CommandKind] = frozenset()
 
 
+def relay_commands(db: Session, meter_ids: list[int]):
+    """The query for what `RelayHistory` needs of these meters: each one's newest relay
+    command and those still open."""
+    newest = (select(func.max(Command.id))
+              .where(among(db, Command.meter_id, meter_ids), Command.kind.in_(RELAY_KINDS))
+              .group_by(Command.meter_id))
+    return select(Command).where(among(db, Command.meter_id, meter_ids), Command.kind.in_(RELAY_KINDS),
+                                 or_(Command.id.in_(newest), Command.state.in_(OPEN_STATES)))
+
+
+def histories_of(meter_ids: Iterable[int], commands: Iterable[Command]) -> dict[int, RelayHistory]:
+    """`RelayHistory` of each meter from the rows of `relay_commands`."""
+    last: dict[int, Command] = {}
+    unfinished: dict[int, set[CommandKind]] = {}
+    for command in sorted(commands, key=lambda c: c.id):
+        last[command.meter_id] = command
+        if command.state in OPEN_STATES:
+            unfinished.setdefault(command.meter_id, set()).add(command.kind)
+    return {m: RelayHistory(last.get(m), frozenset(unfinished.get(m, ()))) for m in meter_ids}
+
+
 def relay_histories(db: Session, meter_ids: Iterable[int]) -> dict[int, RelayHistory]:
     """`RelayHistory` of each meter, in one query."""
     ids = list(meter_ids)
     if not ids:
         return {}
-    newest = (select(func.max(Command.id))
-              .where(among(db, Command.meter_id, ids), Command.kind.in_(RELAY_KINDS))
-              .group_by(Command.meter_id))
-    last: dict[int, Command] = {}
-    unfinished: dict[int, set[CommandKind]] = {}
-    for command in db.scalars(select(Command).where(
-            among(db, Command.meter_id, ids), Command.kind.in_(RELAY_KINDS),
-            or_(Command.id.in_(newest), Command.state.in_(OPEN_STATES))).order_by(Command.id)):
-        last[command.meter_id] = command
-        if command.state in OPEN_STATES:
-            unfinished.setdefault(command.meter_id, set()).add(command.kind)
-    return {m: RelayHistory(last.get(m), frozenset(unfinished.get(m, ()))) for m in ids}
+    return histories_of(ids, db.scalars(relay_commands(db, ids)))
 
 
 def follow_up_subjects(meter_id: int, account_id: int | None) -> set[str]:
