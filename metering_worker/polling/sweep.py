@@ -179,9 +179,9 @@ async def _read_meters(ctx: SweepContext, bus_id: int, driver: MeterDriver, due:
     """Each due meter's hot block in turn, commands first.
 
     A read our loop failed late is dropped (neither read nor failed). A meter that answered last
-    time and now timed out is asked once more after the rest of the bus: on a lossy bus one lost
-    reply must not start a backoff. A meter already failing gets no second try, so a dead meter
-    still costs one timeout per attempt.
+    time and whose reply was now lost (no reply, or garbled) is asked once more after the rest of
+    the bus: on a lossy bus one lost reply must not start a backoff. A meter already failing gets
+    no second try, so a dead meter still costs one timeout per attempt.
     """
     results: list[PollResult] = []
     again: list[MeterPlan] = []
