@@ -63,7 +63,8 @@ def settle_meters(db: Session, meter_ids: Iterable[int], *, now: datetime | None
     settled = [meter_id for meter_id in walked if settle_meter(batch, meter_id)]
     write_states(db, [s for s in db.identity_map.values() if isinstance(s, MeterState)])
     post_many(db, batch.entries, locked={w.id: w for w in batch.wallets.values()})
-    return follow_up(batch, [(batch.meters[m], batch.states[m], batch.account_at(m, batch.now))
+    return follow_up(batch, [(batch.meters[m], batch.states[m],
+                              found[0] if (found := batch.account_at(m, batch.now)) else None)
                              for m in settled])
 
 
@@ -80,9 +81,10 @@ class Credited:
 # The account's current links (parameters a_id, a_now), as `Batch.account_at` finds them.
 _CURRENT = (AccountMeter.account_id == bindparam("a_id"), AccountMeter.attached_at <= bindparam("a_now"),
             AccountMeter.detached_at.is_(None))
-# Meters, links and states in one locking read, built once: only the states are locked
-# (`of`), as `settle_meters` takes them; the count tells whether every meter has a state row.
-_ATTACHED_STATES = (select(Meter, AccountMeter, MeterState,
+# The meters and their states in one locking read, built once: only the states are locked
+# (`of`), as `settle_meters` takes them; the count of links tells whether every meter has a
+# state row.
+_ATTACHED_STATES = (select(Meter, MeterState,
                            select(func.count()).select_from(AccountMeter.__table__).where(*_CURRENT)
                            .scalar_subquery())
                     .join(AccountMeter, AccountMeter.meter_id == Meter.id)
@@ -90,22 +92,21 @@ _ATTACHED_STATES = (select(Meter, AccountMeter, MeterState,
                     .where(*_CURRENT).order_by(Meter.id)
                     .with_for_update(of=MeterState.__table__)
                     .execution_options(populate_existing=True))
-_ATTACHED = (select(Meter, AccountMeter).join(AccountMeter, AccountMeter.meter_id == Meter.id)
+_ATTACHED = (select(Meter).join(AccountMeter, AccountMeter.meter_id == Meter.id)
              .where(*_CURRENT).order_by(Meter.id))
 
 
-def _attached_with_states(db: Session, account_id: int,
-                          now: datetime) -> list[tuple[Meter, AccountMeter, MeterState]]:
-    """The account's meters now, each with its current link and its state row locked, in meter
-    id order (after the account: the sale's lock order). One statement; a meter without a
-    state row yet (never read) has one made and locked after it."""
+def _attached_with_states(db: Session, account_id: int, now: datetime) -> list[tuple[Meter, MeterState]]:
+    """The account's meters now, each with its state row locked, in meter id order (after the
+    account: the sale's lock order). One statement; a meter without a state row yet (never
+    read) has one made and locked after it."""
     which = {"a_id": account_id, "a_now": now}
     rows = db.execute(_ATTACHED_STATES, which).all()
-    if rows and len(rows) == rows[0][3]:
-        return [(meter, link, state) for meter, link, state, _count in rows]
-    found = {state.meter_id: state for _meter, _link, state, _count in rows}
-    return [(meter, link, found.get(meter.id) or state_of(db, meter.id, lock=True))
-            for meter, link in db.execute(_ATTACHED, which).all()]
+    if rows and len(rows) == rows[0][2]:
+        return [(meter, state) for meter, state, _count in rows]
+    found = {state.meter_id: state for _meter, state, _count in rows}
+    return [(meter, found.get(meter.id) or state_of(db, meter.id, lock=True))
+            for meter in db.scalars(_ATTACHED, which).all()]
 
 
 def after_credit(db: Session, account_id: int, *, now: datetime | None = None) -> Credited:
@@ -118,7 +119,5 @@ def after_credit(db: Session, account_id: int, *, now: datetime | None = None) -
     if not attached:
         return Credited([], [])
     is_open = account.status == AccountStatus.OPEN
-    queued = follow_up(run, [(meter, state, (account, link) if is_open else None)
-                             for meter, link, state in attached])
-    return Credited(queued, [state for meter, _link, state in attached
-                             if meter.control_mode == ControlMode.LOCAL])
+    queued = follow_up(run, [(meter, state, account if is_open else None) for meter, state in attached])
+    return Credited(queued, [state for meter, state in attached if meter.control_mode == ControlMode.LOCAL])

@@ -12,11 +12,11 @@ from sqlalchemy.orm import Session, aliased
 
 from shared_models.enums import ControlMode
 from shared_models.metering import alarms
-from shared_models.models import Command, Meter, MeterState
+from shared_models.models import Command, Meter, MeterState, TenantAccount
 from shared_models.models.metering import Alarm
 from shared_models.settlement import enforcement, local_credit
 
-from .batch import Found, Run
+from .batch import Run
 
 # `alarms.active_among` for the follow-up's fixed kinds, built once (every sale and every batch
 # takes it): the kinds written in, the subjects one parameter (an array on PostgreSQL).
@@ -57,21 +57,20 @@ def _looked_up(db: Session, subjects: set[str],
     return known, enforcement.histories_of(relay_ids, found)
 
 
-def follow_up(run: Run, meters: Sequence[tuple[Meter, MeterState, Found | None]]) -> list[int]:
-    """Each meter with its (locked) state and its open account and link now, if any. Returns
-    the ids of the commands queued (trip, close, recharge pushes)."""
+def follow_up(run: Run, meters: Sequence[tuple[Meter, MeterState, TenantAccount | None]]) -> list[int]:
+    """Each meter with its (locked) state and the open account it is attached to now, if any.
+    Returns the ids of the commands queued (trip, close, recharge pushes)."""
     if not meters:
         return []
     db = run.db
     subjects: set[str] = set()
-    for meter, _state, found in meters:
-        subjects |= enforcement.follow_up_subjects(meter.id, found[0].id if found else None)
+    for meter, _state, account in meters:
+        subjects |= enforcement.follow_up_subjects(meter.id, account.id if account else None)
     known, histories = _looked_up(db, subjects, [
-        meter.id for meter, state, found in meters
-        if found and meter.control_mode == ControlMode.REMOTE and state.relay_open is not None])
+        meter.id for meter, state, account in meters
+        if account and meter.control_mode == ControlMode.REMOTE and state.relay_open is not None])
     queued: list[int] = []
-    for meter, state, found in meters:
-        account = found[0] if found else None
+    for meter, state, account in meters:
         site = run.site(meter.site_id)
         if account is not None and meter.control_mode == ControlMode.LOCAL:
             local_credit.refund_failed_pushes(db, site, meter.id, state.last_read_at, state.purchase_count)
