@@ -1,0 +1,59 @@
+// A dialog form: fields described as data, submitted through a callback that calls the API;
+// the API's field errors show under their fields, anything else above the buttons.
+import { html, useState } from '../lib.js';
+import { t } from '../i18n.js';
+
+export function Dialog({ title, onClose, children, wide }) {
+  return html`<div class="overlay" onClick=${(e) => e.target === e.currentTarget && onClose && onClose()}>
+    <div class=${`dialog ${wide ? 'dialog-wide' : ''}`} role="dialog" aria-modal="true" aria-label=${title}>
+      <header class="dialog-head"><h2>${title}</h2>
+        ${onClose && html`<button class="icon-btn" aria-label=${t('Close')} onClick=${onClose}>×</button>`}</header>
+      ${children}
+    </div>
+  </div>`;
+}
+
+function Field({ field, value, onInput, errors }) {
+  const id = `field-${field.name}`;
+  const input = field.options
+    ? html`<select id=${id} name=${field.name} value=${value} onChange=${(e) => onInput(e.target.value)}>
+        ${field.options.map(([option, label]) => html`<option value=${option}>${label}</option>`)}</select>`
+    : html`<input id=${id} name=${field.name} type=${field.type || 'text'} value=${value}
+        autocomplete=${field.autocomplete || 'off'} inputmode=${field.inputmode || null}
+        placeholder=${field.placeholder || ''} onInput=${(e) => onInput(e.target.value)} />`;
+  return html`<div class=${`form-row ${errors ? 'has-error' : ''}`}>
+    <label for=${id}>${field.label}</label>
+    <div class="form-control">${input}
+      ${errors && errors.map((message) => html`<div class="field-error">${message}</div>`)}</div>
+  </div>`;
+}
+
+export function DialogForm({ title, fields, initial, submitLabel, onSubmit, onClose }) {
+  const [values, setValues] = useState(() => Object.fromEntries(fields.map((f) => [f.name, (initial || {})[f.name] ?? ''])));
+  const [problem, setProblem] = useState({ message: null, fields: {} });
+  const [busy, setBusy] = useState(false);
+  const submit = async (event) => {
+    event.preventDefault();
+    setBusy(true);
+    try {
+      await onSubmit(values);
+    } catch (error) {
+      const fieldErrors = error.fields || {};
+      const named = fields.some((f) => fieldErrors[f.name]);
+      setProblem({ message: named ? null : error.message, fields: fieldErrors });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<${Dialog} title=${title} onClose=${onClose}>
+    <form class="form" onSubmit=${submit} novalidate>
+      ${fields.map((field) => html`<${Field} key=${field.name} field=${field} value=${values[field.name]}
+        errors=${problem.fields[field.name]} onInput=${(v) => setValues({ ...values, [field.name]: v })} />`)}
+      ${problem.message && html`<div class="form-error" role="alert">${problem.message}</div>`}
+      <footer class="dialog-foot">
+        <button type="button" class="btn" onClick=${onClose}>${t('Cancel')}</button>
+        <button type="submit" class="btn btn-primary" disabled=${busy}>${submitLabel || t('Save')}</button>
+      </footer>
+    </form>
+  <//>`;
+}

@@ -1,0 +1,31 @@
+// How values read on screen. Money stays the API's decimal string: it is shown, never summed.
+import { language, t } from './i18n.js';
+
+export const CHANNELS = {
+  cash: 'Cash', bank_card: 'Bank card', transfer: 'Transfer',
+  alipay: 'Alipay', wechat: 'WeChat Pay', unionpay: 'UnionPay',
+};
+
+export const ALARM_KINDS = {
+  alarm1: 'Alarm 1', alarm2: 'Alarm 2', arrears: 'Arrears', overload: 'Overload',
+  lost_comm: 'Lost communication', gateway_lost: 'Gateway out of contact', relay_drift: 'Relay drift',
+};
+
+export function yuan(amount) {
+  return amount === null || amount === undefined ? '—' : `¥${amount}`;
+}
+
+export function kwh(energy) {
+  return energy === null || energy === undefined ? '—' : `${energy} kWh`;
+}
+
+export function when(instant) {
+  if (!instant) return '—';
+  return new Date(instant).toLocaleString(language() === 'en' ? 'en-GB' : 'zh-CN', {
+    year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', hour12: false,
+  });
+}
+
+export function word(words, value) {
+  return value in words ? t(words[value]) : value;
+}
