@@ -47,7 +47,8 @@ COLUMNS = ("Meter", "Serial number", "Site", "Building", "Unit", "Mode", "Meter 
 
 
 def status_query(*, site_ids: Iterable[int] | None = None, site_id: int | None = None,
-                 building_id: int | None = None, status: StatusFilter | None = None) -> Select:
+                 building_id: int | None = None, floor_id: int | None = None,
+                 status: StatusFilter | None = None) -> Select:
     """One row per meter (as mappings), ordered by meter id."""
     link = and_(AccountMeter.meter_id == Meter.id, AccountMeter.detached_at.is_(None))
     # A local-mode meter's tenant has what the meter holds, what is on its way to it and
@@ -84,6 +85,8 @@ def status_query(*, site_ids: Iterable[int] | None = None, site_id: int | None =
         stmt = stmt.where(Meter.site_id == site_id)
     if building_id is not None:
         stmt = stmt.where(Building.id == building_id)
+    if floor_id is not None:
+        stmt = stmt.where(Floor.id == floor_id)
     if status is not None:
         stmt = stmt.where(_status_clause(StatusFilter(status), level))
     return stmt.order_by(Meter.id)

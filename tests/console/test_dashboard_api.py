@@ -130,3 +130,18 @@ def test_dashboard_needs_a_login(client):
     assert client.get("/api/v1/dashboard").status_code == 401
     assert client.get("/api/v1/places/tree").status_code == 401
 
+
+
+def test_meter_status_filters_by_floor_for_the_monitors_tree(client, admin, db, kit):
+    building = registry.save_building(db, {"site_id": kit.site.id, "name": "B"})
+    first, second = (registry.save_floor(db, {"building_id": building.id, "name": name})
+                     for name in ("1", "2"))
+    upstairs = kit.meter()
+    upstairs.unit_id = registry.save_unit(db, {"floor_id": second.id, "name": "201"}).id
+    kit.meter().unit_id = registry.save_unit(db, {"floor_id": first.id, "name": "101"}).id
+    db.commit()
+    response = client.get("/api/v1/meter-status", query_string={"floor_id": second.id},
+                          headers=admin)
+    assert [row["meter_id"] for row in response.json] == [upstairs.id]
+    assert client.get("/api/v1/meter-status", query_string={"floor_id": 10**6},
+                      headers=admin).status_code == 404

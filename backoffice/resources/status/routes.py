@@ -16,7 +16,7 @@ from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import BINARY, download, load
 from backoffice.resources.status import schemas
 from shared_models.metering import energy, status_list
-from shared_models.models import Building, Meter, Site, TenantAccount
+from shared_models.models import Building, Floor, Meter, Site, TenantAccount
 from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
 
 blp = Blueprint("status", __name__, description="Meter status and energy (for the screens)")
@@ -27,6 +27,8 @@ def _query(args):
         load(Site, args["site_id"])
     if args.get("building_id") is not None:
         load(Building, args["building_id"])
+    if args.get("floor_id") is not None:
+        load(Floor, args["floor_id"])
     return status_list.status_query(site_ids=visible_site_ids(), **args)
 
 

@@ -11,6 +11,7 @@ from shared_models.metering.status_list import StatusFilter
 class StatusQuerySchema(Schema):
     site_id = Id()
     building_id = Id()
+    floor_id = Id()
     status = fields.Enum(StatusFilter, by_value=True, metadata={
         "description": "opened, not_opened, lost_comm (offline), or the balance level: "
                        "alarm1, alarm2, arrears"})
