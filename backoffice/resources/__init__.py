@@ -12,6 +12,7 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.auth.routes import blp as auth
     from backoffice.resources.commands.routes import blp as commands
     from backoffice.resources.dashboard.routes import blp as dashboard
+    from backoffice.resources.dashboard.search import blp as search
     from backoffice.resources.gateways.routes import blp as gateways
     from backoffice.resources.ledger.routes import blp as ledger
     from backoffice.resources.meters.routes import blp as meters
@@ -32,5 +33,5 @@ def register_resources(api: Api) -> None:
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
                       accounts, shifts, sales, payments, payment_notify, reconciliation, tariffs, ledger,
-                      reports, dashboard, commands, status, alarms, sms, audit):
+                      reports, dashboard, search, commands, status, alarms, sms, audit):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

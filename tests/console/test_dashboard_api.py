@@ -4,6 +4,7 @@ in another, both within the caller's sites."""
 from __future__ import annotations
 
 from decimal import Decimal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -145,3 +146,25 @@ def test_meter_status_filters_by_floor_for_the_monitors_tree(client, admin, db, 
     assert [row["meter_id"] for row in response.json] == [upstairs.id]
     assert client.get("/api/v1/meter-status", query_string={"floor_id": 10**6},
                       headers=admin).status_code == 404
+
+
+@pytest.mark.parametrize("key", ["name", "phone", "number", "serial"])
+def test_account_search_finds_by_any_key(desk, key):
+    found = desk.open_account(tenant_name="Zhang San", phone="13900001111")
+    other = desk.open_account(tenant_name="Li Si", phone="13800002222")
+    text = {"name": "zhang", "phone": "900001", "number": found["number"],
+            "serial": found["meters"][0]["serial_number"]}[key]
+    hits = desk.get(f"/search/accounts?q={quote(text)}", status=200).json
+    ids = [hit["id"] for hit in hits]
+    assert ids[0] == found["id"]
+    assert other["id"] not in ids
+
+
+def test_account_search_stays_within_the_callers_sites(desk_for, make_site, money_site):
+    mine = desk_for(money_site)
+    theirs = desk_for(make_site())
+    theirs.open_account(tenant_name="Wang Wu")
+    mine.open_account(tenant_name="Wang Liu")
+    hits = mine.get("/search/accounts?q=wang", status=200).json
+    assert [hit["tenant_name"] for hit in hits] == ["Wang Liu"]
+    assert mine.get(f"/search/accounts?q={quote('wang%')}", status=200).json == []
