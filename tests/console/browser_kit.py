@@ -47,6 +47,8 @@ def seed_console_demo(app) -> dict[str, int]:
         viewer = save_operator(db, {"username": "viewer", "password": PASSWORD,
                                     "role": Role.VIEWER, "all_sites": True,
                                     "display_name": "Viewer"})
+        save_operator(db, {"username": "finance", "password": PASSWORD, "role": Role.FINANCE,
+                           "all_sites": True, "display_name": "Finance"})
         site = db.scalar(select(Site).where(Site.code == "DEMO"))
         site.refund_approval_threshold = Decimal("130.00")
         _spend_some(db, site, admin_id)

@@ -128,6 +128,25 @@ def test_every_screen_as_admin(visit, language):
     page.wait_for_selector(".data-table tbody tr")
     settle(page)
     shoot(page, "alarms", language)
+
+    page.click(".sidebar a[href='#/tenants']")
+    page.wait_for_selector(".data-table tbody tr")
+    settle(page)
+    shoot(page, "tenants", language)
+    page.fill("input[name=q]", "Tenant 7")
+    page.click(".search-form button[type=submit]")
+    expect(page.locator(".data-table tbody tr")).to_have_count(1)
+    page.click(".data-table tbody a")
+    page.wait_for_selector("[data-role=balance]")
+    page.wait_for_selector(".chart canvas")
+    settle(page)
+    assert page.inner_text("[data-role=balance]") == "¥12.00"
+    shoot(page, "account", language)
+
+    page.click(".sidebar a[href='#/sales']")
+    page.wait_for_selector(".data-table tbody tr")
+    settle(page)
+    shoot(page, "sales", language)
     assert watch.problems == []
     assert missing_words(page) == []
 
@@ -179,4 +198,35 @@ def test_batch_trip_says_how_many_then_follows_each_command(visit):
     assert {rows.nth(n).get_attribute("data-state") for n in range(3)} <= {
         "queued", "sent", "acknowledged", "verified", "failed", "expired"}
     shoot(page, "monitor-batch", "en")
+    assert watch.problems == []
+
+
+def test_counter_recharge_finds_the_account_fast_and_shows_the_receipt(visit):
+    page, watch = visit("zh-CN")
+    log_in(page)
+    page.goto(page.url.split("#")[0] + "#/sales")
+    page.click(".counter button[data-role=write]")  # open a shift
+    page.fill("input[name=account-search]", "Tenant 8")
+    page.click(".picker-hits li >> nth=0")
+    expect(page.locator("[data-role=balance]")).to_have_text("¥12.00")
+    watch.allowed.add("/api/v1/sales/recharges")  # the refused amount below, on purpose
+    page.fill("#amount", "12.345")
+    page.click(".counter-form button[type=submit]")
+    expect(page.locator(".counter-form .field-error")).to_have_count(1)
+    page.fill("#amount", "50")
+    page.click(".counter-form button[type=submit]")
+    page.wait_for_selector(".receipt-frame")
+    expect(page.frame_locator(".receipt-frame").locator("body")).to_contain_text("50.00")
+    expect(page.locator("[data-role=balance]")).to_have_text("¥62.00")
+    shoot(page, "sales-receipt", "zh-CN")
+    assert watch.problems == []
+
+
+def test_a_second_person_approves_a_held_refund(visit):
+    page, watch = visit("en")
+    log_in(page, "finance")
+    page.goto(page.url.split("#")[0] + "#/sales?status=pending")
+    page.wait_for_selector(".sale-pending")
+    page.click("button:has-text('Approve')")
+    expect(page.locator(".sale-pending")).to_have_count(0)
     assert watch.problems == []

@@ -29,3 +29,8 @@ export function when(instant) {
 export function word(words, value) {
   return value in words ? t(words[value]) : value;
 }
+
+export const ACCOUNT_STATUSES = { open: 'Open', closed: 'Closed' };
+export const ARREARS_RULES = { trip: 'Trip', overdraft: 'Overdraft', protect: 'Protect' };
+export const SALE_KINDS = { recharge: 'Recharge', refund: 'Refund', reversal: 'Reversal' };
+export const SALE_STATUSES = { completed: 'Completed', pending: 'Waiting for approval', rejected: 'Rejected', reversed: 'Reversed' };
