@@ -55,8 +55,9 @@ def visit(browser, office, tmp_path):
     contexts = []
 
     def open_page(language: str):
+        # An office desktop in China: the console shows times in the browser's zone.
         context = browser.new_context(viewport=VIEWPORT, locale=language,
-                                      accept_downloads=True)
+                                      timezone_id="Asia/Shanghai", accept_downloads=True)
         contexts.append(context)
         page = context.new_page()
         watch = Watch(allowed={"/api/v1/auth/me"})  # asked once before logging in: 401
@@ -160,6 +161,14 @@ def test_viewer_sees_no_write_buttons(visit):
     assert page.locator(".meter-tile input[type=checkbox]").count() == 0
     page.click(".sidebar a[href='#/alarms']")
     page.wait_for_selector(".data-table tbody tr")
+    assert page.locator("[data-role=write]").count() == 0
+    page.goto(page.url.split("#")[0] + "#/tenants/1")
+    page.wait_for_selector("[data-role=balance]")
+    settle(page)
+    assert page.locator("[data-role=write]").count() == 0
+    page.click(".sidebar a[href='#/sales']")
+    page.wait_for_selector(".sale-pending")
+    assert page.locator(".counter").count() == 0
     assert page.locator("[data-role=write]").count() == 0
     assert watch.problems == []
 

@@ -34,3 +34,4 @@ export const ACCOUNT_STATUSES = { open: 'Open', closed: 'Closed' };
 export const ARREARS_RULES = { trip: 'Trip', overdraft: 'Overdraft', protect: 'Protect' };
 export const SALE_KINDS = { recharge: 'Recharge', refund: 'Refund', reversal: 'Reversal' };
 export const SALE_STATUSES = { completed: 'Completed', pending: 'Waiting for approval', rejected: 'Rejected', reversed: 'Reversed' };
+export const METER_LIFECYCLE = { opened: 'Opened', not_opened: 'Not opened', closed: 'Closed', replaced: 'Replaced', scrapped: 'Scrapped' };

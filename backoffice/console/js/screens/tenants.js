@@ -8,7 +8,9 @@ import { navigate } from '../router.js';
 import { DataTable, usePagedList } from '../components/table.js';
 import { DialogForm } from '../components/dialog.js';
 import { ChartPanel } from '../components/chart.js';
-import { ACCOUNT_STATUSES, ALARM_KINDS, ARREARS_RULES, CHANNELS, SALE_KINDS, SALE_STATUSES, kwh, when, word, yuan } from '../format.js';
+import {
+  ACCOUNT_STATUSES, ALARM_KINDS, ARREARS_RULES, CHANNELS, METER_LIFECYCLE, SALE_KINDS, SALE_STATUSES, kwh, when, word, yuan,
+} from '../format.js';
 
 function useSearch(text) {
   const [hits, setHits] = useState(null);
@@ -102,7 +104,7 @@ function AccountPage({ id }) {
     <div class="dash-row">
       <section class="panel"><h3 class="panel-title">${t('Meters')}</h3>
         <table class="data-table compact"><thead><tr><th>${t('Serial number')}</th><th>${t('Status')}</th></tr></thead>
-          <tbody>${account.meters.map((m) => html`<tr key=${m.id}><td>${m.serial_number}</td><td>${m.status}</td></tr>`)}</tbody></table></section>
+          <tbody>${account.meters.map((m) => html`<tr key=${m.id}><td>${m.serial_number}</td><td>${word(METER_LIFECYCLE, m.status)}</td></tr>`)}</tbody></table></section>
       ${energy && html`<${ChartPanel} title=${`${t('Energy by day')} · ${kwh(energy.total)}`} option=${energyOption(energy.rows)} height=${220} />`}
     </div>
     <section class="panel"><h3 class="panel-title">${t('Sales')}</h3>
