@@ -28,6 +28,7 @@ from shared_models.types import utcnow
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "console"
 PASSWORD = "console test password"
+TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 CHROMIUM = "/usr/bin/chromium"
 # UI.md: on these machines Chromium must not wait on refused background connections.
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -49,6 +50,9 @@ def seed_console_demo(app) -> dict[str, int]:
                                     "display_name": "Viewer"})
         save_operator(db, {"username": "finance", "password": PASSWORD, "role": Role.FINANCE,
                            "all_sites": True, "display_name": "Finance"})
+        guarded = save_operator(db, {"username": "guarded", "password": PASSWORD,
+                                     "role": Role.OPERATOR, "all_sites": True})
+        guarded.totp_secret, guarded.totp_enabled = TOTP_SECRET, True
         site = db.scalar(select(Site).where(Site.code == "DEMO"))
         site.refund_approval_threshold = Decimal("130.00")
         _spend_some(db, site, admin_id)

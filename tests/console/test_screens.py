@@ -3,7 +3,9 @@ no console errors, no failed requests, no untranslated words; screenshots for pe
 
 from __future__ import annotations
 
+import pyotp
 import pytest
+from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from backoffice import create_app, database
@@ -13,6 +15,7 @@ from tests.console.browser_kit import (
     CHROMIUM,
     CHROMIUM_FLAGS,
     PASSWORD,
+    TOTP_SECRET,
     VIEWPORT,
     Watch,
     seed_console_demo,
@@ -238,4 +241,34 @@ def test_a_second_person_approves_a_held_refund(visit):
     page.wait_for_selector(".sale-pending")
     page.click("button:has-text('Approve')")
     expect(page.locator(".sale-pending")).to_have_count(0)
+    assert watch.problems == []
+
+
+def test_login_asks_for_the_one_time_code_after_the_password(visit):
+    page, watch = visit("en")
+    page.fill("#username", "guarded")
+    page.fill("#password", PASSWORD)
+    watch.allowed.add("/api/v1/auth/login")  # the answer that asks for the code
+    page.click("button[type=submit]")
+    page.wait_for_selector("#totp")
+    shoot(page, "login-code", "en")
+    page.fill("#totp", pyotp.TOTP(TOTP_SECRET).now())
+    page.click("button[type=submit]")
+    page.wait_for_selector(".shell")
+    assert watch.problems == []
+
+
+def test_monitor_exports_the_list_it_shows(visit, tmp_path):
+    page, watch = visit("en")
+    log_in(page)
+    page.goto(page.url.split("#")[0] + "#/monitor?status=arrears")
+    expect(page.locator(".meter-tile")).to_have_count(2)
+    with page.expect_download() as download:
+        page.click("[data-role=export]")
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    assert saved.name.endswith(".xlsx")
+    rows = list(load_workbook(saved, read_only=True).worksheets[0].iter_rows(values_only=True))
+    serials = {row[1] for row in rows[1:] if row and row[1]}
+    assert serials == {"WK0000000001", "WK0000000002"}
     assert watch.problems == []

@@ -17,7 +17,7 @@ const STATES = {
 const FINAL = new Set(['verified', 'failed', 'expired', 'refused']);
 const POLL_MS = 1500;
 
-export function BatchDialog({ kind, meterIds, onClose }) {
+export function BatchDialog({ kind, meterIds, labels = {}, onClose }) {
   const [batch, setBatch] = useState(null);
   const [error, setError] = useState(null);
   const [busy, setBusy] = useState(false);
@@ -65,7 +65,7 @@ export function BatchDialog({ kind, meterIds, onClose }) {
     <div class="table-scroll short"><table class="data-table compact">
       <thead><tr><th>${t('Meter')}</th><th>${t('Command')}</th><th>${t('State')}</th><th>${t('Why')}</th></tr></thead>
       <tbody>${batch.rows.map((row) => html`<tr key=${row.meter_id} data-meter=${row.meter_id} data-state=${row.state}>
-        <td>${row.meter_id}</td><td>${row.command_id ?? '—'}</td>
+        <td>${labels[row.meter_id] || row.meter_id}</td><td>${row.command_id ?? '—'}</td>
         <td><span class=${`cmd cmd-${row.state}`}>${word(STATES, row.state)}</span></td><td>${row.error || ''}</td></tr>`)}</tbody>
     </table></div>
     <footer class="dialog-foot"><button class="btn btn-primary" onClick=${onClose}>${t('Close')}</button></footer>

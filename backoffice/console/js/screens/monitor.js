@@ -1,6 +1,6 @@
 // Meter monitor: the place tree, meters as status-coloured tiles or a table, filters, and a
 // batch remote operation on the meters chosen, followed meter by meter until each finishes.
-import { html, useState } from '../lib.js';
+import { html, useEffect, useState } from '../lib.js';
 import { t } from '../i18n.js';
 import { can } from '../session.js';
 import { PlaceTree, usePlaceTree } from '../components/tree.js';
@@ -54,6 +54,10 @@ export function MonitorScreen({ query }) {
     { key: 'last_read_at', title: t('Last read'), sortable: true, render: (row) => when(row.last_read_at) },
   ];
   const pageIds = list.rows.map((row) => row.meter_id);
+  const [labels, setLabels] = useState({});  // serial numbers of every meter seen, for the batch view
+  useEffect(() => {
+    setLabels((known) => ({ ...known, ...Object.fromEntries(list.rows.map((row) => [row.meter_id, row.serial_number])) }));
+  }, [list.rows]);
   return html`<div class="with-tree">
     <${PlaceTree} nodes=${tree} chosen=${node} onChoose=${choose} />
     <div class="list-screen">
@@ -84,7 +88,7 @@ export function MonitorScreen({ query }) {
             ${!list.loading && list.rows.length === 0 && html`<div class="empty">${t('Nothing to show')}</div>`}</div>
           <${Pager} list=${list} />`}
     </div>
-    ${batchOpen && html`<${BatchDialog} kind=${operation} meterIds=${[...selected]}
+    ${batchOpen && html`<${BatchDialog} kind=${operation} meterIds=${[...selected]} labels=${labels}
       onClose=${() => { setBatchOpen(false); list.reload(); }} />`}
   </div>`;
 }
