@@ -12,7 +12,8 @@ the ledger is verified and every wallet must have paid for exactly the energy it
 Environment: DATABASE_URL (a PostgreSQL server, default postgresql://postgres@127.0.0.1:5432/postgres;
 a scratch database is created and dropped), BENCH_BUSES, BENCH_ROUNDS, BENCH_WARMUP.
 `-v` lists the statements per batch by kind; `--profile` prints the cProfile (CPU time) of the
-timed rounds' settle calls (PROFILE_SORT, default tottime; top 40).
+timed rounds' settle calls (PROFILE_SORT, default tottime; top 40; PROFILE_FILTER, a regex
+of the functions to list; PROFILE_OUT, a file to dump it to).
 Last line: settle_ms_per_meter=<ms> statements_per_batch=<n> meters=<n>
 """
 
@@ -218,8 +219,11 @@ def main() -> None:
             problems = check(sessions, meters, rounds + warmup)
         finally:
             engine.dispose()
+    if profiler and os.environ.get("PROFILE_OUT"):
+        profiler.dump_stats(os.environ["PROFILE_OUT"])
     if profiler:
-        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(40)
+        pstats.Stats(profiler).sort_stats(os.environ.get("PROFILE_SORT", "tottime")).print_stats(
+            os.environ.get("PROFILE_FILTER", ""), 40)
     if "-v" in sys.argv:
         for kind, times_seen in statements.kinds.most_common():
             print(f"  {times_seen / (rounds * buses):5.1f}  {kind}")
