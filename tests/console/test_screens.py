@@ -92,8 +92,11 @@ def shoot(page, name: str, language: str) -> None:
 
 
 def settle(page) -> None:
-    page.wait_for_load_state("networkidle")
+    """Wait until no API call is in flight, twice: a screen's effects may start another."""
     # No wait_for_function: its predicate is eval'd, which the console's CSP rightly refuses.
+    for _ in range(2):
+        page.wait_for_selector("html:not([data-busy])", state="attached")
+        page.wait_for_timeout(200)
     page.locator(".loading").first.wait_for(state="hidden")
 
 
@@ -150,6 +153,7 @@ def test_every_screen_as_admin(visit, language):
     page.click(".sidebar a[href='#/sales']")
     page.wait_for_selector(".data-table tbody tr")
     settle(page)
+    page.wait_for_selector(".counter select option", state="attached")
     shoot(page, "sales", language)
     assert watch.problems == []
     assert missing_words(page) == []

@@ -39,6 +39,23 @@ function headersFor(method, extra) {
   return headers;
 }
 
+// <html data-busy> while any API call is in flight: tests (and styles) can wait on it.
+let inFlight = 0;
+function busy(change) {
+  inFlight += change;
+  if (inFlight > 0) document.documentElement.dataset.busy = String(inFlight);
+  else delete document.documentElement.dataset.busy;
+}
+
+async function tracked(work) {
+  busy(1);
+  try {
+    return await work();
+  } finally {
+    busy(-1);
+  }
+}
+
 async function send(method, path, { query, json, headers } = {}) {
   const init = { method, credentials: 'same-origin', headers: headersFor(method, headers) };
   if (json !== undefined) {
@@ -52,7 +69,11 @@ async function send(method, path, { query, json, headers } = {}) {
   return response;
 }
 
-export async function api(method, path, options = {}) {
+export function api(method, path, options = {}) {
+  return tracked(() => call(method, path, options));
+}
+
+async function call(method, path, options) {
   const response = await send(method, path, options);
   const text = response.status === 204 ? '' : await response.text();
   const body = text ? JSON.parse(text) : null;
@@ -64,7 +85,11 @@ export async function api(method, path, options = {}) {
 export const get = (path, query) => api('GET', path, { query }).then((answer) => answer.body);
 
 // A workbook (or any file) from the API, saved under the name the API gives it.
-export async function download(path, query) {
+export function download(path, query) {
+  return tracked(() => save(path, query));
+}
+
+async function save(path, query) {
   const response = await send('GET', path, { query });
   if (!response.ok) {
     const text = await response.text();
