@@ -156,7 +156,7 @@ def main() -> None:
     procfile.write_text(_procfile(demo))
     base = f"http://127.0.0.1:{demo.port}"
     print("\nWattkeeper demo")
-    print(f"  console       {base}/console/   (staff: dashboard, meter monitor, alarms)")
+    print(f"  console       {base}/console/   (staff: dashboard, monitor, tenants, sales, alarms)")
     print(f"  API docs      {base}/api/docs")
     print(f"  OpenAPI       {base}/api/openapi.json")
     print(f"  health        {base}/healthz   metrics {base}/metrics")
