@@ -27,6 +27,7 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from shared_models.ledger.rules import Leg
+from shared_models.models.ledger import TransactionKind
 
 _WRITE = text("""
 WITH n AS MATERIALIZED (
@@ -71,7 +72,7 @@ def write(db: Session, rows: Sequence[dict], legs: Sequence[Sequence[Leg]],
     params = {
         "e_ord": list(range(len(rows))),
         "e_site": [row["site_id"] for row in rows],
-        "e_kind": [row["kind"].value for row in rows],
+        "e_kind": [TransactionKind(row["kind"]).value for row in rows],
         "e_reason": [row["reason"] for row in rows],
         "e_operator": [row["operator_id"] for row in rows],
         "e_key": [row["external_key"] for row in rows],
