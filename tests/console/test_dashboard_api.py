@@ -168,3 +168,9 @@ def test_account_search_stays_within_the_callers_sites(desk_for, make_site, mone
     hits = mine.get("/search/accounts?q=wang", status=200).json
     assert [hit["tenant_name"] for hit in hits] == ["Wang Liu"]
     assert mine.get(f"/search/accounts?q={quote('wang%')}", status=200).json == []
+
+
+@pytest.mark.parametrize("text", ["", "   ", "a\x00b", "x" * 65])
+def test_account_search_refuses_what_is_no_search(desk, text):
+    response = desk.get(f"/search/accounts?q={quote(text)}", status=422)
+    assert "q" in response.json["errors"]["query"]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from backoffice import database
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import visible_site_ids
+from backoffice.fields import Text
 from backoffice.resources.blueprint import Blueprint
 from shared_models.models import AccountMeter, Meter, TenantAccount, Unit
 from shared_models.scope import within_sites
@@ -22,7 +23,7 @@ LIMIT = 20
 
 
 class AccountSearchQuerySchema(Schema):
-    q = fields.String(required=True, validate=validate.Length(min=1, max=64), metadata={
+    q = Text(required=True, validate=validate.Length(min=1, max=64), metadata={
         "description": "part of an account number, name, phone, unit or meter serial number"})
 
 
