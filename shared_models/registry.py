@@ -31,6 +31,9 @@ NAMES: dict[str, str] = {
     "tariff_assignments": "tariff assignment", "audit_log": "log entry",
     "sms_messages": "SMS", "sms_settings": "SMS settings", "audit_head": "log head",
     "login_lockouts": "login lockout", "staff_sessions": "staff session",
+    "payment_orders": "payment order", "payment_events": "payment event",
+    "payment_refunds": "refund", "reconciliation_runs": "reconciliation run",
+    "reconciliation_breaks": "reconciliation break", "reconciliation_holds": "held payment",
 }
 
 

@@ -323,6 +323,9 @@ def test_the_worker_charges_a_scanned_code_from_its_queue(staff, sandbox, redis_
     from metering_worker import config
     from metering_worker.jobs import payments as payment_jobs
 
+    connection = Redis.from_url(redis_url)
+    queue = Queue("payments", connection=connection, serializer=JSONSerializer)
+    queue.empty()  # earlier tests' code payments were charged in-process, their jobs left queued
     account_id, code = staff.new_account(), "284567890123450077"
     sandbox.admin("POST", "/codes", {"auth_code": code, "outcome": "success"})
     accepted = staff.call("POST", "/payments/code-payments",
@@ -334,9 +337,7 @@ def test_the_worker_charges_a_scanned_code_from_its_queue(staff, sandbox, redis_
     config.reset()
     payment_jobs.configured_gateways.cache_clear()
     try:
-        connection = Redis.from_url(redis_url)
-        queue = Queue("payments", connection=connection, serializer=JSONSerializer)
-        assert [job.func_name for job in queue.jobs] == ["metering_worker.jobs.payments.charge_code"]
+        assert queue.job_ids == [f"pay-code-{accepted['id']}"]
         assert SimpleWorker([queue], connection=connection, serializer=JSONSerializer).work(burst=True)
     finally:
         config.reset()
