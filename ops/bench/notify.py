@@ -46,6 +46,7 @@ FORMATS = {"wechat": wechat_notify.FORMAT, "alipay": alipay_notify.FORMAT}
 # The order throttle (orders per account and per address) is for payers, not for a load run.
 UNTHROTTLED = {"WATTKEEPER_PAYMENT_ORDERS_PER_ACCOUNT": "0", "WATTKEEPER_PAYMENT_ORDERS_PER_ADDRESS": "0"}
 TARGET_RATIO, TARGET_P99_MS, TARGET_PAY_TO_BALANCE_MS = 0.8, 200, 1000
+SITES = 4  # as in bench-recharge: both sides spread over four sites
 ROUNDS = 4  # recharge windows and notify batches alternate this many times
 
 
@@ -208,12 +209,14 @@ def balance(api_url: str, token: str, account_id: int, session: requests.Session
     return response.json()["balance"]
 
 
-def pay_to_balance(sandbox: SandboxProcess, api_url: str, token: str, orders: list[Order]) -> list[float]:
+def pay_to_balance(sandbox: SandboxProcess, api_url: str, tokens: dict[int, str],
+                   orders: list[Order]) -> list[float]:
     """One payment at a time, delivered by the sandbox: ms from its notify being queued to the
     balance moving at GET /accounts/<id> (polled every 5 ms)."""
     seen: dict[str, float] = {}
     with requests.Session() as session:
         for order in orders:
+            token = tokens[order.account_id]
             before = balance(api_url, token, order.account_id, session)
             pay(sandbox, order, deliver=True)
             deadline = time.monotonic() + 30
@@ -281,22 +284,30 @@ def run(server_url: str, *, clients: int, seconds: int, orders_n: int, latency_n
         from shared_models.db import upgrade
 
         upgrade(url)
-        tills = seed(url, sites=4, tills=clients, accounts_per_site=200).tills
-        payers = seed(url, sites=1, tills=1, accounts_per_site=400, prefix="N").tills[0]
+        tills = seed(url, sites=SITES, tills=clients, accounts_per_site=200).tills
+        # The payers' accounts are spread over as many sites as the tills' (each site has its own
+        # receipt counter, which every credit at that site takes in turn), one login per site.
+        payers = seed(url, sites=SITES, tills=SITES, accounts_per_site=100, prefix="N").tills
         sandbox = SandboxProcess.start(Path(tmp) / "sandbox")
         server = ApiServer(url, redis, workers=workers, threads=threads, log_path=Path(tmp) / "gunicorn.log")
         server.env.update(WATTKEEPER_PAYMENTS=str(sandbox.payments_toml), **UNTHROTTLED)
         try:
             server.start()
-            accounts = list(payers.account_ids)
-            orders = create_orders(server.base_url, payers.token, accounts[:-latency_n], orders_n)
-            latency_orders = create_orders(server.base_url, payers.token, accounts[-latency_n:], latency_n)
+            orders, latency_orders = [], []
+            for n, site in enumerate(payers):
+                share, spare = orders_n // SITES + (n < orders_n % SITES), -(-latency_n // SITES)
+                accounts = list(site.account_ids)
+                orders += create_orders(server.base_url, site.token, accounts[:-spare], share)
+                latency_orders += create_orders(server.base_url, site.token, accounts[-spare:], spare)
+            latency_orders = latency_orders[:latency_n]
+            tokens = {order.account_id: site.token for site in payers for order in latency_orders
+                      if order.account_id in site.account_ids}
             prepared = prepare_notifies(sandbox, orders)
             print(f"{len(orders)} orders made through the API and paid at the sandbox; "
                   f"{len(prepared)} notifies built with the sandbox's signing code", flush=True)
             recharges, notifies, recharge_cpu, notify_cpu = alternate(
                 server, tills, prepared, clients=clients, seconds=seconds)
-            latencies = pay_to_balance(sandbox, server.base_url, payers.token, latency_orders)
+            latencies = pay_to_balance(sandbox, server.base_url, tokens, latency_orders)
         finally:
             server.stop()
             sandbox.stop()
