@@ -276,3 +276,20 @@ def test_monitor_exports_the_list_it_shows(visit, tmp_path):
     serials = {row[1] for row in rows[1:] if row and row[1]}
     assert serials == {"WK0000000001", "WK0000000002"}
     assert watch.problems == []
+
+
+def test_language_and_folded_sidebar_are_remembered(visit):
+    page, watch = visit("en")  # switched to English on the login page
+    log_in(page)
+    page.click(".topbar .icon-btn")
+    page.wait_for_selector(".shell.collapsed")
+    settle(page)  # a reload in the middle of a call would abort it
+    shoot(page, "dashboard-folded", "en")
+    page.reload()
+    page.wait_for_selector(".shell.collapsed")
+    assert page.get_attribute("html", "lang") == "en"
+    assert page.inner_text(".sidebar a.active").strip() == "▦"  # icons only when folded
+    page.click("[data-lang=zh-CN]")
+    expect(page.locator(".breadcrumb")).to_contain_text("首页")
+    assert page.get_attribute("html", "lang") == "zh-CN"
+    assert watch.problems == []
