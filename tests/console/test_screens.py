@@ -293,3 +293,24 @@ def test_language_and_folded_sidebar_are_remembered(visit):
     expect(page.locator(".breadcrumb")).to_contain_text("首页")
     assert page.get_attribute("html", "lang") == "zh-CN"
     assert watch.problems == []
+
+
+def test_the_dialog_form_shows_the_apis_field_errors_on_their_fields(visit):
+    page, watch = visit("zh-CN")
+    log_in(page)
+    page.goto(page.url.split("#")[0] + "#/tenants/3")
+    page.wait_for_selector("[data-role=balance]")
+    page.click("button:has-text('修改')")
+    page.fill("#field-alarm1_threshold", "-5")
+    watch.allowed.add("/api/v1/accounts/3")  # the refused change, on purpose
+    page.click(".dialog button[type=submit]")
+    error = page.locator(".form-row.has-error")
+    expect(error).to_have_count(1)
+    expect(error.locator("label")).to_have_text("报警1阈值")
+    shoot(page, "account-edit-error", "zh-CN")
+    page.fill("#field-alarm1_threshold", "30")
+    page.fill("#field-phone", "13912345678")
+    page.click(".dialog button[type=submit]")
+    expect(page.locator(".dialog")).to_have_count(0)
+    expect(page.locator(".account-head")).to_contain_text("13912345678")
+    assert watch.problems == []
