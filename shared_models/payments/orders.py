@@ -34,11 +34,11 @@ from shared_models.payments.rules import WAITING, Limits, check_amount
 from shared_models.types import utcnow
 
 # Which flows each gateway offers (PAYMENTS.md): WAP is Alipay's, JSAPI is WeChat's, and the
-# kiosks charge Alipay and WeChat payment codes.
+# kiosks charge all three gateways' payment codes (UnionPay's through ACP's 被扫, txnSubType 06).
 FLOWS: dict[Channel, frozenset[PaymentFlow]] = {
     Channel.ALIPAY: frozenset({PaymentFlow.QR, PaymentFlow.PAYMENT_CODE, PaymentFlow.WAP}),
     Channel.WECHAT: frozenset({PaymentFlow.QR, PaymentFlow.PAYMENT_CODE, PaymentFlow.JSAPI}),
-    Channel.UNIONPAY: frozenset({PaymentFlow.QR}),
+    Channel.UNIONPAY: frozenset({PaymentFlow.QR, PaymentFlow.PAYMENT_CODE}),
 }
 
 

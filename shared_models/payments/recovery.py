@@ -173,7 +173,8 @@ def charge_code(sessions: sessionmaker[Session], gateway: Gateway, order_id: int
     try:
         charge = gateway.pay_code(out_trade_no=snap.out_trade_no, amount=snap.amount,
                                   subject=f"电费 Electricity {snap.out_trade_no}",
-                                  auth_code=auth_code, created_at=snap.created_at)
+                                  auth_code=auth_code, created_at=snap.created_at,
+                                  notify_url=snap.notify_url)
     except GatewayRefused as refused:
         with _session(sessions) as db:
             order = orders.close(db, order_id, state=OrderState.CLOSED,

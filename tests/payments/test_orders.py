@@ -75,8 +75,8 @@ def test_an_order_is_checked_and_persisted_before_any_gateway_call(db, account, 
     assert order.expires_at - order.created_at == timedelta(hours=2)  # the site's default
     with pytest.raises(RuleViolation, match="stored-credit cap of 1000.00"):
         _order(db, account, amount="1000.01")
-    with pytest.raises(InvalidValue, match="unionpay does not offer the payment_code flow"):
-        _order(db, account, channel="unionpay", flow="payment_code")
+    with pytest.raises(InvalidValue, match="unionpay does not offer the wap flow"):
+        _order(db, account, channel="unionpay", flow="wap")
     with pytest.raises(InvalidValue, match="Pay online with one of"):
         _order(db, account, channel="cash")
 

@@ -142,7 +142,7 @@ class CodePayments(MethodView):
         """Charge a payer's payment code (付款码) scanned at a kiosk."""
         channel = codes.channel_of(data["auth_code"])
         if channel is None or PaymentFlow.PAYMENT_CODE not in orders.FLOWS[channel]:
-            raise InvalidValue("Only Alipay and WeChat Pay payment codes can be charged here.",
+            raise InvalidValue("This is not an Alipay, WeChat Pay or UnionPay payment code.",
                                field="auth_code")
         order, _gateway, _site = _new_order(data, PaymentFlow.PAYMENT_CODE, channel)
         order.payer_hint = codes.mask(data["auth_code"])

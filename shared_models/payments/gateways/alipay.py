@@ -164,7 +164,7 @@ class AlipayGateway:
         raise ValueError(f"Alipay has no {flow!r} checkout (qr or wap)")
 
     def pay_code(self, *, out_trade_no: str, amount: Decimal, subject: str, auth_code: str,
-                 created_at: datetime) -> Charge:
+                 created_at: datetime, notify_url: str = "") -> Charge:
         node = self.call("alipay.trade.pay", {
             "out_trade_no": out_trade_no, "scene": "bar_code", "auth_code": auth_code,
             "total_amount": yuan_text(amount), "subject": subject})

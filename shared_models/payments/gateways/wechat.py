@@ -170,7 +170,7 @@ class WechatGateway:
         raise ValueError(f"WeChat Pay has no {flow!r} checkout (qr or jsapi)")
 
     def pay_code(self, *, out_trade_no: str, amount: Decimal, subject: str, auth_code: str,
-                 created_at: datetime, store_id: str = "kiosk") -> Charge:
+                 created_at: datetime, notify_url: str = "", store_id: str = "kiosk") -> Charge:
         order = self._order(out_trade_no, amount, subject, payer={"auth_code": auth_code},
                             scene_info={"store_info": {"out_id": store_id}})
         status, answer = self.call("POST", "/v3/pay/transactions/codepay", order)
