@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 
 from backoffice import create_app, database
 from backoffice.auth import sessions
+from shared_models.db import make_engine, make_session_factory
 from tests.console.browser_kit import (
     ARTIFACTS,
     CHROMIUM,
@@ -30,15 +31,16 @@ SCREENS = ("dashboard", "monitor", "alarms")
 @pytest.fixture(scope="module")
 def office(tmp_path_factory, redis_url):
     databases = scratch_databases(tmp_path_factory.mktemp("console-db"))
-    app = create_app({"DATABASE_URL": databases.create(), "REDIS_URL": redis_url,
+    engine = make_engine(databases.create())
+    app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
+                      "SESSION_FACTORY": make_session_factory(engine), "REDIS_URL": redis_url,
                       "SECRET_KEY": "console-test-secret"})
     ids = seed_console_demo(app)
     served = serve(app)
     served.ids = ids
     yield served
     served.stop()
-    with app.app_context():
-        database.session().close()
+    engine.dispose()
     databases.drop_all()
 
 
