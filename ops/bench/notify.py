@@ -46,7 +46,7 @@ FORMATS = {"wechat": wechat_notify.FORMAT, "alipay": alipay_notify.FORMAT}
 # The order throttle (orders per account and per address) is for payers, not for a load run.
 UNTHROTTLED = {"WATTKEEPER_PAYMENT_ORDERS_PER_ACCOUNT": "0", "WATTKEEPER_PAYMENT_ORDERS_PER_ADDRESS": "0"}
 TARGET_RATIO, TARGET_P99_MS, TARGET_PAY_TO_BALANCE_MS = 0.8, 200, 1000
-SITES = 4  # as in bench-recharge: both sides spread over four sites
+SITES = 4  # as in bench-recharge: the tills two per site
 ROUNDS = 4  # recharge windows and notify batches alternate this many times
 
 
@@ -285,9 +285,10 @@ def run(server_url: str, *, clients: int, seconds: int, orders_n: int, latency_n
 
         upgrade(url)
         tills = seed(url, sites=SITES, tills=clients, accounts_per_site=200).tills
-        # The payers' accounts are spread over as many sites as the tills' (each site has its own
-        # receipt counter, which every credit at that site takes in turn), one login per site.
-        payers = seed(url, sites=SITES, tills=SITES, accounts_per_site=100, prefix="N").tills
+        # Payers are the tills' own tenants: both sides credit the same accounts at the same four
+        # sites (so both pay alike for a wallet's first credit, its alarms and SMS), each site's
+        # orders made with the login of a till there (operators may start online payments).
+        payers = [tills[n] for n in range(SITES)]
         sandbox = SandboxProcess.start(Path(tmp) / "sandbox")
         server = ApiServer(url, redis, workers=workers, threads=threads, log_path=Path(tmp) / "gunicorn.log")
         server.env.update(WATTKEEPER_PAYMENTS=str(sandbox.payments_toml), **UNTHROTTLED)
