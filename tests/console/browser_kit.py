@@ -15,6 +15,7 @@ from backoffice import database
 from backoffice.auth.accounts import save_operator
 from backoffice.cli import ensure_admin
 from backoffice.seed import seed_demo
+from shared_models import registry
 from shared_models.enums import ControlMode, Role
 from shared_models.ledger.books import wallet_of
 from shared_models.metering import alarms
@@ -53,6 +54,10 @@ def seed_console_demo(app) -> dict[str, int]:
         guarded = save_operator(db, {"username": "guarded", "password": PASSWORD,
                                      "role": Role.OPERATOR, "all_sites": True})
         guarded.totp_secret, guarded.totp_enabled = TOTP_SECRET, True
+        elsewhere = registry.save_site(db, {"code": "ELSEWHERE", "name": "别处 Elsewhere"})
+        registry.save_building(db, {"site_id": elsewhere.id, "name": "C栋 Tower C"})
+        save_operator(db, {"username": "elsewhere", "password": PASSWORD, "role": Role.OPERATOR,
+                           "all_sites": False, "site_ids": [elsewhere.id]})
         site = db.scalar(select(Site).where(Site.code == "DEMO"))
         site.refund_approval_threshold = Decimal("130.00")
         _spend_some(db, site, admin_id)

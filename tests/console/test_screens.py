@@ -316,3 +316,23 @@ def test_the_dialog_form_shows_the_apis_field_errors_on_their_fields(visit):
     expect(page.locator(".dialog")).to_have_count(0)
     expect(page.locator(".account-head")).to_contain_text("13912345678")
     assert watch.problems == []
+
+
+def test_an_operator_of_another_site_sees_nothing_of_the_demo_site(visit):
+    page, watch = visit("en")
+    log_in(page, "elsewhere")
+    page.wait_for_selector("[data-tile=opened]")
+    settle(page)
+    assert page.inner_text(".panel-title .muted") == "0 meters"
+    assert page.inner_text("[data-tile=refunds] .queue-count") == "0"
+    page.click(".sidebar a[href='#/monitor']")
+    page.wait_for_selector(".tree [data-node^=building]")
+    settle(page)
+    assert page.inner_text(".tree").count("Harbour View") == 0
+    assert page.locator(".meter-tile").count() == 0
+    page.click(".sidebar a[href='#/tenants']")
+    page.fill("input[name=q]", "Tenant")
+    page.click(".search-form button[type=submit]")
+    settle(page)
+    assert page.locator(".data-table tbody tr").count() == 0
+    assert watch.problems == []

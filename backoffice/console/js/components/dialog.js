@@ -1,9 +1,14 @@
 // A dialog form: fields described as data, submitted through a callback that calls the API;
 // the API's field errors show under their fields, anything else above the buttons.
-import { html, useState } from '../lib.js';
+import { html, useEffect, useState } from '../lib.js';
 import { t } from '../i18n.js';
 
 export function Dialog({ title, onClose, children, wide }) {
+  useEffect(() => {  // Escape closes, as in every desktop dialog
+    const key = (event) => { if (event.key === 'Escape' && onClose) onClose(); };
+    window.addEventListener('keydown', key);
+    return () => window.removeEventListener('keydown', key);
+  }, [onClose]);
   return html`<div class="overlay" onClick=${(e) => e.target === e.currentTarget && onClose && onClose()}>
     <div class=${`dialog ${wide ? 'dialog-wide' : ''}`} role="dialog" aria-modal="true" aria-label=${title}>
       <header class="dialog-head"><h2>${title}</h2>
