@@ -20,7 +20,7 @@ from tests.payments.sandbox_kit import start_sandbox, wait_for
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-ORDERS = 60
+ORDERS = 30
 # Alipay's first retry (+4 min) comes after 1.2 s, UnionPay's (+1 min) after 0.3 s, WeChat's
 # (+15 s) after 0.075 s: the whole schedule up to the restart fits in the test.
 TIME_SCALE = 0.005
