@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -257,3 +258,34 @@ def run_machine(db) -> None:
 
 def test_order_lifecycles_credit_each_payment_exactly_once(db):
     run_machine(db)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "confirm.apply credits a PAID report for an order closed by a cancel that refunded the "
+    "payer: recovery._give_up drops Alipay trade.cancel's action (refund/close) and closes the "
+    "order like an unpaid one, so the payment's late TRADE_SUCCESS notify puts money the gateway "
+    "gave back on the wallet (flagged for review, but spendable)"))
+def test_a_late_notify_after_a_cancel_that_refunded_credits_nothing(db):
+    """A payment code charged at Alipay: the payer types the password just after our last query
+    (USERPAYING), our 30 s are up and we cancel, which at Alipay refunds the paid trade
+    (action=refund). The trade's TRADE_SUCCESS notify, queued when it was paid, then arrives."""
+    site = save_site(db, {"code": "LCX", "name": "cancel"})
+    bus = save_gateway(db, {"site_id": site.id, "name": "G", "host": "h", "bus_count": 1}).buses[0]
+    meter = save_meter(db, {"bus_id": bus.id, "address": 1, "serial_number": "LCX-1"})
+    account = accounts.open_account(db, {"site_id": site.id, "tenant_name": "T", "meter_ids": [meter.id]},
+                                    operator_id=None)
+    order = orders.create(db, account_id=account.id, amount="20.00", channel="alipay",
+                          flow="payment_code", source="kiosk", requested_by="machine")
+    db.commit()
+    # What charge_code's _give_up does once trade.cancel answered (with action=refund here).
+    orders.close(db, order.id, state=OrderState.CLOSED, kind=PaymentEventKind.CANCEL,
+                 reason="no result within 30 s: cancelled at the gateway")
+    db.commit()
+    late = confirm.Report(out_trade_no=order.out_trade_no, state=ChargeState.PAID,
+                          trade_no="2026112922001400001", amount=Decimal("20.00"),
+                          app_id=APP, merchant_id=MERCHANT)
+    outcome = confirm.apply(db, order.id, late, via=PaymentEventKind.NOTIFY, app_id=APP,
+                            merchant_id=MERCHANT)
+    db.commit()
+    assert not outcome.credited, outcome.reason
+    assert wallet_of(db, account.id).balance == Decimal("0.00")
