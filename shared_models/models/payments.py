@@ -44,6 +44,10 @@ class PaymentOrder(Base):
     """One attempt to pay one amount into one account through one gateway."""
 
     __tablename__ = "payment_orders"
+    # Not copied into the system log, like a sale: its events are its own append-only history
+    # (refusals are logged too), and the log's chain lock would otherwise serialise every
+    # notify of every site.
+    __audited__ = False
 
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)

@@ -14,11 +14,12 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared_models import audit
 from shared_models.errors import WattkeeperError
-from shared_models.models.payments import OrderState, PaymentEventKind, PaymentOrder
+from shared_models.models.payments import OrderState, PaymentEvent, PaymentEventKind, PaymentOrder
 from shared_models.payments import orders
 from shared_models.payments.gateways.base import ChargeState
 from shared_models.payments.rules import GIVEN_UP, MONEY_TAKEN, WAITING, Expected, Reported, mismatches
@@ -53,8 +54,15 @@ def apply(db: Session, order_id: int, report: Report, *, via: PaymentEventKind,
           app_id: str, merchant_id: str, now: datetime | None = None) -> Outcome:
     """Apply a verified report to the order, under its row lock. `app_id` and `merchant_id` are
     ours at that gateway (the configured ones), which the report must not contradict."""
+    return apply_to(db, orders.get(db, order_id, lock=True), report, via=via, app_id=app_id,
+                    merchant_id=merchant_id, now=now)
+
+
+def apply_to(db: Session, order: PaymentOrder, report: Report, *, via: PaymentEventKind,
+             app_id: str, merchant_id: str, now: datetime | None = None) -> Outcome:
+    """`apply` for an order the caller has already locked (the notify endpoint finds and locks
+    it by our order number in one statement)."""
     now = now or utcnow()
-    order = orders.get(db, order_id, lock=True)
     wrong = mismatches(
         Expected(order.out_trade_no, order.amount, app_id, merchant_id),
         Reported(report.out_trade_no, report.amount, report.app_id, report.merchant_id))
@@ -92,10 +100,15 @@ def _paid(db: Session, order: PaymentOrder, report: Report, via: PaymentEventKin
                       detail=report.detail, at=now)
         return Outcome(order, accepted=True, reason=reason)
     previous = order.state
-    order.state, order.trade_no, order.paid_at = OrderState.PAID, report.trade_no, report.paid_at or now
-    if previous in GIVEN_UP:
-        # The payer's money was taken after we stopped waiting: credit it, and tell staff.
-        _flag(order, f"paid after the order was {previous.value}")
+    detail = {**report.detail, "trade_no": report.trade_no}
+    if previous in GIVEN_UP and _cancelled_at_gateway(db, order):
+        # A cancel (Alipay trade.cancel, WeChat reverse, UnionPay 31) gives back a charge that
+        # was paid after all: news of the payment that crosses it is stale, not money to credit.
+        _flag(order, "paid news after the charge was cancelled at the gateway, which returns "
+                     "a paid charge: not credited")
+        orders.record(db, order, order.channel, via, accepted=True, outcome=order.review_reason,
+                      detail=detail, at=now)
+        return Outcome(order, accepted=True, reason=order.review_reason)
     outcome = Outcome(order, accepted=True)
     try:
         with db.begin_nested():  # a refused credit leaves the order paid and flagged, not lost
@@ -106,15 +119,27 @@ def _paid(db: Session, order: PaymentOrder, report: Report, via: PaymentEventKin
                                 reason=f"online payment {order.out_trade_no}",
                                 ledger_reason=f"{order.channel.value} {order.out_trade_no}")
     except WattkeeperError as refused:
+        order.state = OrderState.PAID
         _flag(order, f"paid but not credited: {refused}")
         outcome.reason = order.review_reason
     else:
+        # Written once, with the credit: paid and credited in the same transaction.
         order.state, order.sale_id, order.credited_at = OrderState.CREDITED, sale.id, now
         outcome.credited, outcome.command_ids = True, list(sale.command_ids)
         outcome.reason = f"credited, receipt {sale.receipt_number}"
+    order.trade_no, order.paid_at = report.trade_no, report.paid_at or now
+    if previous in GIVEN_UP:
+        # The payer's money was taken after we stopped waiting: credited, and staff told.
+        _flag(order, f"paid after the order was {previous.value}")
     orders.record(db, order, order.channel, via, accepted=True, outcome=outcome.reason,
-                  detail={**report.detail, "trade_no": report.trade_no}, at=now)
+                  detail=detail, at=now)
     return outcome
+
+
+def _cancelled_at_gateway(db: Session, order: PaymentOrder) -> bool:
+    return db.scalar(select(PaymentEvent.id).where(
+        PaymentEvent.order_id == order.id, PaymentEvent.kind == PaymentEventKind.CANCEL,
+        PaymentEvent.accepted.is_(True)).limit(1)) is not None
 
 
 def _flag(order: PaymentOrder, reason: str) -> None:

@@ -123,8 +123,11 @@ def get(db: Session, order_id: int, *, lock: bool = False) -> PaymentOrder:
     return order
 
 
-def by_out_trade_no(db: Session, out_trade_no: str) -> PaymentOrder | None:
-    return db.scalar(select(PaymentOrder).where(PaymentOrder.out_trade_no == out_trade_no))
+def by_out_trade_no(db: Session, out_trade_no: str, *, lock: bool = False) -> PaymentOrder | None:
+    stmt = select(PaymentOrder).where(PaymentOrder.out_trade_no == out_trade_no)
+    if lock:
+        stmt = stmt.with_for_update().execution_options(populate_existing=True)
+    return db.scalar(stmt)
 
 
 def record(db: Session, order: PaymentOrder | None, channel: Channel, kind: PaymentEventKind, *,

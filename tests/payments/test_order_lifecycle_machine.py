@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import (
@@ -260,11 +259,6 @@ def test_order_lifecycles_credit_each_payment_exactly_once(db):
     run_machine(db)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "confirm.apply credits a PAID report for an order closed by a cancel that refunded the "
-    "payer: recovery._give_up drops Alipay trade.cancel's action (refund/close) and closes the "
-    "order like an unpaid one, so the payment's late TRADE_SUCCESS notify puts money the gateway "
-    "gave back on the wallet (flagged for review, but spendable)"))
 def test_a_late_notify_after_a_cancel_that_refunded_credits_nothing(db):
     """A payment code charged at Alipay: the payer types the password just after our last query
     (USERPAYING), our 30 s are up and we cancel, which at Alipay refunds the paid trade

@@ -55,11 +55,12 @@ class Notify(MethodView):
             return _refuse(gateway, channel, f"unverified: {bad}", {"length": len(raw)})
         if news.kind == "refund":
             return _refund_news(gateway, channel, site, news)
-        order = orders.by_out_trade_no(database.session(), news.out_trade_no)
+        # Found and locked in one statement: a query or another notify about it waits here.
+        order = orders.by_out_trade_no(database.session(), news.out_trade_no, lock=True)
         if not _ours(order, site, channel):
             return _refuse(gateway, channel, f"not our order: {news.out_trade_no}",
                            {"out_trade_no": news.out_trade_no})
-        outcome = confirm.apply(database.session(), order.id, confirm.Report(
+        outcome = confirm.apply_to(database.session(), order, confirm.Report(
             out_trade_no=news.out_trade_no, state=news.state, trade_no=news.trade_no,
             amount=news.amount, app_id=news.app_id, merchant_id=news.merchant_id,
             paid_at=news.paid_at, detail={"notify_id": news.notify_id, "state": news.state.value,
