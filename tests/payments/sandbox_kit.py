@@ -53,6 +53,36 @@ def start_sandbox(instance: Path, time_scale: float = 0.01) -> Sandbox:
     return Sandbox(found.group(1), Path(found.group(2)), process)
 
 
+class _InFlight:
+    """WSGI middleware counting requests still being answered, so that stopping the server can
+    wait for them: a request thread that outlives the test would give its database connection
+    back to a pool already disposed, and the connection would be left open."""
+
+    def __init__(self, app) -> None:
+        self.app, self.count, self.lock = app, 0, threading.Condition()
+
+    def __call__(self, environ, start_response):
+        with self.lock:
+            self.count += 1
+        try:
+            # Materialised and closed here, so the request (and its session) is over when this
+            # returns.
+            body = self.app(environ, start_response)
+            try:
+                return list(body)
+            finally:
+                if hasattr(body, "close"):
+                    body.close()
+        finally:
+            with self.lock:
+                self.count -= 1
+                self.lock.notify_all()
+
+    def wait_idle(self, timeout: float) -> None:
+        with self.lock:
+            self.lock.wait_for(lambda: self.count == 0, timeout)
+
+
 @dataclass
 class Office:
     """The back office's Flask app served on a real port in a thread."""
@@ -61,17 +91,21 @@ class Office:
     url: str
     server: object
     thread: threading.Thread
+    in_flight: _InFlight
 
     def stop(self) -> None:
         self.server.shutdown()
         self.thread.join(10)
+        self.in_flight.wait_idle(30)
+        self.server.server_close()
 
 
 def serve(app) -> Office:
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    in_flight = _InFlight(app)
+    server = make_server("127.0.0.1", 0, in_flight, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    return Office(app, f"http://127.0.0.1:{server.server_port}", server, thread)
+    return Office(app, f"http://127.0.0.1:{server.server_port}", server, thread, in_flight)
 
 
 def wait_for(predicate, timeout: float = 20.0, interval: float = 0.05, what: str = "the condition"):
