@@ -274,7 +274,11 @@ def test_monitor_exports_the_list_it_shows(visit, tmp_path):
     saved = tmp_path / download.value.suggested_filename
     download.value.save_as(saved)
     assert saved.name.endswith(".xlsx")
-    rows = list(load_workbook(saved, read_only=True).worksheets[0].iter_rows(values_only=True))
+    workbook = load_workbook(saved, read_only=True)  # keeps the file open until closed
+    try:
+        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    finally:
+        workbook.close()
     serials = {row[1] for row in rows[1:] if row and row[1]}
     assert serials == {"WK0000000001", "WK0000000002"}
     assert watch.problems == []
