@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from functools import partial
 
-from flask import Response
+from flask import Response, current_app
 from sqlalchemy import Select
+from sqlalchemy.orm import Session
 
 from backoffice import database
+from backoffice.auth.identity import client_ip, current
 from backoffice.auth.scope import check_site, visible_site_ids
 from backoffice.pagination import SelectCollection
 from shared_models import registry
+from shared_models.audit import Actor
 from shared_models.workbooks import xlsx
 
 CHUNK_BYTES = 64 * 1024
@@ -34,6 +39,19 @@ def reference(model: type, obj_id: int, field: str):
     if allowed is not None and registry.site_of(obj) not in allowed:
         raise registry.not_found(model, field)
     return obj
+
+
+def naive_utc(moment: datetime | None) -> datetime | str:
+    """A UTC time as a spreadsheet cell (Excel has no time zones; the sheet says UTC)."""
+    return moment.replace(tzinfo=None) if moment else ""
+
+
+def caller_sessions() -> Callable[[], Session]:
+    """Sessions apart from the request's, for work around a gateway call (no transaction stays
+    open during it), attributed in the system log to the person asking."""
+    identity = current()
+    actor = Actor(identity.operator_id, identity.username, client_ip())
+    return partial(current_app.extensions["wk_sessions"], info={"actor": actor})
 
 
 def collection(stmt: Select) -> SelectCollection:

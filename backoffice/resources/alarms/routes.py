@@ -11,7 +11,7 @@ from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict
 from backoffice.resources.alarms.schemas import AlarmQuerySchema, AlarmSchema
 from backoffice.resources.blueprint import Blueprint
-from backoffice.resources.common import BINARY, collection, download, load
+from backoffice.resources.common import BINARY, collection, download, load, naive_utc
 from shared_models.metering import alarms
 from shared_models.models import Alarm, Site
 from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
@@ -29,15 +29,12 @@ def _query(args):
     return restrict(alarms.listing(**args), Alarm.site_id)
 
 
-def _naive(moment):
-    return moment.replace(tzinfo=None) if moment else ""
-
 
 def _sheet_rows(db, stmt):
     for alarm in db.scalars(stmt.execution_options(yield_per=500)):
         yield [alarm.id, alarm.site_id, alarm.kind.value, alarm.subject, alarm.detail,
-               _naive(alarm.raised_at), _naive(alarm.acknowledged_at), alarm.acknowledged_by or "",
-               _naive(alarm.cleared_at)]
+               naive_utc(alarm.raised_at), naive_utc(alarm.acknowledged_at), alarm.acknowledged_by or "",
+               naive_utc(alarm.cleared_at)]
 
 
 @blp.route("")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import date
-from functools import partial
 
 from flask import current_app
 from flask.views import MethodView
@@ -18,7 +17,15 @@ from backoffice.auth.scope import restrict, visible_site_ids
 from backoffice.idempotency import idempotent
 from backoffice.redis_conn import redis
 from backoffice.resources.blueprint import Blueprint
-from backoffice.resources.common import BINARY, collection, download, filter_by, load
+from backoffice.resources.common import (
+    BINARY,
+    caller_sessions,
+    collection,
+    download,
+    filter_by,
+    load,
+    naive_utc,
+)
 from backoffice.resources.payments.schemas import (
     NewOrderSchema,
     OrderQuerySchema,
@@ -31,7 +38,6 @@ from backoffice.resources.payments.schemas import (
     RefundRequestSchema,
 )
 from metering_worker import transport
-from shared_models.audit import Actor
 from shared_models.errors import InvalidValue
 from shared_models.models import Site
 from shared_models.models.payments import (
@@ -54,13 +60,6 @@ COLUMNS = ("Order", "Site", "Account", "Channel", "Flow", "Amount", "State", "Ou
            "Gateway number", "Created (UTC)", "Paid (UTC)", "Credited (UTC)", "Sale",
            "Refunded", "Needs review", "Review reason")
 
-
-def _sessions():
-    """Sessions apart from the request's, for work around a gateway call (none open during
-    it), attributed in the system log to the person asking."""
-    identity = current()
-    actor = Actor(identity.operator_id, identity.username, client_ip())
-    return partial(current_app.extensions["wk_sessions"], info={"actor": actor})
 
 
 def _source() -> str:
@@ -184,7 +183,7 @@ class QueryOrder(MethodView):
     def post(self, order_id):
         """Ask the gateway about the order now, and apply its answer."""
         order, gateway = _loaded(order_id)
-        outcome = recovery.check(_sessions(), gateway, order.id)
+        outcome = recovery.check(caller_sessions(), gateway, order.id)
         if outcome is None:
             abort(502, message="The payment gateway did not answer; please try again.")
         announce_after_commit(database.session(), outcome.command_ids)
@@ -199,7 +198,7 @@ class CloseOrder(MethodView):
     def post(self, order_id):
         """Close an unpaid order at its gateway (asked first: a paid one is credited instead)."""
         order, gateway = _loaded(order_id)
-        outcome = recovery.close(_sessions(), gateway, order.id)
+        outcome = recovery.close(caller_sessions(), gateway, order.id)
         if outcome is None:
             abort(502, message="The payment gateway did not answer; please try again.")
         announce_after_commit(database.session(), outcome.command_ids)
@@ -272,7 +271,7 @@ def _refund(refund_id: int) -> PaymentRefund:
 
 def _send_if_approved(refund: PaymentRefund, gateway) -> PaymentRefund:
     if refund.state == RefundState.APPROVED:
-        recovery.send_refund(_sessions(), gateway, refund.id)  # None: sent again by the cron
+        recovery.send_refund(caller_sessions(), gateway, refund.id)  # None: sent again by the cron
     db = database.session()
     db.expire_all()  # what the sending sessions wrote
     return refunds.get(db, refund.id)
@@ -292,13 +291,10 @@ def _query(args):
     return restrict(stmt, PaymentOrder.site_id).order_by(PaymentOrder.id.desc())
 
 
-def _naive(moment):
-    return moment.replace(tzinfo=None) if moment else ""
-
 
 def _sheet_rows(db, stmt):
     for o in db.scalars(stmt.execution_options(yield_per=500)):
         yield [o.id, o.site_id, o.account_id, o.channel.value, o.flow.value, o.amount, o.state.value,
-               o.out_trade_no, o.trade_no or "", _naive(o.created_at), _naive(o.paid_at),
-               _naive(o.credited_at), o.sale_id or "", o.refunded_amount,
+               o.out_trade_no, o.trade_no or "", naive_utc(o.created_at), naive_utc(o.paid_at),
+               naive_utc(o.credited_at), o.sale_id or "", o.refunded_amount,
                "yes" if o.needs_review else "", o.review_reason]

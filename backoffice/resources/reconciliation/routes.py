@@ -4,7 +4,6 @@ breaks, export them, and resolve a break with one of its actions."""
 from __future__ import annotations
 
 from datetime import date, timedelta
-from functools import partial
 
 from flask import Response, current_app
 from flask.views import MethodView
@@ -13,11 +12,19 @@ from sqlalchemy import select
 
 from backoffice import database, payments
 from backoffice.announce import announce_after_commit
-from backoffice.auth.identity import client_ip, current
+from backoffice.auth.identity import current
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict, visible_site_ids
 from backoffice.resources.blueprint import Blueprint
-from backoffice.resources.common import BINARY, collection, download, filter_by, load
+from backoffice.resources.common import (
+    BINARY,
+    caller_sessions,
+    collection,
+    download,
+    filter_by,
+    load,
+    naive_utc,
+)
 from backoffice.resources.reconciliation.schemas import (
     BreakQuerySchema,
     BreakSchema,
@@ -28,7 +35,6 @@ from backoffice.resources.reconciliation.schemas import (
     UploadFileSchema,
     UploadQuerySchema,
 )
-from shared_models.audit import Actor
 from shared_models.models import Site
 from shared_models.models.reconciliation import ReconciliationBreak, ReconciliationRun
 from shared_models.payments import reconciliation, reconciliation_actions
@@ -45,13 +51,6 @@ BREAK_COLUMNS = ("Break", "Run", "Site", "Channel", "Kind", "Reference", "Order"
                  "Action", "Resolved by", "Resolved (UTC)", "Note", "Ledger transaction")
 
 
-def _sessions():
-    """Sessions apart from the request's (none open while a gateway is asked for its bill),
-    attributed in the system log to the person asking."""
-    identity = current()
-    actor = Actor(identity.operator_id, identity.username, client_ip())
-    return partial(current_app.extensions["wk_sessions"], info={"actor": actor})
-
 
 def _start(site_id: int, scope: str, day: date, upload: bytes | None = None) -> ReconciliationRun:
     site = load(Site, site_id)
@@ -62,11 +61,12 @@ def _start(site_id: int, scope: str, day: date, upload: bytes | None = None) -> 
     # How close to midnight an item missing from its bill waits for the next day's (minutes).
     hold = timedelta(minutes=current_app.config.get("RECONCILIATION_HOLD_MINUTES", 30))
     if scope == reconciliation.METERS:
-        run_id = reconciliation.run_meters(_sessions(), site_id, day, started_by=current().username,
+        run_id = reconciliation.run_meters(caller_sessions(), site_id, day, started_by=current().username,
                                            hold=hold)
     else:
-        run_id = reconciliation.run_day(_sessions(), site_id, scope, day, gateway=gateway, upload=upload,
-                                        started_by=current().username or site_code, hold=hold)
+        run_id = reconciliation.run_day(caller_sessions(), site_id, scope, day, gateway=gateway,
+                                        upload=upload, started_by=current().username or site_code,
+                                        hold=hold)
     db = database.session()
     db.expire_all()
     return db.get(ReconciliationRun, run_id)
@@ -86,9 +86,6 @@ def _breaks(args):
     stmt = filter_by(select(ReconciliationBreak), ReconciliationBreak, args)
     return restrict(stmt, ReconciliationBreak.site_id).order_by(ReconciliationBreak.id.desc())
 
-
-def _naive(moment):
-    return moment.replace(tzinfo=None) if moment else ""
 
 
 @blp.route("/runs")
@@ -186,7 +183,7 @@ class BreakExport(MethodView):
                  b.reference, b.order_id or "", b.refund_id or "", b.meter_id or "", b.out_trade_no or "",
                  b.trade_no or "",
                  b.gateway_amount, b.our_amount, b.detail, b.state.value, b.action, b.resolved_by_id or "",
-                 _naive(b.resolved_at), b.note, b.transaction_id or ""]
+                 naive_utc(b.resolved_at), b.note, b.transaction_id or ""]
                 for b in db.scalars(_breaks(args).execution_options(yield_per=500)))
         spool = write_workbook([SheetSpec("Breaks", BREAK_COLUMNS, rows)],
                                [("Report", "Reconciliation breaks 对账差错"), ("Times", "UTC")])
