@@ -154,3 +154,28 @@ class Watch:
         path = self._path(response.url)
         if response.status >= 400 and path not in self.allowed:
             self.problems.append(f"{response.status}: {response.request.method} {path}")
+
+
+def log_in(page, username: str = "admin") -> None:
+    page.fill("#username", username)
+    page.fill("#password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_selector(".shell")
+
+
+def missing_words(page) -> list[str]:
+    return page.evaluate("[...window.__wattkeeperMissing]")
+
+
+def shoot(page, name: str, language: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}-{language}.png"))
+
+
+def settle(page) -> None:
+    """Wait until no API call is in flight, twice: a screen's effects may start another."""
+    # No wait_for_function: its predicate is eval'd, which the console's CSP rightly refuses.
+    for _ in range(2):
+        page.wait_for_selector("html:not([data-busy])", state="attached")
+        page.wait_for_timeout(200)
+    page.locator(".loading").first.wait_for(state="hidden")

@@ -8,98 +8,11 @@ import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
-from backoffice import create_app, database
+from backoffice import database
 from backoffice.auth import sessions
-from shared_models.db import make_engine, make_session_factory
-from tests.console.browser_kit import (
-    ARTIFACTS,
-    CHROMIUM,
-    CHROMIUM_FLAGS,
-    PASSWORD,
-    TOTP_SECRET,
-    VIEWPORT,
-    Watch,
-    seed_console_demo,
-)
-from tests.infra import scratch_databases
-from tests.payments.sandbox_kit import serve
+from tests.console.browser_kit import PASSWORD, TOTP_SECRET, log_in, missing_words, settle, shoot
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
-SCREENS = ("dashboard", "monitor", "alarms")
-
-
-@pytest.fixture(scope="module")
-def office(tmp_path_factory, redis_url):
-    databases = scratch_databases(tmp_path_factory.mktemp("console-db"))
-    engine = make_engine(databases.create())
-    app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
-                      "SESSION_FACTORY": make_session_factory(engine), "REDIS_URL": redis_url,
-                      "SECRET_KEY": "console-test-secret"})
-    ids = seed_console_demo(app)
-    served = serve(app)
-    served.ids = ids
-    yield served
-    served.stop()
-    engine.dispose()
-    databases.drop_all()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def visit(browser, office, tmp_path):
-    """A fresh browser context in one language; yields (page, watch)."""
-    contexts = []
-
-    def open_page(language: str):
-        # An office desktop in China: the console shows times in the browser's zone.
-        context = browser.new_context(viewport=VIEWPORT, locale=language,
-                                      timezone_id="Asia/Shanghai", accept_downloads=True)
-        contexts.append(context)
-        page = context.new_page()
-        watch = Watch(allowed={"/api/v1/auth/me"})  # asked once before logging in: 401
-        watch.attach(page)
-        page.goto(f"{office.url}/console/")
-        if language == "en":
-            page.click("[data-lang=en]")
-        return page, watch
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
-def log_in(page, username: str = "admin") -> None:
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_selector(".shell")
-
-
-def missing_words(page) -> list[str]:
-    return page.evaluate("[...window.__wattkeeperMissing]")
-
-
-def shoot(page, name: str, language: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}-{language}.png"))
-
-
-def settle(page) -> None:
-    """Wait until no API call is in flight, twice: a screen's effects may start another."""
-    # No wait_for_function: its predicate is eval'd, which the console's CSP rightly refuses.
-    for _ in range(2):
-        page.wait_for_selector("html:not([data-busy])", state="attached")
-        page.wait_for_timeout(200)
-    page.locator(".loading").first.wait_for(state="hidden")
 
 
 @pytest.mark.parametrize("language", ["zh-CN", "en"])
