@@ -5,6 +5,10 @@ wallet's for remote-mode meters; for local mode it is the tenant's money as alar
 (the meter's own, recharges on their way to it, and the wallet); the level follows the
 same rule as the alarms (`enforcement_rules.balance_level`), computed from the balance itself so
 the list is right even between settlements.
+
+Protected (保电) is recorded in two places, and either makes a meter protected: its account's
+arrears rule `protect` (enforcement never trips it), or the meter's own status word saying
+protect is on (after a `protect` command, until `restore_prepaid`), as last polled or read back.
 """
 
 from __future__ import annotations
@@ -13,7 +17,7 @@ import enum
 from collections.abc import Iterable, Iterator
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, func, literal, select
+from sqlalchemy import Select, and_, case, false, func, literal, or_, select, true
 from sqlalchemy.orm import Session
 
 from shared_models.enums import ControlMode, MeterStatus
@@ -29,7 +33,11 @@ from shared_models.models import (
     TenantAccount,
     Unit,
 )
+from shared_models.models.accounts import ArrearsRule
 from shared_models.scope import within_sites
+
+# Status word bit 2 (the worker's `protocol.codes.MeterStatus.PROTECT`): protect is on.
+PROTECT_BIT = 1 << 2
 
 
 class StatusFilter(enum.StrEnum):
@@ -43,12 +51,12 @@ class StatusFilter(enum.StrEnum):
 
 COLUMNS = ("Meter", "Serial number", "Site", "Building", "Unit", "Mode", "Meter status",
            "Account", "Tenant", "Online", "Relay", "Last read (UTC)", "Total kWh", "Power W",
-           "Balance", "Alarm level")
+           "Balance", "Protected", "Alarm level")
 
 
 def status_query(*, site_ids: Iterable[int] | None = None, site_id: int | None = None,
                  building_id: int | None = None, floor_id: int | None = None,
-                 status: StatusFilter | None = None) -> Select:
+                 status: StatusFilter | None = None, protected: bool | None = None) -> Select:
     """One row per meter (as mappings), ordered by meter id."""
     link = and_(AccountMeter.meter_id == Meter.id, AccountMeter.detached_at.is_(None))
     # A local-mode meter's tenant has what the meter holds, what is on its way to it and
@@ -63,6 +71,9 @@ def status_query(*, site_ids: Iterable[int] | None = None, site_id: int | None =
         (balance < TenantAccount.alarm2_threshold, literal("alarm2")),
         (balance < TenantAccount.alarm1_threshold, literal("alarm1")),
         else_=literal(None))
+    is_protected = case((or_(TenantAccount.arrears_rule == ArrearsRule.PROTECT,
+                             MeterState.status_bits.op("&")(PROTECT_BIT) != 0), true()),
+                        else_=false())
     stmt = (
         select(Meter.id.label("meter_id"), Meter.serial_number, Meter.site_id,
                Building.id.label("building_id"), Building.name.label("building"),
@@ -70,7 +81,8 @@ def status_query(*, site_ids: Iterable[int] | None = None, site_id: int | None =
                TenantAccount.id.label("account_id"), TenantAccount.number.label("account_number"),
                TenantAccount.tenant_name, MeterState.online, MeterState.relay_open,
                MeterState.last_read_at, MeterState.status_bits, Reading.total_energy,
-               Reading.power_w, balance.label("balance"), level.label("alarm_level"))
+               Reading.power_w, balance.label("balance"), level.label("alarm_level"),
+               is_protected.label("protected"))
         .outerjoin(MeterState, MeterState.meter_id == Meter.id)
         .outerjoin(Reading, Reading.id == MeterState.last_reading_id)
         .outerjoin(AccountMeter, link)
@@ -89,6 +101,8 @@ def status_query(*, site_ids: Iterable[int] | None = None, site_id: int | None =
         stmt = stmt.where(Floor.id == floor_id)
     if status is not None:
         stmt = stmt.where(_status_clause(StatusFilter(status), level))
+    if protected is not None:
+        stmt = stmt.where(is_protected == (true() if protected else false()))
     return stmt.order_by(Meter.id)
 
 
@@ -111,4 +125,5 @@ def sheet_rows(db: Session, stmt: Select) -> Iterator[list]:
                "" if row["online"] is None else ("yes" if row["online"] else "no"),
                "" if row["relay_open"] is None else ("open" if row["relay_open"] else "closed"),
                row["last_read_at"].replace(tzinfo=None) if row["last_read_at"] else "",
-               row["total_energy"], row["power_w"], row["balance"], row["alarm_level"] or ""]
+               row["total_energy"], row["power_w"], row["balance"],
+               "yes" if row["protected"] else "no", row["alarm_level"] or ""]

@@ -13,8 +13,7 @@ from sqlalchemy.orm import Session
 
 from shared_models.enums import MeterStatus
 from shared_models.metering.status_list import status_query
-from shared_models.models import AccountMeter, Alarm, Meter, Reading, Sale, Site, TenantAccount
-from shared_models.models.accounts import ArrearsRule
+from shared_models.models import Alarm, Meter, Reading, Sale, Site
 from shared_models.models.metering import AlarmKind, ReadingQuality
 from shared_models.models.sales import SaleKind, SaleStatus
 from shared_models.reports.periods import Unit, parse_period
@@ -36,16 +35,13 @@ def meter_counts(db: Session, site_ids: Collection[int] | None, site_id: int | N
                   (rows.c.alarm_level.is_not(None), rows.c.alarm_level),
                   else_="opened")
     counts = dict.fromkeys(STATUSES, 0)
-    for name, count in db.execute(select(status, func.count()).group_by(status)):
+    protected = 0
+    # Protected is counted besides the status, from the same rows as the monitor's badge.
+    for name, is_protected, count in db.execute(
+            select(status, rows.c.protected, func.count()).group_by(status, rows.c.protected)):
         counts[name] += count
-    protected = select(func.count(Meter.id)).join(
-        AccountMeter, (AccountMeter.meter_id == Meter.id) & AccountMeter.detached_at.is_(None)
-    ).join(TenantAccount, TenantAccount.id == AccountMeter.account_id).where(
-        TenantAccount.arrears_rule == ArrearsRule.PROTECT)
-    protected = within_sites(protected, Meter.site_id, site_ids)
-    if site_id is not None:
-        protected = protected.where(Meter.site_id == site_id)
-    return {**counts, "protected": db.scalar(protected) or 0, "total": sum(counts.values())}
+        protected += count if is_protected else 0
+    return {**counts, "protected": protected, "total": sum(counts.values())}
 
 
 def sales_by_channel(db: Session, sites: list[Site], today: str) -> list[dict]:

@@ -15,6 +15,8 @@ class StatusQuerySchema(Schema):
     status = fields.Enum(StatusFilter, by_value=True, metadata={
         "description": "opened, not_opened, lost_comm (offline), or the balance level: "
                        "alarm1, alarm2, arrears"})
+    protected = fields.Boolean(metadata={
+        "description": "true: only protected (保电) meters; false: only those not protected"})
 
 
 class MeterStatusSchema(Schema):
@@ -39,6 +41,9 @@ class MeterStatusSchema(Schema):
         "description": "the wallet (remote mode) or the meter's own balance (local mode)"})
     alarm_level = fields.String(allow_none=True, metadata={
         "description": "arrears, alarm2, alarm1 or null"})
+    protected = fields.Boolean(metadata={
+        "description": "保电: the account's arrears rule is protect, or the meter reports "
+                       "protect on; shown besides the status"})
 
 
 class EnergyQuerySchema(Schema):

@@ -48,7 +48,7 @@ export function DashboardScreen() {
       <div class="tiles">
         ${Object.keys(METER_STATUSES).map((status) => html`<${StatusTile} key=${status} status=${status}
           count=${meters[status]} label=${t(METER_STATUSES[status])} href=${`#/monitor?status=${status}`} />`)}
-        <${StatusTile} status="protected" count=${meters.protected} label=${t('Protected')} href="#/monitor" />
+        <${StatusTile} status="protected" count=${meters.protected} label=${t('Protected')} href="#/monitor?protected=true" />
       </div>
     </section>
     <div class="dash-row">

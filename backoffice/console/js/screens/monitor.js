@@ -20,7 +20,7 @@ function Tile({ row, chosen, onToggle, selectable }) {
     <span class="meter-unit">${row.building ? `${row.building} ${row.unit || ''}` : row.serial_number}</span>
     <span class="meter-serial">${row.serial_number}</span>
     <span class="meter-balance">${row.account_id ? yuan(row.balance) : ''}</span>
-    <${StatusTag} status=${status} />
+    <${StatusTag} status=${status} isProtected=${row.protected} />
   </label>`;
 }
 
@@ -28,11 +28,13 @@ export function MonitorScreen({ query }) {
   const tree = usePlaceTree();
   const [node, setNode] = useState(null);
   const [status, setStatus] = useState(query.status || '');
+  const [onlyProtected, setOnlyProtected] = useState(query.protected === 'true');
   const [view, setView] = useState(localStorage.getItem(VIEW) || 'tiles');
   const [selected, setSelected] = useState(new Set());
   const [operation, setOperation] = useState('trip');
   const [batchOpen, setBatchOpen] = useState(false);
-  const filters = { status, ...(node ? { [NODE_FILTER[node.kind]]: node.id } : {}) };
+  const filters = { status, ...(onlyProtected ? { protected: 'true' } : {}),
+    ...(node ? { [NODE_FILTER[node.kind]]: node.id } : {}) };
   const list = usePagedList('/meter-status', filters, 100);
   const mayCommand = can('commands.issue');
   const choose = (next) => { setNode(next); setSelected(new Set()); };
@@ -47,7 +49,7 @@ export function MonitorScreen({ query }) {
     { key: 'building', title: t('Building'), sortable: true },
     { key: 'unit', title: t('Unit'), sortable: true },
     { key: 'tenant_name', title: t('Tenant'), sortable: true },
-    { key: 'status', title: t('Status'), sortable: true, sortValue: meterStatus, render: (row) => html`<${StatusTag} status=${meterStatus(row)} />` },
+    { key: 'status', title: t('Status'), sortable: true, sortValue: meterStatus, render: (row) => html`<${StatusTag} status=${meterStatus(row)} isProtected=${row.protected} />` },
     { key: 'relay_open', title: t('Relay'), render: (row) => row.relay_open === null ? '—' : t(row.relay_open ? 'Open (off)' : 'Closed (on)') },
     { key: 'total_energy', title: t('Reading'), align: 'right', sortable: true, sortValue: (row) => row.total_energy === null ? null : Number(row.total_energy), render: (row) => kwh(row.total_energy) },
     { key: 'balance', title: t('Balance'), align: 'right', sortable: true, sortValue: (row) => row.balance === null ? null : Number(row.balance), render: (row) => yuan(row.balance) },
@@ -66,6 +68,8 @@ export function MonitorScreen({ query }) {
           <option value="">${t('All')}</option>
           ${Object.keys(METER_STATUSES).map((s) => html`<option value=${s}>${word(METER_STATUSES, s)}</option>`)}
         </select></label>
+        <label><input type="checkbox" name="protected" checked=${onlyProtected}
+          onChange=${(e) => { setOnlyProtected(e.target.checked); setSelected(new Set()); }} />${t('Protected only')}</label>
         <div class="view-toggle" role="group" aria-label=${t('View')}>
           <button type="button" class=${view === 'tiles' ? 'on' : ''} onClick=${() => switchView('tiles')}>${t('Tiles')}</button>
           <button type="button" class=${view === 'table' ? 'on' : ''} onClick=${() => switchView('table')}>${t('Table')}</button>
