@@ -62,6 +62,16 @@ class Defaults:
     PAYMENT_ORDERS_PER_ADDRESS = 120
     PAYMENT_ORDER_WINDOW_S = 600
 
+    # Lobby kiosks: lookups per device and tries of a phone's last 4 digits per account in each
+    # window (a kiosk is used by one person at a time; a script walking numbers is not), how long
+    # a lookup's ticket lasts, the preset amounts, and whether details need the phone's digits.
+    KIOSK_LOOKUPS_PER_DEVICE = 60
+    KIOSK_PHONE_TRIES_PER_ACCOUNT = 5
+    KIOSK_LOOKUP_WINDOW_S = 600
+    KIOSK_TICKET_MAX_AGE_S = 900
+    KIOSK_PRESETS = ("20.00", "50.00", "100.00", "200.00")
+    KIOSK_PHONE_CHECK = False
+
 
 def _flag(value: str) -> bool:
     return value.lower() in {"1", "true", "yes"}
@@ -88,6 +98,7 @@ _ENV = {
     "PUBLIC_URL": ("PUBLIC_URL", str),
     "PAYMENT_ORDERS_PER_ACCOUNT": ("PAYMENT_ORDERS_PER_ACCOUNT", int),
     "PAYMENT_ORDERS_PER_ADDRESS": ("PAYMENT_ORDERS_PER_ADDRESS", int),
+    "KIOSK_PHONE_CHECK": ("KIOSK_PHONE_CHECK", _flag),
 }
 
 

@@ -35,12 +35,14 @@ PERMISSIONS: dict[str, str] = {
     "reconciliation.read": "see daily reconciliation runs and their breaks, and export them",
     "reconciliation.resolve": "run a day's reconciliation (fetch or upload a bill) and resolve its breaks",
     "self": "manage one's own login (second factor, password)",
+    "kiosk.use": "a lobby kiosk's own routes: look an account up, pay into it, follow it, print receipts",
 }
 
 _READ = {p for p in PERMISSIONS if p.endswith(".read")} - {"audit.read", "operators.read", "sms.read"}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
-    Role.ADMIN: frozenset(PERMISSIONS),
+    # Kiosk routes act as the device that calls them (its site, its orders): kiosks only.
+    Role.ADMIN: frozenset(PERMISSIONS) - {"kiosk.use"},
     Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve",
                                      "tariffs.write", "tariffs.publish", "payments.create",
                                      "payments.manage", "reconciliation.resolve", "self"}),
@@ -48,8 +50,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
                                       "sms.read", "alarms.acknowledge", "payments.create", "self"}),
     Role.VIEWER: frozenset(_READ | {"self"}),
     Role.AUDITOR: frozenset(_READ | {"audit.read", "operators.read", "sms.read", "self"}),
-    # A lobby kiosk starts payments for the tenant in front of it, and nothing else.
-    Role.KIOSK: frozenset({"payments.create"}),
+    # A lobby kiosk reaches its own routes (/kiosk/...) and nothing else.
+    Role.KIOSK: frozenset({"kiosk.use"}),
 }
 
 PUBLIC = "public"

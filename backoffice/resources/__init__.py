@@ -14,6 +14,8 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.dashboard.routes import blp as dashboard
     from backoffice.resources.dashboard.search import blp as search
     from backoffice.resources.gateways.routes import blp as gateways
+    from backoffice.resources.kiosk.devices import blp as kiosk_devices
+    from backoffice.resources.kiosk.routes import blp as kiosk
     from backoffice.resources.ledger.routes import blp as ledger
     from backoffice.resources.meters.routes import blp as meters
     from backoffice.resources.operators.routes import blp as operators
@@ -32,6 +34,7 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
-                      accounts, shifts, sales, payments, payment_notify, reconciliation, tariffs, ledger,
+                      accounts, shifts, sales, payments, payment_notify, kiosk_devices,
+                      kiosk, reconciliation, tariffs, ledger,
                       reports, dashboard, search, commands, status, alarms, sms, audit):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import current_app
 from flask.views import MethodView
 from flask_smorest import Page, abort
 from sqlalchemy import select
 
-from backoffice import database, payments, throttle
+from backoffice import database, payments
 from backoffice.announce import announce_after_commit
-from backoffice.auth.identity import client_ip, current
+from backoffice.auth.identity import current
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict, visible_site_ids
 from backoffice.idempotency import idempotent
-from backoffice.redis_conn import redis
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import (
     BINARY,
@@ -26,6 +24,7 @@ from backoffice.resources.common import (
     load,
     naive_utc,
 )
+from backoffice.resources.payments import start
 from backoffice.resources.payments.schemas import (
     NewOrderSchema,
     OrderQuerySchema,
@@ -37,20 +36,14 @@ from backoffice.resources.payments.schemas import (
     RefundReasonSchema,
     RefundRequestSchema,
 )
-from metering_worker import transport
-from shared_models.errors import InvalidValue
 from shared_models.models import Site
 from shared_models.models.payments import (
-    OrderState,
     PaymentEvent,
-    PaymentEventKind,
-    PaymentFlow,
     PaymentOrder,
     PaymentRefund,
     RefundState,
 )
-from shared_models.payments import codes, orders, recovery, refunds
-from shared_models.payments.gateways.base import GatewayRefused, GatewayUnavailable
+from shared_models.payments import recovery, refunds
 from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
 
 blp = Blueprint("payments", __name__, url_prefix="/payments",
@@ -60,32 +53,6 @@ COLUMNS = ("Order", "Site", "Account", "Channel", "Flow", "Amount", "State", "Ou
            "Gateway number", "Created (UTC)", "Paid (UTC)", "Credited (UTC)", "Sale",
            "Refunded", "Needs review", "Review reason")
 
-
-
-def _source() -> str:
-    return "kiosk" if current().role.value == "kiosk" else "console"
-
-
-def _throttle(account_id: int) -> None:
-    """Orders cost a gateway call each and show a payer a QR: bounded per account and address."""
-    config, window = current_app.config, current_app.config["PAYMENT_ORDER_WINDOW_S"]
-    throttle.spend("orders-account", account_id, budget=config["PAYMENT_ORDERS_PER_ACCOUNT"],
-                   window_s=window, field="account_id")
-    throttle.spend("orders-address", client_ip(), budget=config["PAYMENT_ORDERS_PER_ADDRESS"],
-                   window_s=window)
-
-
-def _new_order(data: dict, flow: PaymentFlow, channel) -> PaymentOrder:
-    db = database.session()
-    account_site = orders.account_site(db, data["account_id"], site_ids=visible_site_ids())
-    gateway = payments.require_gateway(account_site, channel.value)
-    _throttle(data["account_id"])
-    order = orders.create(db, account_id=data["account_id"], amount=data["amount"],
-                          channel=channel, flow=flow, source=_source(),
-                          requested_by=current().username, site_ids=visible_site_ids(),
-                          notify_url=payments.notify_url(account_site, channel.value))
-    database.commit_now()  # the order exists before any gateway hears of it
-    return order, gateway, account_site
 
 
 @blp.route("/orders")
@@ -105,29 +72,8 @@ class Orders(MethodView):
     @blp.alt_response(502, description="The gateway did not answer; the order is kept and closed later")
     def post(self, data):
         """Start an online payment: an order with a QR to scan or a page to open."""
-        order, gateway, site = _new_order(data, data["flow"], data["channel"])
-        try:
-            checkout = gateway.checkout(
-                flow=order.flow.value, out_trade_no=order.out_trade_no, amount=order.amount,
-                subject=order.subject, notify_url=order.notify_url,
-                expires_at=order.expires_at, created_at=order.created_at,
-                openid=data.get("openid"), return_url=data.get("return_url"))
-        except GatewayRefused as refused:
-            orders.close(database.session(), order.id, state=OrderState.CLOSED,
-                         reason=f"refused by the gateway: {refused}", kind=PaymentEventKind.CREATE)
-            database.commit_now()
-            raise InvalidValue("The gateway refused the order: {reason}", field="channel",
-                               reason=str(refused)) from None
-        except GatewayUnavailable as error:
-            orders.record(database.session(), order, order.channel, PaymentEventKind.CREATE,
-                          accepted=False, outcome=f"no answer: {error}")
-            database.commit_now()
-            abort(502, message="The payment gateway did not answer; please try again.")
-        shown = orders.shown(database.session(), order.id, qr_code=checkout.qr_code,
-                             pay_url=checkout.url, detail={"flow": order.flow.value})
-        if checkout.jsapi:
-            shown.jsapi = checkout.jsapi  # signed for this page load only: answered, not stored
-        return shown
+        return start.checkout(data["account_id"], data["amount"], data["flow"], data["channel"],
+                              openid=data.get("openid"), return_url=data.get("return_url"))
 
 
 @blp.route("/code-payments")
@@ -139,15 +85,7 @@ class CodePayments(MethodView):
                   description="Accepted: the charge runs in the background; follow the order")
     def post(self, data):
         """Charge a payer's payment code (付款码) scanned at a kiosk."""
-        channel = codes.channel_of(data["auth_code"])
-        if channel is None or PaymentFlow.PAYMENT_CODE not in orders.FLOWS[channel]:
-            raise InvalidValue("This is not an Alipay, WeChat Pay or UnionPay payment code.",
-                               field="auth_code")
-        order, _gateway, _site = _new_order(data, PaymentFlow.PAYMENT_CODE, channel)
-        order.payer_hint = codes.mask(data["auth_code"])
-        database.commit_now()
-        transport.charge_payment_code(redis(), order.id, data["auth_code"])
-        return order
+        return start.charge_code(data["account_id"], data["amount"], data["auth_code"])
 
 
 @blp.route("/orders/export")
