@@ -107,7 +107,8 @@ def test_an_unknown_number_and_a_wrong_phone_get_the_same_answer(staff, office, 
     unknown = kiosk.call("POST", "/kiosk/lookups", {"number": "PAY-999999"}, status=422).json()
     wrong = kiosk.call("POST", "/kiosk/lookups", {"number": number, "phone_last4": "0000"},
                        status=422).json()
-    assert unknown == wrong and unknown["errors"]["json"] == {"number": ["No account matches what was entered."]}
+    assert unknown == wrong
+    assert unknown["errors"]["json"] == {"number": ["No account matches what was entered."]}
     right = kiosk.look_up(number, "5678")
     assert right["detailed"] and right["name"] == "王*明" and right["meters"]
 
