@@ -213,3 +213,16 @@ def test_command_follows_to_verified(client, admin, make_meter, bus, db):
     db.commit()
     shown = client.get(f"/api/v1/commands/{command_id}", headers=admin).json
     assert (shown["state"], shown["result"]) == ("verified", "OK")
+
+
+def test_list_by_account_holds_its_meters_commands_while_attached(client, admin, make_meter, bus, db):
+    mine, other = make_meter(bus), make_meter(bus)
+    account = client.post("/api/v1/accounts", headers=admin, json={
+        "site_id": mine.site_id, "tenant_name": "Commands tenant", "meter_ids": [mine.id]}).json
+    before = db.get(Command, post(client, admin, f"/meters/{other.id}/commands", {"kind": "trip"}).json["id"])
+    on_mine = post(client, admin, f"/meters/{mine.id}/commands", {"kind": "trip"}).json["id"]
+    listed = client.get(f"/api/v1/commands?account_id={account['id']}", headers=admin).json
+    assert [c["id"] for c in listed] == [on_mine]
+    assert before.meter_id == other.id  # the other meter's command is not the account's
+    missing = client.get("/api/v1/commands?account_id=999999", headers=admin)
+    assert missing.status_code == 404

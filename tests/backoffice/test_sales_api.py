@@ -188,3 +188,14 @@ def test_an_unknown_or_out_of_scope_account_in_a_sale_names_the_field(desk, desk
                              status=422).json for account_id in (999999, elsewhere)]
         assert answers[0] == answers[1]  # no telling another site's account from none
         assert list(answers[0]["errors"]["json"]) == ["account_id"]
+
+
+def test_receipt_in_two_layouts_and_a_reprint_is_a_copy(desk, account):
+    sale = desk.recharge(account["id"], "66.00", status=201).json
+    thermal = desk.get(f"/sales/{sale['id']}/receipt", status=200).get_data(as_text=True)
+    sheet = desk.get(f"/sales/{sale['id']}/receipt?layout=a4", status=200).get_data(as_text=True)
+    assert 'class="layout-80mm"' in thermal and "size: 80mm auto" in thermal
+    assert 'class="layout-a4"' in sheet and "size: A4" in sheet and "66.00" in sheet
+    assert desk.get(f"/sales/{sale['id']}/receipt?layout=a5", status=422).json["errors"]["query"]["layout"]
+    desk.post(f"/sales/{sale['id']}/reprint", status=200)
+    assert "COPY" in desk.get(f"/sales/{sale['id']}/receipt?layout=a4", status=200).get_data(as_text=True)

@@ -10,7 +10,7 @@ from datetime import timedelta
 
 from flask.views import MethodView
 from flask_smorest import Page
-from sqlalchemy import select
+from sqlalchemy import exists, or_, select
 
 from backoffice import database
 from backoffice.announce import announce_after_commit
@@ -29,7 +29,17 @@ from backoffice.resources.commands.schemas import (
 )
 from backoffice.resources.common import collection, filter_by, load, reference
 from shared_models.errors import NotFound
-from shared_models.models import Building, Command, CommandBatch, Floor, Meter, Site, Unit
+from shared_models.models import (
+    AccountMeter,
+    Building,
+    Command,
+    CommandBatch,
+    Floor,
+    Meter,
+    Site,
+    TenantAccount,
+    Unit,
+)
 from shared_models.remote_control import issuing as issuing
 from shared_models.remote_control.issuing import BatchRow
 from shared_models.remote_control.payloads import validate
@@ -68,8 +78,19 @@ class Commands(MethodView):
     @blp.paginate(Page)
     def get(self, args):
         """List commands, newest first."""
+        account_id = args.pop("account_id", None)
         stmt = restrict(filter_by(select(Command), Command, args), Command.site_id)
+        if account_id is not None:
+            stmt = stmt.where(_of_account(load(TenantAccount, account_id).id))
         return collection(stmt.order_by(Command.id.desc()))
+
+
+def _of_account(account_id: int):
+    """Commands to a meter while it was on the account (a swapped-out meter's too)."""
+    link = AccountMeter
+    return exists().where(link.account_id == account_id, link.meter_id == Command.meter_id,
+                          Command.created_at >= link.attached_at,
+                          or_(link.detached_at.is_(None), Command.created_at < link.detached_at))
 
 
 @blp.route("/commands/<int:command_id>")

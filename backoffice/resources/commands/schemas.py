@@ -71,6 +71,8 @@ class CommandQuerySchema(Schema):
     site_id = Id()
     meter_id = Id()
     batch_id = Id()
+    account_id = Id(metadata={"description": "commands to the account's meters, issued while "
+                                            "each was attached to it"})
     state = fields.Enum(CommandState, by_value=True)
     kind = fields.Enum(CommandKind, by_value=True)
 

@@ -16,6 +16,7 @@ from backoffice.resources.sales.keys import external_key, operator_id
 from backoffice.resources.sales.receipt import receipt_context
 from backoffice.resources.sales.schemas import (
     CounterMoneySchema,
+    ReceiptQuerySchema,
     SaleQuerySchema,
     SaleReasonSchema,
     SaleSchema,
@@ -128,8 +129,10 @@ class Reprint(MethodView):
 @blp.route("/<int:sale_id>/receipt")
 class Receipt(MethodView):
     @requires("sales.read")
+    @blp.arguments(ReceiptQuerySchema, location="query")
     @blp.response(200, content_type="text/html", description="Printable receipt")
-    def get(self, sale_id):
-        """The printable receipt (HTML)."""
+    def get(self, args, sale_id):
+        """The printable receipt (HTML), laid out for 80 mm thermal paper or an A4 sheet."""
         context = receipt_context(database.session(), load(Sale, sale_id))
-        return Response(render_template("sales/receipt.html", **context), mimetype="text/html")
+        return Response(render_template("sales/receipt.html", layout=args["layout"], **context),
+                        mimetype="text/html")

@@ -50,3 +50,8 @@ class SaleQuerySchema(Schema):
     operator_id = fields.Integer()
     kind = fields.Enum(SaleKind, by_value=True)
     status = fields.Enum(SaleStatus, by_value=True)
+
+
+class ReceiptQuerySchema(Schema):
+    layout = fields.String(load_default="80mm", validate=validate.OneOf(["80mm", "a4"]), metadata={
+        "description": "80mm: a thermal receipt roll; a4: a sheet with signature lines"})
