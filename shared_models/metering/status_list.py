@@ -56,7 +56,8 @@ COLUMNS = ("Meter", "Serial number", "Site", "Building", "Unit", "Mode", "Meter 
 
 def status_query(*, site_ids: Iterable[int] | None = None, site_id: int | None = None,
                  building_id: int | None = None, floor_id: int | None = None,
-                 status: StatusFilter | None = None, protected: bool | None = None) -> Select:
+                 status: StatusFilter | None = None, protected: bool | None = None,
+                 account_id: int | None = None) -> Select:
     """One row per meter (as mappings), ordered by meter id."""
     link = and_(AccountMeter.meter_id == Meter.id, AccountMeter.detached_at.is_(None))
     # A local-mode meter's tenant has what the meter holds, what is on its way to it and
@@ -103,6 +104,8 @@ def status_query(*, site_ids: Iterable[int] | None = None, site_id: int | None =
         stmt = stmt.where(_status_clause(StatusFilter(status), level))
     if protected is not None:
         stmt = stmt.where(is_protected == (true() if protected else false()))
+    if account_id is not None:
+        stmt = stmt.where(TenantAccount.id == account_id)
     return stmt.order_by(Meter.id)
 
 

@@ -51,7 +51,7 @@ def test_status_list_filters_by_status_and_building(client, admin, db, kit, unit
     rich, poor, idle, lost = (kit.meter() for _ in range(4))
     rich.unit_id = unit.id
     kit.account(rich, balance="100")
-    kit.account(poor, balance="3")
+    poor_account = kit.account(poor, balance="3")
     kit.account(lost, balance="100")
     kit.read(rich, kit.ago(5), "12.34")
     kit.read(lost, kit.ago(5), "1.00")
@@ -70,6 +70,8 @@ def test_status_list_filters_by_status_and_building(client, admin, db, kit, unit
     assert set(rows(client, admin, site_id=kit.site.id, status="lost_comm")) == {lost.id}
     assert set(rows(client, admin, site_id=kit.site.id, status="opened")) == {rich.id, poor.id, lost.id}
     assert set(rows(client, admin, building_id=unit.floor.building_id)) == {rich.id}
+    assert set(rows(client, admin, account_id=poor_account.id)) == {poor.id}
+    assert client.get("/api/v1/meter-status?account_id=999999", headers=admin).status_code == 404
 
 
 def test_status_is_scoped_to_the_operators_sites(client, auth_headers, db, kit, make_site):

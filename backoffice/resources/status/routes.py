@@ -29,6 +29,8 @@ def _query(args):
         load(Building, args["building_id"])
     if args.get("floor_id") is not None:
         load(Floor, args["floor_id"])
+    if args.get("account_id") is not None:
+        load(TenantAccount, args["account_id"])
     return status_list.status_query(site_ids=visible_site_ids(), **args)
 
 

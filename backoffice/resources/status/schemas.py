@@ -12,6 +12,7 @@ class StatusQuerySchema(Schema):
     site_id = Id()
     building_id = Id()
     floor_id = Id()
+    account_id = Id(metadata={"description": "the meters on the account now"})
     status = fields.Enum(StatusFilter, by_value=True, metadata={
         "description": "opened, not_opened, lost_comm (offline), or the balance level: "
                        "alarm1, alarm2, arrears"})
