@@ -3,6 +3,8 @@ with a day and a half of readings, and Debian's Chromium driven by Playwright.""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
@@ -11,11 +13,12 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from backoffice import database
+from backoffice import create_app, database
 from backoffice.auth.accounts import save_operator
 from backoffice.cli import ensure_admin
 from backoffice.seed import seed_demo
 from shared_models import registry
+from shared_models.db import make_engine, make_session_factory
 from shared_models.enums import ControlMode, Role
 from shared_models.ledger.books import wallet_of
 from shared_models.metering import alarms
@@ -25,6 +28,8 @@ from shared_models.models.ledger import Channel
 from shared_models.models.metering import AlarmKind, ReadingQuality
 from shared_models.sales import sales, shifts
 from shared_models.types import utcnow
+from tests.infra import scratch_databases
+from tests.payments.sandbox_kit import serve
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "artifacts" / "console"
@@ -36,6 +41,25 @@ CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first
                   "--disable-background-networking", "--disable-component-update",
                   "--disable-sync"]
 VIEWPORT = {"width": 1440, "height": 900}
+
+
+@contextmanager
+def serve_office(directory, redis_url: str, seed: Callable[..., dict[str, int]]) -> Iterator:
+    """A back office on a real port over a scratch database filled by `seed(app)`; the answer
+    has the app, its URL and `ids`, the seed's names for the rows tests look up."""
+    databases = scratch_databases(directory)
+    engine = make_engine(databases.create())
+    app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
+                      "SESSION_FACTORY": make_session_factory(engine), "REDIS_URL": redis_url,
+                      "SECRET_KEY": "console-test-secret"})
+    served = serve(app)
+    try:
+        served.ids = seed(app)
+        yield served
+    finally:
+        served.stop()
+        engine.dispose()
+        databases.drop_all()
 
 
 def seed_console_demo(app) -> dict[str, int]:

@@ -7,27 +7,20 @@ from __future__ import annotations
 
 import pytest
 
-from backoffice import create_app
-from shared_models.db import make_engine, make_session_factory
-from tests.console.browser_kit import CHROMIUM, CHROMIUM_FLAGS, VIEWPORT, Watch, seed_console_demo
-from tests.infra import scratch_databases
-from tests.payments.sandbox_kit import serve
+from tests.console.browser_kit import (
+    CHROMIUM,
+    CHROMIUM_FLAGS,
+    VIEWPORT,
+    Watch,
+    seed_console_demo,
+    serve_office,
+)
 
 
 @pytest.fixture(scope="package")
 def office(tmp_path_factory, redis_url):
-    databases = scratch_databases(tmp_path_factory.mktemp("console-db"))
-    engine = make_engine(databases.create())
-    app = create_app({"DATABASE_URL": engine.url.render_as_string(hide_password=False),
-                      "SESSION_FACTORY": make_session_factory(engine), "REDIS_URL": redis_url,
-                      "SECRET_KEY": "console-test-secret"})
-    ids = seed_console_demo(app)
-    served = serve(app)
-    served.ids = ids
-    yield served
-    served.stop()
-    engine.dispose()
-    databases.drop_all()
+    with serve_office(tmp_path_factory.mktemp("console-db"), redis_url, seed_console_demo) as served:
+        yield served
 
 
 @pytest.fixture(scope="package")

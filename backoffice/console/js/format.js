@@ -35,3 +35,9 @@ export const ARREARS_RULES = { trip: 'Trip', overdraft: 'Overdraft', protect: 'P
 export const SALE_KINDS = { recharge: 'Recharge', refund: 'Refund', reversal: 'Reversal' };
 export const SALE_STATUSES = { completed: 'Completed', pending: 'Waiting for approval', rejected: 'Rejected', reversed: 'Reversed' };
 export const METER_LIFECYCLE = { opened: 'Opened', not_opened: 'Not opened', closed: 'Closed', replaced: 'Replaced', scrapped: 'Scrapped' };
+export const POSTING_KINDS = {
+  opening: 'Opening balance', sale: 'Recharge', refund: 'Refund', reversal: 'Reversal', consumption: 'Consumption',
+  transfer: 'Transfer', closing: 'Closing', adjustment: 'Adjustment',
+};
+export const SMS_KINDS = { alarm1: 'Alarm 1', alarm2: 'Alarm 2', arrears: 'Arrears', recharge: 'Recharge' };
+export const SMS_STATES = { queued: 'Queued', sending: 'Sending', sent: 'Sent', failed: 'Failed', suppressed: 'Suppressed' };

@@ -33,7 +33,7 @@ function Field({ field, value, onInput, errors }) {
   </div>`;
 }
 
-export function DialogForm({ title, fields, initial, submitLabel, onSubmit, onClose }) {
+export function DialogForm({ title, intro, fields, initial, submitLabel, onSubmit, onClose }) {
   const [values, setValues] = useState(() => Object.fromEntries(fields.map((f) => [f.name, (initial || {})[f.name] ?? ''])));
   const [problem, setProblem] = useState({ message: null, fields: {} });
   const [busy, setBusy] = useState(false);
@@ -52,6 +52,7 @@ export function DialogForm({ title, fields, initial, submitLabel, onSubmit, onCl
   };
   return html`<${Dialog} title=${title} onClose=${onClose}>
     <form class="form" onSubmit=${submit} novalidate>
+      ${intro && html`<p class="form-intro">${intro}</p>`}
       ${fields.map((field) => html`<${Field} key=${field.name} field=${field} value=${values[field.name]}
         errors=${problem.fields[field.name]} onInput=${(v) => setValues({ ...values, [field.name]: v })} />`)}
       ${problem.message && html`<div class="form-error" role="alert">${problem.message}</div>`}

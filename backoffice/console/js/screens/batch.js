@@ -10,7 +10,7 @@ export const COMMANDS = {
   trip: 'Trip (cut off)', close: 'Close (restore supply)', protect: 'Protect', restore_prepaid: 'Restore prepaid',
   push_tariff: 'Push tariff', push_settings: 'Push settings', clock_sync: 'Clock sync',
 };
-const STATES = {
+export const STATES = {
   queued: 'Queued', sent: 'Sent', acknowledged: 'Acknowledged', verified: 'Verified',
   failed: 'Failed', expired: 'Expired', refused: 'Refused',
 };

@@ -1,119 +1,69 @@
-// Sales: the counter (open a shift, find the account, recharge or refund, the receipt), and
-// the sales list with the approval queue for refunds held above the site's threshold.
-import { html, useEffect, useRef, useState } from '../lib.js';
-import { api, get, idempotencyKey } from '../api.js';
+// Sales: the counter, and the sales list with receipts, reversal (冲正) of one's own sale, and
+// the approval queue where a second person approves or rejects refunds held above the threshold.
+import { html, useRef, useState } from '../lib.js';
+import { api, idempotencyKey } from '../api.js';
 import { t } from '../i18n.js';
 import { can, session } from '../session.js';
-import { AccountPicker } from '../components/account_picker.js';
 import { Dialog } from '../components/dialog.js';
 import { DataTable, usePagedList } from '../components/table.js';
 import { CHANNELS, SALE_KINDS, SALE_STATUSES, when, word, yuan } from '../format.js';
+import { Counter } from './counter.js';
+import { ReceiptDialog } from './receipt.js';
 
-const COUNTER_CHANNELS = ['cash', 'bank_card', 'transfer'];
-
-export function ReceiptDialog({ sale, onClose }) {
-  const frame = useRef(null);
-  return html`<${Dialog} title=${t('Receipt No. {n}', { n: sale.receipt_number })} onClose=${onClose} wide>
-    <iframe class="receipt-frame" ref=${frame} title=${t('Receipt')} src=${`/api/v1/sales/${sale.id}/receipt`}></iframe>
-    <footer class="dialog-foot">
-      <button class="btn" onClick=${onClose}>${t('Close')}</button>
-      <button class="btn btn-primary" onClick=${() => frame.current.contentWindow.print()}>${t('Print')}</button>
-    </footer>
-  <//>`;
-}
-
-function useOpenShift() {
-  const [shift, setShift] = useState(undefined);
-  const load = () => get('/shifts', { open: true, operator_id: session().operator.id })
-    .then((rows) => setShift(rows[0] || null));
-  useEffect(() => { load(); }, []);
-  return [shift, load];
-}
-
-function OpenShift({ onOpened }) {
-  const [sites, setSites] = useState([]);
-  const [siteId, setSiteId] = useState('');
+// 冲正 takes the money of a sale back out of the wallet: a reason, then a confirmation.
+function ReversalDialog({ sale, onDone, onClose }) {
+  const [reason, setReason] = useState('');
   const [error, setError] = useState(null);
-  useEffect(() => { get('/places/tree').then((tree) => { setSites(tree); if (tree.length) setSiteId(String(tree[0].id)); }); }, []);
-  const open = () => api('POST', '/shifts', { json: { site_id: Number(siteId) } }).then(onOpened)
-    .catch((failure) => setError(failure.message));
-  return html`<div class="toolbar">
-    <span>${t('Open a shift at this site before selling.')}</span>
-    <select aria-label=${t('Site')} value=${siteId} onChange=${(e) => setSiteId(e.target.value)}>
-      ${sites.map((site) => html`<option value=${site.id}>${site.name}</option>`)}</select>
-    <button class="btn btn-primary" data-role="write" onClick=${open}>${t('Open shift')}</button>
-    ${error && html`<span class="error-text">${error}</span>`}
-  </div>`;
-}
-
-function Counter({ accountId, onSold }) {
-  const [shift, reloadShift] = useOpenShift();
-  const [account, setAccount] = useState(null);
-  const [amount, setAmount] = useState('');
-  const [channel, setChannel] = useState('cash');
-  const [problem, setProblem] = useState({ message: null, fields: {} });
   const [busy, setBusy] = useState(false);
   const key = useRef(idempotencyKey());
-  const choose = (id) => get(`/accounts/${id}`).then(setAccount);
-  useEffect(() => { if (accountId) choose(accountId); }, [accountId]);
-  const sell = async (kind) => {
+  const confirm = async () => {
     setBusy(true);
-    setProblem({ message: null, fields: {} });
+    setError(null);
     try {
-      const { body } = await api('POST', `/sales/${kind}`, {
-        json: { account_id: account.id, amount: amount.trim(), channel },
-        headers: { 'Idempotency-Key': key.current } });
-      key.current = idempotencyKey();
-      setAmount('');
-      await choose(account.id);
-      onSold(body);
-    } catch (error) {
-      setProblem({ message: error.fields.amount || error.fields.channel ? null : error.message, fields: error.fields });
+      const { body } = await api('POST', `/sales/${sale.id}/reversal`, {
+        json: { reason: reason.trim() }, headers: { 'Idempotency-Key': key.current } });
+      onDone(body);
+    } catch (failure) {
+      setError((failure.fields.reason || [failure.message]).join(' '));
     } finally {
       setBusy(false);
     }
   };
-  if (shift === undefined) return html`<div class="loading">${t('Loading…')}</div>`;
-  return html`<section class="panel counter">
-    <h3 class="panel-title">${t('Counter')} ${shift && html`<span class="muted">${t('Shift {id} since {time}', { id: shift.id, time: when(shift.opened_at) })}</span>`}</h3>
-    ${!shift ? html`<${OpenShift} onOpened=${reloadShift} />` : html`
-      <${AccountPicker} onChoose=${(hit) => choose(hit.id)} autofocus=${true} />
-      ${account && html`<div class="counter-account" data-account=${account.id}>
-        <div><b>${account.number}</b> ${account.tenant_name} <span class="muted">${account.phone}</span></div>
-        <div>${t('Balance')} <b data-role="balance">${yuan(account.balance)}</b></div>
-      </div>
-      <form class="counter-form" onSubmit=${(e) => { e.preventDefault(); sell('recharges'); }}>
-        <div class=${`form-row ${problem.fields.amount ? 'has-error' : ''}`}><label for="amount">${t('Amount')}</label>
-          <div class="form-control"><input id="amount" name="amount" inputmode="decimal" value=${amount}
-            placeholder="100.00" onInput=${(e) => setAmount(e.target.value)} />
-            ${(problem.fields.amount || []).map((m) => html`<div class="field-error">${m}</div>`)}</div></div>
-        <div class="form-row"><label for="channel">${t('Channel')}</label>
-          <div class="form-control"><select id="channel" value=${channel} onChange=${(e) => setChannel(e.target.value)}>
-            ${COUNTER_CHANNELS.map((c) => html`<option value=${c}>${word(CHANNELS, c)}</option>`)}</select></div></div>
-        ${problem.message && html`<div class="form-error" role="alert">${problem.message}</div>`}
-        <div class="toolbar">
-          <button class="btn btn-primary" type="submit" data-role="write" disabled=${busy}>${t('Recharge')}</button>
-          <button class="btn" type="button" data-role="write" disabled=${busy} onClick=${() => sell('refunds')}>${t('Refund')}</button>
-        </div>
-      </form>`}`}
-  </section>`;
+  return html`<${Dialog} title=${t('Reverse a sale')} onClose=${onClose}>
+    <div class="form">
+      <p class="confirm-text" data-role="confirm-text">${t('Reverse receipt No. {n}: take {amount} back out of the account and pay it back by {channel}?',
+        { n: sale.receipt_number, amount: yuan(sale.amount), channel: word(CHANNELS, sale.channel) })}</p>
+      <div class="form-row"><label for="reversal-reason">${t('Reason')}</label>
+        <div class="form-control"><input id="reversal-reason" name="reason" value=${reason}
+          placeholder=${t('e.g. wrong amount typed')} onInput=${(e) => setReason(e.target.value)} /></div></div>
+      ${error && html`<div class="form-error" role="alert">${error}</div>`}
+      <footer class="dialog-foot">
+        <button class="btn" onClick=${onClose}>${t('Cancel')}</button>
+        <button class="btn btn-primary" data-role="confirm" disabled=${busy || !reason.trim()} onClick=${confirm}>${t('Reverse')}</button>
+      </footer>
+    </div>
+  <//>`;
 }
 
 export function SalesScreen({ query }) {
   const [status, setStatus] = useState(query.status || '');
+  const [kind, setKind] = useState('');
   const [receipt, setReceipt] = useState(null);
-  const list = usePagedList('/sales', { status }, 20);
+  const [reversing, setReversing] = useState(null);
+  const list = usePagedList('/sales', { status, kind }, 20);
   const [failure, setFailure] = useState(null);
   const decide = async (sale, verdict) => {
     setFailure(null);
     try {
-      await api('POST', `/sales/${sale.id}/${verdict}`, { json: {} });
+      await api('POST', `/sales/${sale.id}/${verdict}`, { json: {}, headers: { 'Idempotency-Key': idempotencyKey() } });
     } catch (error) {
       setFailure(error.message);  // e.g. the one who made the refund cannot approve it
     }
     list.reload();
   };
   const mayApprove = can('sales.approve');
+  const maySell = can('sales.write');
+  const me = session().operator.id;
   const columns = [
     { key: 'created_at', title: t('Time'), sortable: true, render: (s) => when(s.created_at) },
     { key: 'receipt_number', title: t('Receipt No.'), sortable: true },
@@ -121,25 +71,33 @@ export function SalesScreen({ query }) {
     { key: 'kind', title: t('Kind'), render: (s) => word(SALE_KINDS, s.kind) },
     { key: 'channel', title: t('Channel'), render: (s) => word(CHANNELS, s.channel) },
     { key: 'amount', title: t('Amount'), align: 'right', sortable: true, sortValue: (s) => Number(s.amount), render: (s) => yuan(s.amount) },
+    { key: 'reason', title: t('Reason'), render: (s) => s.reason || '—' },
     { key: 'status', title: t('Status'), render: (s) => html`<span class=${`sale sale-${s.status}`}>${word(SALE_STATUSES, s.status)}</span>` },
-    { key: 'actions', title: t('Actions'), render: (s) => html`
-      ${s.receipt_number && html`<button class="btn btn-small btn-link" onClick=${() => setReceipt(s)}>${t('Receipt')}</button>`}
+    { key: 'actions', title: t('Actions'), render: (s) => html`<span class="row-actions" data-sale=${s.id}>
+      ${s.receipt_number && html`<button class="btn btn-small btn-link" data-action="receipt" onClick=${() => setReceipt(s)}>${t('Receipt')}</button>`}
+      ${maySell && s.kind === 'recharge' && s.status === 'completed' && s.operator_id === me && html`
+        <button class="btn btn-small btn-link" data-role="write" data-action="reverse" onClick=${() => setReversing(s)}>${t('Reverse')}</button>`}
       ${mayApprove && s.status === 'pending' && html`
-        <button class="btn btn-small btn-link" data-role="write" onClick=${() => decide(s, 'approve')}>${t('Approve')}</button>
-        <button class="btn btn-small btn-link" data-role="write" onClick=${() => decide(s, 'reject')}>${t('Reject')}</button>`}` },
+        <button class="btn btn-small btn-link" data-role="write" data-action="approve" onClick=${() => decide(s, 'approve')}>${t('Approve')}</button>
+        <button class="btn btn-small btn-link" data-role="write" data-action="reject" onClick=${() => decide(s, 'reject')}>${t('Reject')}</button>`}</span>` },
   ];
   return html`<div>
-    ${can('sales.write') && html`<${Counter} accountId=${query.account ? Number(query.account) : null}
+    ${maySell && html`<${Counter} accountId=${query.account ? Number(query.account) : null}
       onSold=${(sale) => { list.reload(); if (sale.receipt_number) setReceipt(sale); }} />`}
     <div class="list-screen">
       <form class="search-form" onSubmit=${(e) => e.preventDefault()}>
         <label>${t('Status')} <select name="status" value=${status} onChange=${(e) => setStatus(e.target.value)}>
           <option value="">${t('All')}</option>
           ${Object.keys(SALE_STATUSES).map((s) => html`<option value=${s}>${word(SALE_STATUSES, s)}</option>`)}</select></label>
+        <label>${t('Kind')} <select name="kind" value=${kind} onChange=${(e) => setKind(e.target.value)}>
+          <option value="">${t('All')}</option>
+          ${Object.keys(SALE_KINDS).map((k) => html`<option value=${k}>${word(SALE_KINDS, k)}</option>`)}</select></label>
       </form>
       ${failure && html`<div class="form-error" role="alert">${failure}</div>`}
       <${DataTable} columns=${columns} list=${list} />
     </div>
     ${receipt && html`<${ReceiptDialog} sale=${receipt} onClose=${() => setReceipt(null)} />`}
+    ${reversing && html`<${ReversalDialog} sale=${reversing} onClose=${() => setReversing(null)}
+      onDone=${(reversal) => { setReversing(null); list.reload(); setReceipt(reversal); }} />`}
   </div>`;
 }
