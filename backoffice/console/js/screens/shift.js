@@ -36,8 +36,8 @@ function CashReport({ report }) {
   const who = session().operator;
   return html`<div class="cash-report print-area" data-role="cash-report" data-shift=${shift.id}>
     <h3>${t('Cash report of shift {id}', { id: shift.id })}</h3>
-    <p class="muted">${who.display_name || who.username} · ${t('Opened')} ${when(shift.opened_at)}
-      · ${shift.closed_at ? `${t('Closed')} ${when(shift.closed_at)}` : t('Still open')}</p>
+    <p class="muted">${who.display_name || who.username} · ${t('Shift opened {time}', { time: when(shift.opened_at) })}
+      · ${shift.closed_at ? t('Shift closed {time}', { time: when(shift.closed_at) }) : t('Still open')}</p>
     <table class="data-table compact">
       <thead><tr><th>${t('Channel')}</th><th>${t('Kind')}</th><th class="num">${t('Count')}</th><th class="num">${t('Amount')}</th></tr></thead>
       <tbody>${report.totals.map((row) => html`<tr key=${`${row.channel}-${row.kind}`}>
