@@ -93,9 +93,36 @@ def account_energy(db: Session, account_id: int, granularity: Granularity, first
                    last: date) -> list[EnergyRow]:
     """An account's usage: each of its meters while it was attached."""
     account = db.get(TenantAccount, account_id)
-    spans = [_own_span(db, link.meter_id, link.attached_at, link.detached_at or FAR_FUTURE)
-             for link in db.scalars(select(AccountMeter).where(AccountMeter.account_id == account_id))]
-    return _rows(db, spans, db.get(Site, account.site_id), granularity, first, last)
+    return _rows(db, _account_spans(db, account_id), db.get(Site, account.site_id), granularity,
+                 first, last)
+
+
+def _account_spans(db: Session, account_id: int) -> list[_Span]:
+    return [_own_span(db, link.meter_id, link.attached_at, link.detached_at or FAR_FUTURE)
+            for link in db.scalars(select(AccountMeter).where(AccountMeter.account_id == account_id))]
+
+
+def range_energy(db: Session, zone: str, first: date, last: date, *, meter_ids=(),
+                 account_id: int | None = None) -> Decimal:
+    """Usage over the local days `first`..`last` (inclusive) in one sum, two register values
+    per meter: of each meter's own history (so meters that replaced one another add up without
+    counting twice), or of an account's meters while they were attached to it."""
+    if last < first:
+        raise InvalidValue("The range ends before it starts.", field="to")
+    spans = [_own_span(db, meter_id, FAR_PAST, FAR_FUTURE) for meter_id in meter_ids]
+    if account_id is not None:
+        spans += _account_spans(db, account_id)
+    start, end = local_midnight(first, ZoneInfo(zone)), local_midnight(last + timedelta(days=1),
+                                                                        ZoneInfo(zone))
+    total = Decimal("0.00")
+    for span in spans:
+        if span.end < span.start:
+            continue
+        low = _value_at(db, span, min(max(start, span.start), span.end))
+        high = _value_at(db, span, min(max(end, span.start), span.end))
+        if low is not None and high is not None:
+            total += max(high - low, Decimal("0.00"))
+    return total
 
 
 def _own_span(db: Session, meter_id: int, start: datetime, end: datetime) -> _Span:

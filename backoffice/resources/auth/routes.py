@@ -4,9 +4,11 @@ The cookie (signed) holds a random session token and the CSRF token; the server 
 token's digest in staff_sessions, so logging out ends the session for every copy of the cookie.
 """
 
+import io
 import secrets
 
 import pyotp
+import segno
 from flask import current_app, request, session
 from flask.views import MethodView
 
@@ -121,7 +123,11 @@ class TotpSetup(MethodView):
         operator.totp_secret = pyotp.random_base32()
         uri = pyotp.TOTP(operator.totp_secret).provisioning_uri(name=operator.username,
                                                                 issuer_name="Wattkeeper")
-        return {"secret": operator.totp_secret, "provisioning_uri": uri}
+        # The QR drawn here, so the console needs no QR library and no third party sees the secret.
+        drawn = io.BytesIO()
+        segno.make(uri, error="m").save(drawn, kind="svg", xmldecl=False, scale=4, border=4)
+        qr_svg = drawn.getvalue().decode("utf-8")
+        return {"secret": operator.totp_secret, "provisioning_uri": uri, "qr_svg": qr_svg}
 
 
 @blp.route("/totp/enable")

@@ -22,6 +22,7 @@ class SessionSchema(Schema):
 class TotpSetupSchema(Schema):
     secret = fields.String()
     provisioning_uri = fields.String()
+    qr_svg = fields.String(metadata={"description": "The provisioning URI as a QR code, an SVG document"})
 
 
 class TotpCodeSchema(Schema):

@@ -6,10 +6,10 @@ from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth import accounts
-from backoffice.auth.permissions import requires
+from backoffice.auth.permissions import PERMISSIONS, ROLE_PERMISSIONS, requires
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by
-from backoffice.resources.operators.schemas import OperatorQuerySchema, OperatorSchema
+from backoffice.resources.operators.schemas import OperatorQuerySchema, OperatorSchema, RoleSchema
 from shared_models.errors import NotFound
 from shared_models.models import Operator
 
@@ -40,6 +40,17 @@ class Operators(MethodView):
     def post(self, data):
         """Create an operator."""
         return accounts.save_operator(database.session(), data)
+
+
+@blp.route("/roles")
+class Roles(MethodView):
+    @requires("operators.read")
+    @blp.response(200, RoleSchema(many=True))
+    def get(self):
+        """Every role and what it may do: its permissions, each with what it lets one do."""
+        return [{"role": role, "permissions": [{"name": name, "description": PERMISSIONS[name]}
+                                               for name in PERMISSIONS if name in granted]}
+                for role, granted in ROLE_PERMISSIONS.items()]
 
 
 @blp.route("/<int:operator_id>")

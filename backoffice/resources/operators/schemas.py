@@ -42,3 +42,13 @@ class OperatorSchema(Schema):
 class OperatorQuerySchema(Schema):
     role = fields.Enum(Role, by_value=True)
     active = fields.Boolean()
+
+
+class PermissionSchema(Schema):
+    name = fields.String(metadata={"description": "As the API's docs name it, e.g. sales.write"})
+    description = fields.String(metadata={"description": "What it lets one do (English)"})
+
+
+class RoleSchema(Schema):
+    role = fields.Enum(Role, by_value=True)
+    permissions = fields.List(fields.Nested(PermissionSchema))

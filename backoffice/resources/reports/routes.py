@@ -11,9 +11,11 @@ from backoffice.pagination import MappingCollection
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import BINARY, download, load
 from backoffice.resources.reports import schemas
-from backoffice.resources.reports.sheets import journal_book, statement_book, totals_book
-from shared_models.models import Site, TenantAccount
-from shared_models.reports import journal, statements, totals
+from backoffice.resources.reports.energy_page import EnergyCollection
+from backoffice.resources.reports.sheets import energy_book, journal_book, statement_book, totals_book
+from shared_models.errors import InvalidValue
+from shared_models.models import Building, Site, TenantAccount
+from shared_models.reports import energy, journal, statements, totals
 from shared_models.reports.periods import Period, parse_period
 from shared_models.workbooks.xlsx import MIME_TYPE
 
@@ -132,3 +134,35 @@ class StatementExport(MethodView):
         return download(statement_book(db, head, statements.lines(db, head)),
                          f"wattkeeper-statement-{head.account_number}-{head.period.first}"
                          f"-{head.period.last}.xlsx")
+
+
+def _energy(args):
+    if args["stop"] < args["start"]:
+        raise InvalidValue("The range ends before it starts.", field="to")
+    if args.get("building_id") is not None:
+        load(Building, args["building_id"])
+    return energy.subjects(args["by"], site_ids=_sites(args), building_id=args.get("building_id"))
+
+
+@blp.route("/energy")
+class EnergyReport(MethodView):
+    @requires("reports.read")
+    @blp.arguments(schemas.EnergyQuerySchema, location="query")
+    @blp.response(200, schemas.EnergyReportRowSchema(many=True))
+    @blp.paginate(Page)
+    def get(self, args):
+        """Energy used (用电量) over a range of local days, per meter, account or building."""
+        return EnergyCollection(database.session(), _energy(args), args["by"], args["start"],
+                                args["stop"])
+
+
+@blp.route("/energy/export")
+class EnergyExport(MethodView):
+    @requires("reports.read")
+    @blp.arguments(schemas.EnergyQuerySchema, location="query")
+    @blp.response(200, BINARY, content_type=MIME_TYPE, description="The energy report as .xlsx")
+    def get(self, args):
+        """The energy report as a workbook."""
+        db, by = database.session(), args["by"]
+        return download(energy_book(db, by, _energy(args), args["start"], args["stop"]),
+                         f"wattkeeper-energy-{by}-{args['start']}-{args['stop']}.xlsx")

@@ -2,9 +2,10 @@
 
 from marshmallow import Schema, fields, validate
 
-from backoffice.fields import MoneyField
+from backoffice.fields import EnergyField, Id, MoneyField
 from shared_models.models.ledger import Channel, TransactionKind
 from shared_models.models.sales import SaleKind, SaleStatus
+from shared_models.reports.energy import EnergyBy
 from shared_models.reports.periods import Unit
 from shared_models.reports.totals import Breakdown
 
@@ -118,3 +119,30 @@ class StatementLineSchema(Schema):
     operator = fields.String(allow_none=True)
     amount = MoneyField(metadata={"description": "Into the wallet +, out of it -"})
     balance = MoneyField(metadata={"description": "Wallet balance after this posting"})
+
+
+class EnergyQuerySchema(Schema):
+    by = fields.Enum(EnergyBy, by_value=True, load_default=EnergyBy.METER, metadata={
+        "description": "One row per meter, per tenant account or per building"})
+    start = fields.Date(data_key="from", required=True, metadata={
+        "description": "First local day, inclusive"})
+    stop = fields.Date(data_key="to", required=True, metadata={
+        "description": "Last local day, inclusive"})
+    site_id = Id(metadata={"description": "One site; by default all of yours"})
+    building_id = Id()
+
+
+class EnergyReportRowSchema(Schema):
+    site_id = fields.Integer()
+    site_code = fields.String()
+    building_id = fields.Integer(allow_none=True)
+    building = fields.String(allow_none=True)
+    unit = fields.String(allow_none=True)
+    meter_id = fields.Integer(metadata={"description": "by=meter"})
+    serial_number = fields.String(metadata={"description": "by=meter"})
+    account_id = fields.Integer(allow_none=True, metadata={
+        "description": "by=account, or the meter's current account"})
+    account_number = fields.String(allow_none=True)
+    tenant_name = fields.String(allow_none=True)
+    meters = fields.Integer(metadata={"description": "by=building: its meters; by=account: attached now"})
+    energy = EnergyField(metadata={"description": "kWh used over the local days from..to"})

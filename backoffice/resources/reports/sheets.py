@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import IO
 
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from shared_models.reports import journal, statements, totals
+from shared_models.reports import energy, journal, statements, totals
 from shared_models.reports.periods import Period
 from shared_models.types import utcnow
 from shared_models.workbooks.xlsx import SheetSpec, write_workbook
@@ -41,3 +42,11 @@ def statement_book(db: Session, head: statements.Statement, stmt: Select) -> IO[
         ("Signs", "Into the wallet +, out of it -; balance after each posting"),
         ("Opening balance", str(head.opening_balance)),
         ("Closing balance", str(head.closing_balance))))
+
+
+def energy_book(db: Session, by: energy.EnergyBy, stmt: Select, first: date, last: date) -> IO[bytes]:
+    sheet = SheetSpec("Energy", energy.COLUMNS[by], energy.sheet_rows(db, by, stmt, first, last))
+    return write_workbook([sheet], [
+        ("Report", f"Energy by {by} 用电量"), ("Period", f"{first} .. {last}"),
+        ("Days", "Cut at local midnight in each site's time zone"), ("Energy", "kWh"),
+        ("Generated (UTC)", utcnow().isoformat(timespec="seconds"))])
