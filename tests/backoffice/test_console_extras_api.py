@@ -89,3 +89,21 @@ def test_totp_setup_draws_the_uri_as_a_qr(client, make_operator):
     decoded = [found.text for found in zxingcpp.read_barcodes(_pixels(body["qr_svg"]))]
     assert decoded == [body["provisioning_uri"]]
     assert pyotp.parse_uri(decoded[0]).secret == body["secret"]
+
+
+def test_password_change_names_the_field_it_refuses(client, make_operator):
+    operator = make_operator("viewer", password="correct horse battery")
+    client.post("/api/v1/auth/login", json={"username": operator.username,
+                                            "password": "correct horse battery"})
+    csrf = {"X-CSRF-Token": client.get("/api/v1/auth/me").json["csrf_token"]}
+    wrong = client.post("/api/v1/auth/password", headers=csrf, json={
+        "current_password": "not my password", "new_password": "long enough password"})
+    assert wrong.status_code == 422 and list(wrong.json["errors"]["json"]) == ["current_password"]
+    short = client.post("/api/v1/auth/password", headers=csrf, json={
+        "current_password": "correct horse battery", "new_password": "short"})
+    assert short.status_code == 422 and list(short.json["errors"]["json"]) == ["new_password"]
+    assert client.get("/api/v1/auth/me").status_code == 200  # nothing changed, still in
+    done = client.post("/api/v1/auth/password", headers=csrf, json={
+        "current_password": "correct horse battery", "new_password": "a new long password"})
+    assert done.status_code == 204
+    assert client.get("/api/v1/auth/me").status_code == 200  # this browser goes on

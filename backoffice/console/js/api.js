@@ -14,6 +14,12 @@ export function onSessionEnded(listener) {
   return () => sessionEndedListeners.delete(listener);
 }
 
+// Tell the console the session is over when an answer other than a 401 says so (e.g. /auth/me
+// after a password change that ended it).
+export function sessionEnded() {
+  for (const listener of sessionEndedListeners) listener();
+}
+
 export class ApiError extends Error {
   constructor(status, body) {
     super((body && body.message) || `HTTP ${status}`);

@@ -7,6 +7,7 @@ import { navigate, parseHash, useRoute } from './router.js';
 import { Shell } from './components/layout.js';
 import { LoginScreen } from './screens/login.js';
 import { MODULES } from './modules.js';
+import { currentTab } from './components/tabs.js';
 
 const HOME = '/dashboard';
 
@@ -53,6 +54,8 @@ function App() {
   }
   const crumbs = [{ title: t('Home'), href: `#${HOME}` }];
   if (module.path !== HOME) crumbs.push({ title: t(module.title), href: `#${module.path}` });
+  const tab = module.tabs && currentTab(module.tabs, route.path);  // a module's sub-page, if it has them
+  if (tab) crumbs.push({ title: t(tab.title), href: `#${tab.path}` });
   const Screen = module.screen;
   return html`<${Shell} modules=${modules} current=${module.path} crumbs=${crumbs} onLanguage=${relabel}
       onLogout=${() => logout().finally(() => { setNotice(null); navigate('/login'); setLanguageTick((n) => n + 1); })}>

@@ -2,7 +2,9 @@
 import { AlarmsScreen } from './screens/alarms.js';
 import { DashboardScreen } from './screens/dashboard.js';
 import { MonitorScreen } from './screens/monitor.js';
+import { REPORT_TABS, ReportsScreen } from './screens/reports.js';
 import { SalesScreen } from './screens/sales.js';
+import { SYSTEM_TABS, SystemScreen } from './screens/system.js';
 import { TenantsScreen } from './screens/tenants.js';
 
 export const MODULES = [
@@ -11,4 +13,7 @@ export const MODULES = [
   { path: '/tenants', title: 'Tenants', icon: '☺', permission: 'accounts.read', screen: TenantsScreen },
   { path: '/sales', title: 'Sales', icon: '¥', permission: 'sales.read', screen: SalesScreen },
   { path: '/alarms', title: 'Alarms', icon: '⚠', permission: 'alarms.read', screen: AlarmsScreen },
+  { path: '/reports', title: 'Reports', icon: '▤', permission: 'reports.read', screen: ReportsScreen, tabs: REPORT_TABS },
+  // Last, as the product has it: operators and the log are the administrator's, not the day's.
+  { path: '/system', title: 'System', icon: '⚙', permission: 'operators.read', screen: SystemScreen, tabs: SYSTEM_TABS },
 ];

@@ -6,10 +6,15 @@ from sqlalchemy import select
 
 from backoffice import database
 from backoffice.auth.permissions import requires
-from backoffice.resources.audit.schemas import AuditEntrySchema, AuditQuerySchema, VerifySchema
+from backoffice.resources.audit.schemas import (
+    AuditEntrySchema,
+    AuditQuerySchema,
+    EntitySchema,
+    VerifySchema,
+)
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import collection, filter_by
-from shared_models import audit
+from shared_models import audit, registry
 from shared_models.models import AuditEntry
 
 blp = Blueprint("audit", __name__, url_prefix="/audit", description="System log")
@@ -30,6 +35,15 @@ class AuditLog(MethodView):
         if until is not None:
             stmt = stmt.where(AuditEntry.at < until)
         return collection(stmt.order_by(AuditEntry.id.desc()))
+
+
+@blp.route("/entities")
+class Entities(MethodView):
+    @requires("audit.read")
+    @blp.response(200, EntitySchema(many=True))
+    def get(self):
+        """What the log's `entity` column can name: each table with its word for people."""
+        return [{"entity": table, "name": name} for table, name in sorted(registry.NAMES.items())]
 
 
 @blp.route("/verify")

@@ -1,6 +1,6 @@
 """System log schemas."""
 
-from marshmallow import Schema, fields
+from marshmallow import Schema, fields, validate
 
 from backoffice.fields import Text
 
@@ -20,6 +20,8 @@ class AuditEntrySchema(Schema):
 
 
 class AuditQuerySchema(Schema):
+    id = fields.Integer(validate=validate.Range(1, 2**63 - 1), metadata={
+        "description": "One entry (e.g. the first broken row that verify names)"})
     actor_name = Text()
     action = Text()
     entity = Text()
@@ -33,3 +35,8 @@ class VerifySchema(Schema):
     checked = fields.Integer()
     broken_entry_id = fields.Integer(allow_none=True)
     reason = fields.String(allow_none=True)
+
+
+class EntitySchema(Schema):
+    entity = fields.String(metadata={"description": "As the log writes it (a table name)"})
+    name = fields.String(metadata={"description": "A row of it in words (English)"})

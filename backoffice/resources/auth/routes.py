@@ -29,7 +29,7 @@ from backoffice.resources.auth.schemas import (
 )
 from backoffice.resources.blueprint import Blueprint
 from shared_models import audit
-from shared_models.errors import RuleViolation
+from shared_models.errors import InvalidValue, RuleViolation
 from shared_models.models import Operator
 
 blp = Blueprint("auth", __name__, url_prefix="/auth", description="Login and second factor")
@@ -105,6 +105,10 @@ class Password(MethodView):
         operator = _me()
         if not verify_password(operator.password_hash, data["current_password"]):
             raise RuleViolation("The current password is wrong.", field="current_password")
+        try:  # the same rule as any password, named as this form names the field
+            accounts.check_password_strength(data["new_password"])
+        except InvalidValue as error:
+            raise InvalidValue(error.message, field="new_password", **error.params) from error
         # Every session of the operator ends; this browser goes on in a new one (same CSRF token).
         accounts.save_operator(database.session(), {"password": data["new_password"]}, operator)
         if current().via == "session":

@@ -18,14 +18,38 @@ export function Dialog({ title, onClose, children, wide }) {
   </div>`;
 }
 
+// A set of ticks (e.g. an operator's sites): the value is the array of chosen option values.
+function Ticks({ field, value, onInput }) {
+  const chosen = new Set(value || []);
+  const flip = (option) => {
+    const next = new Set(chosen);
+    next.has(option) ? next.delete(option) : next.add(option);
+    onInput(field.options.map(([o]) => o).filter((o) => next.has(o)));
+  };
+  return html`<div class="ticks" id=${`field-${field.name}`} role="group" aria-label=${field.label}>
+    ${field.options.map(([option, label]) => html`<label key=${option} class="tick">
+      <input type="checkbox" name=${field.name} value=${option} checked=${chosen.has(option)}
+        onChange=${() => flip(option)} /> ${label}</label>`)}</div>`;
+}
+
+function control(field, id, value, onInput) {
+  if (field.type === 'ticks') return html`<${Ticks} field=${field} value=${value} onInput=${onInput} />`;
+  if (field.type === 'checkbox') {
+    return html`<label class="tick"><input id=${id} name=${field.name} type="checkbox" checked=${Boolean(value)}
+      onChange=${(e) => onInput(e.target.checked)} /> ${field.text || ''}</label>`;
+  }
+  if (field.options) {
+    return html`<select id=${id} name=${field.name} value=${value} onChange=${(e) => onInput(e.target.value)}>
+      ${field.options.map(([option, label]) => html`<option value=${option}>${label}</option>`)}</select>`;
+  }
+  return html`<input id=${id} name=${field.name} type=${field.type || 'text'} value=${value}
+    autocomplete=${field.autocomplete || 'off'} inputmode=${field.inputmode || null}
+    placeholder=${field.placeholder || ''} onInput=${(e) => onInput(e.target.value)} />`;
+}
+
 function Field({ field, value, onInput, errors }) {
   const id = `field-${field.name}`;
-  const input = field.options
-    ? html`<select id=${id} name=${field.name} value=${value} onChange=${(e) => onInput(e.target.value)}>
-        ${field.options.map(([option, label]) => html`<option value=${option}>${label}</option>`)}</select>`
-    : html`<input id=${id} name=${field.name} type=${field.type || 'text'} value=${value}
-        autocomplete=${field.autocomplete || 'off'} inputmode=${field.inputmode || null}
-        placeholder=${field.placeholder || ''} onInput=${(e) => onInput(e.target.value)} />`;
+  const input = control(field, id, value, onInput);
   return html`<div class=${`form-row ${errors ? 'has-error' : ''}`}>
     <label for=${id}>${field.label}</label>
     <div class="form-control">${input}
@@ -33,7 +57,8 @@ function Field({ field, value, onInput, errors }) {
   </div>`;
 }
 
-export function DialogForm({ title, intro, fields, initial, submitLabel, onSubmit, onClose }) {
+// `field.shown(values)` hides a field while it does not apply (e.g. the sites of an all-sites operator).
+export function DialogForm({ title, intro, fields, initial, submitLabel, onSubmit, onClose, children }) {
   const [values, setValues] = useState(() => Object.fromEntries(fields.map((f) => [f.name, (initial || {})[f.name] ?? ''])));
   const [problem, setProblem] = useState({ message: null, fields: {} });
   const [busy, setBusy] = useState(false);
@@ -53,7 +78,8 @@ export function DialogForm({ title, intro, fields, initial, submitLabel, onSubmi
   return html`<${Dialog} title=${title} onClose=${onClose}>
     <form class="form" onSubmit=${submit} novalidate>
       ${intro && html`<p class="form-intro">${intro}</p>`}
-      ${fields.map((field) => html`<${Field} key=${field.name} field=${field} value=${values[field.name]}
+      ${children}
+      ${fields.filter((field) => !field.shown || field.shown(values)).map((field) => html`<${Field} key=${field.name} field=${field} value=${values[field.name]}
         errors=${problem.fields[field.name]} onInput=${(v) => setValues({ ...values, [field.name]: v })} />`)}
       ${problem.message && html`<div class="form-error" role="alert">${problem.message}</div>`}
       <footer class="dialog-foot">

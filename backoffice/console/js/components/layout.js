@@ -3,6 +3,7 @@
 import { html, useState } from '../lib.js';
 import { LANGUAGES, language, setLanguage, t } from '../i18n.js';
 import { session } from '../session.js';
+import { UserMenu } from './user_menu.js';
 
 const COLLAPSED = 'wattkeeper.sidebar-collapsed';
 
@@ -37,7 +38,7 @@ export function Shell({ modules, current, crumbs, onLogout, onLanguage, children
             ${LANGUAGES.map((code) => html`<button key=${code} class=${language() === code ? 'on' : ''}
               data-lang=${code} onClick=${() => switchLanguage(code)}>${code === 'en' ? 'EN' : '中文'}</button>`)}
           </div>
-          <span class="who">${who.display_name || who.username} · ${t(roleWord(who.role))}</span>
+          <${UserMenu} label=${`${who.display_name || who.username} · ${t(roleWord(who.role))}`} />
           <button class="btn btn-small" data-role="logout" onClick=${onLogout}>${t('Log out')}</button>
         </div>
       </header>
@@ -46,7 +47,7 @@ export function Shell({ modules, current, crumbs, onLogout, onLanguage, children
   </div>`;
 }
 
-const ROLES = { admin: 'Administrator', finance: 'Finance', operator: 'Operator', viewer: 'Viewer', auditor: 'Auditor' };
+const ROLES = { admin: 'Administrator', finance: 'Finance', operator: 'Operator', viewer: 'Viewer', auditor: 'Auditor', kiosk: 'Kiosk device' };
 export function roleWord(role) {
   return ROLES[role] || role;
 }

@@ -30,6 +30,10 @@ export function usePagedList(path, filters, initialSize = 20) {
   useEffect(() => setPage(1), [filterKey]);
   const [reloads, setReloads] = useState(0);
   useEffect(() => {
+    if (!path) {  // nothing chosen yet (e.g. no account for a statement): no call, no rows
+      setState({ rows: [], pagination: null, loading: false, error: null });
+      return undefined;
+    }
     let live = true;
     setState((before) => ({ ...before, loading: true }));
     api('GET', path, { query: { ...filters, page, page_size: pageSize } })
@@ -56,10 +60,12 @@ export function Pager({ list }) {
   </div>`;
 }
 
+// rowKey: the column that identifies a row, or a function of the row (report rows have no id).
 export function DataTable({ columns, list, rowKey = 'id', selected, onSelect, empty }) {
   const [sort, setSort] = useState(null);
   const rows = sorted(list.rows, sort, columns);
-  const keys = rows.map((row) => row[rowKey]);
+  const keyOf = typeof rowKey === 'function' ? rowKey : (row) => row[rowKey];
+  const keys = rows.map(keyOf);
   const allChosen = onSelect && keys.length > 0 && keys.every((key) => selected.has(key));
   const toggleAll = () => {
     const next = new Set(selected);
@@ -89,9 +95,9 @@ export function DataTable({ columns, list, rowKey = 'id', selected, onSelect, em
                 ${sort && sort.key === column.key ? (sort.descending ? '▼' : '▲') : '↕'}</span>`}</th>`)}
         </tr></thead>
         <tbody>
-          ${rows.map((row) => html`<tr key=${row[rowKey]} class=${onSelect && selected.has(row[rowKey]) ? 'chosen' : ''}>
+          ${rows.map((row) => html`<tr key=${keyOf(row)} class=${onSelect && selected.has(keyOf(row)) ? 'chosen' : ''}>
             ${onSelect && html`<td class="col-select"><input type="checkbox" aria-label=${t('Select')}
-              checked=${selected.has(row[rowKey])} onChange=${() => toggle(row[rowKey])} /></td>`}
+              checked=${selected.has(keyOf(row))} onChange=${() => toggle(keyOf(row))} /></td>`}
             ${columns.map((column) => html`<td class=${column.align === 'right' ? 'num' : ''}>
               ${column.render ? column.render(row) : (row[column.key] ?? '—')}</td>`)}
           </tr>`)}
