@@ -107,3 +107,14 @@ def test_password_change_names_the_field_it_refuses(client, make_operator):
         "current_password": "correct horse battery", "new_password": "a new long password"})
     assert done.status_code == 204
     assert client.get("/api/v1/auth/me").status_code == 200  # this browser goes on
+
+
+def test_log_entities_and_one_entry_by_id(client, auth_headers):
+    auditor = auth_headers("auditor")
+    entities = client.get("/api/v1/audit/entities", headers=auditor).json
+    assert {"entity": "operators", "name": "operator"} in entities
+    newest = client.get("/api/v1/audit?page_size=2", headers=auditor).json
+    one = client.get(f"/api/v1/audit?id={newest[1]['id']}", headers=auditor).json
+    assert [entry["id"] for entry in one] == [newest[1]["id"]]
+    assert client.get("/api/v1/audit?id=0", headers=auditor).status_code == 422
+    assert client.get("/api/v1/audit/entities", headers=auth_headers("viewer")).status_code == 403
