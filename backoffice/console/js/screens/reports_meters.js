@@ -8,7 +8,7 @@ import { ExportButton } from '../components/export_button.js';
 import { ChartPanel } from '../components/chart.js';
 import { PeriodFields, defaultPeriod } from '../components/period.js';
 import { BuildingSelect, SiteSelect, usePlaces } from '../components/site_select.js';
-import { kwh, when, word } from '../format.js';
+import { SMS_KINDS, SMS_STATES, kwh, when, word } from '../format.js';
 
 const ENERGY_BY = { meter: 'By meter', account: 'By account', building: 'By building' };
 
@@ -105,9 +105,6 @@ export function LostTab() {
     </section>
   </div>`;
 }
-
-const SMS_STATES = { queued: 'Queued', sending: 'Sending', sent: 'Sent', failed: 'Failed', suppressed: 'Not sent' };
-const SMS_KINDS = { alarm1: 'Alarm 1', alarm2: 'Alarm 2', arrears: 'Arrears', recharge: 'Recharge' };
 
 export function SmsTab() {
   const sites = usePlaces();

@@ -9,7 +9,7 @@ import { ChartPanel } from '../components/chart.js';
 import { AccountPicker } from '../components/account_picker.js';
 import { PeriodFields, defaultPeriod } from '../components/period.js';
 import { SiteSelect, usePlaces } from '../components/site_select.js';
-import { CHANNELS, SALE_KINDS, SALE_STATUSES, when, word, yuan } from '../format.js';
+import { CHANNELS, POSTING_KINDS, SALE_KINDS, SALE_STATUSES, when, word, yuan } from '../format.js';
 
 const PALETTE = ['#409EFF', '#67C23A', '#E6A23C', '#F56C6C', '#909399', '#9B59B6', '#16A085'];
 
@@ -116,11 +116,6 @@ export function JournalTab() {
     <${DataTable} columns=${columns} list=${list} rowKey="sale_id" />
   </div>`;
 }
-
-const POSTING_KINDS = {
-  opening: 'Opening balance', sale: 'Recharge', refund: 'Refund', reversal: 'Reversal',
-  consumption: 'Consumption', transfer: 'Transfer', closing: 'Closing', adjustment: 'Adjustment',
-};
 
 export function StatementTab({ query }) {
   const [account, setAccount] = useState(query.account ? { id: Number(query.account) } : null);
