@@ -1,0 +1,21 @@
+"""Account: the masked name, balance, supply state in the shared colours with its word, days
+left, the last 30 days' use as bars, the recent recharges."""
+
+from kivy.uix.screenmanager import Screen
+
+from kiosk_app.screens.recharge import CHANNELS
+
+
+class AccountScreen(Screen):
+    @staticmethod
+    def recharges_text(account: dict, tr) -> str:
+        rows = account.get("recharges") or []
+        if not rows:
+            return tr._("No recharges yet.")
+        return "\n".join(f"{r['at']}    ¥ {r['amount']}    {tr._(CHANNELS.get(r['channel'], r['channel']))}"
+                         for r in rows)
+
+    @staticmethod
+    def days_text(account: dict, tr) -> str:
+        days = account.get("days_left")
+        return tr._("Days left: {days}", days="—" if days is None else days)

@@ -1,0 +1,340 @@
+"""Drive the real kiosk App in a real window (under Xvfb) the way a tenant would: touches on
+the widgets, keystroke bursts from a scanner; the back office and the sandbox are real.
+
+`python -m ops.kiosk_drive --api URL --token T --sandbox URL --out DIR --size 1280x800
+[--languages zh,en] [--bench]` writes DIR/results.json (what happened, timings), a screenshot of
+every screen per language (DIR/<language>-<size>-<screen>.png) and the first receipt's
+bytes as the Dummy printer got them (DIR/receipt-<language>.bin). Used by the end-to-end tests
+and by `make bench-kiosk`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+STARTED = time.monotonic()
+
+
+
+def new_code(prefix: str, length: int) -> str:
+    """A payment code of a gateway's shape; each is single use, at the sandbox as at a gateway."""
+    import secrets
+
+    return prefix + "".join(str(secrets.randbelow(10)) for _ in range(length - len(prefix)))
+
+
+class Step(Exception):
+    """A step of the scenario did not happen in time."""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    for name in ("--api", "--token", "--sandbox", "--out"):
+        parser.add_argument(name, required=True)
+    parser.add_argument("--size", default="1280x800")
+    parser.add_argument("--languages", default="zh,en")
+    parser.add_argument("--bench", action="store_true")
+    args = parser.parse_args()
+    width, height = args.size.split("x")
+    os.environ.setdefault("KIVY_NO_ARGS", "1")
+    os.environ["KIVY_NO_CONSOLELOG"] = "1"
+    from kivy.config import Config
+
+    Config.set("graphics", "width", width)
+    Config.set("graphics", "height", height)
+    Config.set("graphics", "resizable", "0")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    settings = out / f"kiosk-{args.size}.ini"
+    # The tests follow orders faster than a kiosk would; the benchmark keeps the kiosk's default.
+    poll = "" if args.bench else "poll_seconds = 0.3\n"
+    settings.write_text(f"[kiosk]\napi_url = {args.api}\ntoken = {args.token}\nlanguage = zh\n{poll}"
+                        "retry_seconds = 2\n[printer]\nkind = dummy\n")
+    from kiosk_app.app import KioskApp
+
+    app = KioskApp(settings_file=str(settings))
+    driver = Driver(app, args, out)
+    app.bind(on_start=lambda *_: driver.begin())
+    app.run()
+    (out / f"results-{args.size}.json").write_text(json.dumps(driver.results, indent=1, default=str))
+    return 0 if driver.results.get("ok") else 1
+
+
+class Driver:
+    def __init__(self, app, args, out: Path) -> None:
+        self.app, self.args, self.out = app, args, out
+        self.results: dict = {"ok": False, "shots": [], "visited": [], "events": []}
+        self.steps = None
+
+    # Scheduling: the scenario is a generator; each `yield` lets frames run.
+    def begin(self) -> None:
+        from kivy.clock import Clock
+
+        self.steps = self.scenario()
+        Clock.schedule_once(self._next, 0)
+
+    def _next(self, _dt) -> None:
+        from kivy.clock import Clock
+
+        try:
+            delay = next(self.steps)
+        except StopIteration:
+            self.results["ok"] = True
+            self.app.stop()
+            return
+        except Exception as error:  # the scenario failed: say where, and stop the App
+            import traceback
+
+            self.results["error"] = f"{type(error).__name__}: {error}"
+            self.results["traceback"] = traceback.format_exc()
+            self.app.stop()
+            return
+        Clock.schedule_once(self._next, delay or 0)
+
+    @property
+    def controller(self):
+        return self.app.controller
+
+    def screen(self, name: str | None = None):
+        manager = self.app.manager
+        return manager.get_screen(name or manager.current)
+
+    def widget(self, widget_id: str, screen: str | None = None):
+        if screen == "overlay":
+            return self.app.root.children[0].ids[widget_id]
+        return self.screen(screen).ids[widget_id]
+
+    def tap(self, widget) -> None:
+        from kivy.tests.common import UnitTestTouch
+
+        x, y = widget.to_window(widget.center_x, widget.center_y)
+        touch = UnitTestTouch(x, y)
+        touch.touch_down()
+        touch.touch_up()
+
+    def tap_id(self, widget_id: str, screen: str | None = None) -> None:
+        target = self.widget(widget_id, screen)
+        if target.disabled:
+            raise Step(f"{widget_id} is disabled on {self.app.manager.current}")
+        self.tap(target)
+
+    def press_keys(self, digits: str) -> None:
+        keypad = self.widget("keypad")
+        keys = {child.text: child for child in keypad.children}
+        for digit in digits:
+            self.tap(keys[digit])
+
+    def scan(self, code: str) -> None:
+        """A scanner: every character within a millisecond or so, then Enter."""
+        from kivy.core.window import Window
+
+        for char in code:
+            Window.dispatch("on_textinput", char)
+        Window.dispatch("on_key_down", 13, 40, None, [])
+
+    def wait(self, predicate, what: str, timeout: float = 30.0):
+        deadline = time.monotonic() + timeout
+        while not predicate():
+            if time.monotonic() > deadline:
+                raise Step(f"timed out waiting for {what} (on {self.app.manager.current}, "
+                           f"message {self.controller.message!r})")
+            yield 0.05
+
+    def on_screen(self, name: str, timeout: float = 30.0):
+        yield from self.wait(lambda: self.app.manager.current == name, f"the {name} screen", timeout)
+        self.results["visited"].append(name)
+        yield 0.3  # a few frames: labels and textures settle before anyone looks
+
+    def shot(self, language: str, name: str):
+        from kivy.core.window import Window
+
+        yield 0.1
+        base = self.out / f"{language}-{self.args.size}-{name}.png"
+        made = Path(Window.screenshot(name=str(base)))
+        made.replace(base)
+        self.results["shots"].append(base.name)
+        yield 0
+
+    def sandbox(self, method: str, path: str, body=None):
+        import requests
+
+        response = requests.request(method, f"{self.args.sandbox}/admin{path}", json=body, timeout=10)
+        response.raise_for_status()
+        return response.json()
+
+    # What a tenant does
+    def scenario(self):
+        yield from self.on_screen("home", timeout=20)
+        yield from self.wait(lambda: bool(self.controller.device), "the device's site", 20)
+        self.results["start_s"] = time.monotonic() - STARTED
+        if self.args.bench:
+            yield from self.bench()
+            return
+        for language in self.args.languages.split(","):
+            yield from self.walk(language)
+        yield from self.idle_return()
+        yield from self.api_down()
+
+    def walk(self, language: str):
+        c = self.controller
+        self.tap_id("en" if language == "en" else "zh")
+        yield 0.2
+        yield from self.shot(language, "home")
+        # Check the balance of account 1, typed on the keypad, then recharge by payment code.
+        payer, decliner = ("1", "2") if language == "zh" else ("3", "2")
+        self.tap_id("balance")
+        yield from self.on_screen("identify")
+        self.press_keys(payer)
+        yield from self.shot(language, "identify")
+        self.tap_id("ok")
+        yield from self.on_screen("account")
+        self.results["events"].append({"account_view": dict(c.account),
+                                       "balance_label": self.widget("balance").text})
+        yield from self.shot(language, "account")
+        before = c.account["balance"]
+        self.tap_id("recharge")
+        yield from self.on_screen("recharge")
+        self.press_keys("20")
+        yield from self.shot(language, "recharge")
+        self.tap_id("pay_code")
+        yield from self.on_screen("pay_code")
+        code, declined = new_code("13", 18), new_code("28", 18)
+        self.scan("99" + code[2:])  # a mistyped code is refused here, never sent
+        yield from self.wait(lambda: bool(c.message), "the refusal of a bad code")
+        self.results["events"].append({"bad_code_message": c.message, "screen": self.app.manager.current})
+        yield from self.shot(language, "pay_code")
+        self.sandbox("POST", "/codes", {"auth_code": code, "outcome": "userpaying", "seconds": 1.5})
+        self.scan(code)
+        yield from self.on_screen("paying")
+        yield from self.shot(language, "paying")
+        yield from self.on_screen("done")
+        yield from self.wait(lambda: c.receipt_state == "printed", "the receipt")
+        yield from self.shot(language, "done")
+        (self.out / f"receipt-{language}.bin").write_bytes(c.last_receipt)
+        self.results["events"].append({"language": language, "paid": "code", "before": before,
+                                       "after": c.order["balance_after"], "order": c.order["id"]})
+        self.tap_id("reprint")
+        yield from self.wait(lambda: c.receipt_state == "printed" and b"REPRINT" in c.last_receipt,
+                             "the reprint")
+        self.tap_id("finish")
+        yield from self.on_screen("home")
+        # Recharge account 1 by QR, found by scanning the meter's barcode.
+        self.tap_id("recharge")
+        yield from self.on_screen("identify")
+        self.scan(f"WK{int(payer):010d}")
+        yield from self.on_screen("recharge")
+        self.tap(self.widget("presets").children[-1])  # the first preset, 20
+        yield 0.1
+        self.tap(self.widget("qr_buttons").children[-1])  # the first gateway's QR
+        yield from self.on_screen("pay_qr")
+        yield from self.wait(lambda: bool(c.order.get("qr_code")), "the QR")
+        self.results["events"].append({"qr_widget": self.widget("qr").content, "order": dict(c.order)})
+        yield from self.wait(lambda: self.widget("qr").texture is not None, "the QR image")
+        yield from self.shot(language, "pay_qr")
+        approved = time.monotonic()
+        self.sandbox("POST", f"/orders/{c.order['channel']}/{c.order['out_trade_no']}/approve")
+        yield from self.on_screen("done")
+        self.results.setdefault("pay_to_done_ms", []).append((time.monotonic() - approved) * 1000)
+        self.results["events"].append({"language": language, "paid": "qr", "order": c.order["id"],
+                                       "after": c.order["balance_after"]})
+        yield from self.wait(lambda: c.receipt_state == "printed", "the receipt")
+        self.tap_id("finish")
+        yield from self.on_screen("home")
+        # A declined payment code: a clear failure.
+        self.tap_id("recharge")
+        yield from self.on_screen("identify")
+        self.press_keys(decliner)
+        self.tap_id("ok")
+        yield from self.on_screen("recharge")
+        self.press_keys("30")
+        self.tap_id("pay_code")
+        yield from self.on_screen("pay_code")
+        self.sandbox("POST", "/codes", {"auth_code": declined, "outcome": "declined"})
+        self.scan(declined)
+        yield from self.on_screen("failed", timeout=60)
+        yield from self.shot(language, "failed")
+        self.results["events"].append({"language": language, "failed": c.message})
+        self.tap_id("home")
+        yield from self.on_screen("home")
+
+    def idle_return(self):
+        c = self.controller
+        c.idle.idle_s, c.idle.countdown_s = 1.0, 3.0
+        self.tap_id("balance")
+        yield from self.on_screen("identify")
+        self.press_keys("42")
+        yield from self.wait(lambda: c.idle_left > 0, "the still-there countdown", 10)
+        yield 0.3
+        yield from self.shot(self.controller.language, "idle")
+        yield from self.on_screen("home", timeout=10)
+        self.results["events"].append({"idle": "home", "typed_after": self.screen("identify").number.text,
+                                       "account": dict(c.account)})
+
+    def api_down(self):
+        c = self.controller
+        real = c.client.base_url
+        c.client.base_url = "http://127.0.0.1:9/api/v1/kiosk"  # discard port: refused at once
+        c.refresh_device()
+        yield from self.on_screen("out_of_service")
+        yield from self.shot(c.language, "out_of_service")
+        for language in ("zh", "en"):
+            c.set_language(language)
+            yield 0.2
+            yield from self.shot(language, "out_of_service")
+        c.client.base_url = real
+        yield from self.on_screen("home", timeout=20)
+        self.results["events"].append({"api_down": "recovered"})
+
+    # The benchmark: touches on the keypad and payments by QR
+    def bench(self):
+        from kivy.clock import Clock
+
+        c = self.controller
+        self.tap_id("balance")
+        yield from self.on_screen("identify")
+        keys = {child.text: child for child in self.widget("keypad").children}
+        screen, samples = self.screen(), []
+        for i in range(60):
+            digit = str(i % 10)
+            before = len(screen.number_text)
+            started = time.perf_counter()
+            self.tap(keys[digit if before < 18 else "←"])
+            frame = {}
+            Clock.schedule_once(lambda _dt, f=frame: f.setdefault("at", time.perf_counter()), 0)
+            yield 0
+            yield from self.wait(lambda f=frame: "at" in f, "a frame")
+            samples.append((frame["at"] - started) * 1000)
+            if len(screen.number_text) >= 18:
+                screen.number.clear()
+        self.results["touch_ms"] = samples
+        self.results["touch_p95_ms"] = statistics.quantiles(samples, n=20)[-1]
+        self.tap_id("back")
+        yield from self.on_screen("home")
+        times = []
+        for n in range(5):
+            self.tap_id("recharge")
+            yield from self.on_screen("identify")
+            self.press_keys(str(1 + n % 3))
+            self.tap_id("ok")
+            yield from self.on_screen("recharge")
+            self.press_keys("20")
+            self.tap(self.widget("qr_buttons").children[-1])
+            yield from self.wait(lambda: bool(c.order.get("qr_code")), "the QR")
+            approved = time.monotonic()
+            self.sandbox("POST", f"/orders/{c.order['channel']}/{c.order['out_trade_no']}/approve")
+            yield from self.wait(lambda: self.app.manager.current == "done", "the done screen")
+            times.append((time.monotonic() - approved) * 1000)
+            self.tap_id("finish")
+            yield from self.on_screen("home")
+        self.results["pay_to_done_ms"] = times
+
+
+if __name__ == "__main__":
+    sys.exit(main())
