@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: demo test install install-test lint bench-recharge bench-recharge-profile bench-sweep bench-freshness bench-command bench-settle bench-notify clean
+.PHONY: demo test install install-test lint bench-recharge bench-recharge-profile bench-sweep bench-freshness bench-command bench-settle bench-notify kiosk bench-kiosk clean
 
 $(VENV)/.installed-server: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,6 +17,12 @@ $(VENV)/.installed-test: pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $(VENV)/.installed-server $@
+
+$(VENV)/.installed-kiosk: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[kiosk]'
+	touch $@
 
 install: $(VENV)/.installed-server
 
@@ -51,6 +57,14 @@ bench-settle: install-test
 
 bench-notify: install-test
 	$(PY) -m ops.bench.notify
+
+# The lobby kiosk against the running demo (start `make demo` first, same PORT).
+kiosk: install $(VENV)/.installed-kiosk
+	PORT=$(PORT) $(PY) -m ops.kiosk_demo
+
+# Under Xvfb: start to home, keypad touch p95, sandbox approval to the done screen.
+bench-kiosk: install-test
+	$(PY) -m ops.bench.kiosk
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 instance/redis .pytest_cache

@@ -116,9 +116,38 @@ def _prepare(database_url: str, demo: Layout) -> tuple[str | None, list[int]]:
         if seed_demo(db, admin_id, modbus_base_port=demo.modbus_base_port):
             db.commit()
             print("seeded the demo site: 2 buildings, 3 gateways, 90 meters, 60 tenants")
+        _demo_kiosk(db, demo)
         if not importlib.util.find_spec("metering_worker.simulator"):
             return password, []
         return password, _write_fleet(db, demo.instance)
+
+
+def _demo_kiosk(db, demo: Layout) -> None:
+    """A kiosk registered at the demo site, its settings in instance/kiosk.ini (made once: the
+    token is shown only when issued), printing to a file as a receipt printer would."""
+    from sqlalchemy import select
+
+    from backoffice.auth import kiosks
+    from shared_models.models import Site
+
+    settings = demo.instance / "kiosk.ini"
+    if settings.exists():
+        return
+    site_id = db.scalar(select(Site.id).order_by(Site.id).limit(1))
+    _device, token = kiosks.register(db, site_id, "大堂一号 Lobby 1")
+    db.commit()
+    settings.write_text(
+        "[kiosk]\n"
+        f"api_url = http://127.0.0.1:{demo.port}\n"
+        f"token = {token}\n"
+        "language = zh\n"
+        "kiosk_mode = 0\n"
+        "[printer]\n"
+        "kind = file\n"
+        f"target = {demo.instance / 'kiosk-receipts.bin'}\n"
+        "encoding = gb18030\n")
+    settings.chmod(0o600)
+    print(f"registered the demo kiosk (its token is in {settings})")
 
 
 def _write_fleet(db, instance: Path) -> list[int]:
@@ -168,6 +197,8 @@ def main() -> None:
         print(f"  meters        Modbus TCP on 127.0.0.1 ports {', '.join(map(str, modbus_ports))}")
     print(f"  payments      sandbox gateway {demo.sandbox_url}/admin/ (the QR codes open its wallet "
           "page, where you approve or decline as the payer)")
+    print(f"  kiosk         make kiosk{'' if demo.port == DEFAULT_PORT else f' PORT={demo.port}'}   "
+          f"(settings {demo.instance / 'kiosk.ini'}; receipts to {demo.instance / 'kiosk-receipts.bin'})")
     print(f"  state         {demo.instance}   (Redis on port {demo.redis_port})")
     print("  Ctrl-C stops everything.\n", flush=True)
     honcho = shutil.which("honcho", path=str(Path(sys.executable).parent)) or "honcho"

@@ -107,7 +107,7 @@ def _seed(sessions, tenants: int) -> tuple[str, str, list[dict]]:
     return token, staff_token, made
 
 
-def start(work: Path, database_server: str | None, redis_url: str, *, tenants: int = 3,
+def start(work: Path, database_server: str | None, redis_url: str, *, tenants: int = 4,
           time_scale: float = 0.01) -> KioskStack:
     from redis import Redis
     from rq import Queue
