@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: demo test install install-test lint bench-recharge bench-recharge-profile bench-sweep bench-freshness bench-command bench-settle bench-notify kiosk bench-kiosk clean
+.PHONY: demo test install install-test lint bench-recharge bench-recharge-profile bench-sweep bench-freshness bench-command bench-settle bench-notify kiosk bench-kiosk bench-console clean
 
 $(VENV)/.installed-server: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -65,6 +65,9 @@ kiosk: install $(VENV)/.installed-kiosk
 # Under Xvfb: start to home, keypad touch p95, sandbox approval to the done screen.
 bench-kiosk: install-test
 	$(PY) -m ops.bench.kiosk
+
+bench-console: install-test
+	$(PY) -m ops.bench.console
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 instance/redis .pytest_cache
