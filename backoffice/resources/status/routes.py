@@ -20,6 +20,7 @@ from shared_models.models import Building, Floor, Meter, Site, TenantAccount
 from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
 
 blp = Blueprint("status", __name__, description="Meter status and energy (for the screens)")
+MAX_PAGE_SIZE = 2000
 
 
 def _query(args):
@@ -39,9 +40,10 @@ class MeterStatusList(MethodView):
     @requires("registry.read")
     @blp.arguments(schemas.StatusQuerySchema, location="query")
     @blp.response(200, schemas.MeterStatusSchema(many=True))
-    @blp.paginate(Page)
+    @blp.paginate(Page, max_page_size=MAX_PAGE_SIZE)
     def get(self, args):
-        """Per meter: newest reading, relay, online, balance and alarm level."""
+        """Per meter: newest reading, relay, online, balance and alarm level (pages of up to
+        2,000: the monitor's wall of tiles may show a whole building)."""
         return MappingCollection(database.session(), _query(args))
 
 

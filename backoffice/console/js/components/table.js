@@ -44,7 +44,7 @@ export function usePagedList(path, filters, initialSize = 20) {
   return { ...state, page, setPage, pageSize, setPageSize, reload: () => setReloads((n) => n + 1) };
 }
 
-export function Pager({ list }) {
+export function Pager({ list, sizes = PAGE_SIZES }) {
   const info = list.pagination;
   if (!info) return null;
   const last = Math.max(info.total_pages || 1, 1);
@@ -52,7 +52,7 @@ export function Pager({ list }) {
     <span>${t('{total} in all', { total: info.total })}</span>
     <select value=${list.pageSize} aria-label=${t('Rows per page')}
       onChange=${(e) => { list.setPageSize(Number(e.target.value)); list.setPage(1); }}>
-      ${PAGE_SIZES.map((size) => html`<option value=${size}>${t('{n} per page', { n: size })}</option>`)}
+      ${sizes.map((size) => html`<option value=${size}>${t('{n} per page', { n: size })}</option>`)}
     </select>
     <button class="btn btn-small" disabled=${list.page <= 1} onClick=${() => list.setPage(list.page - 1)}>‹</button>
     <span class="pager-page">${list.page} / ${last}</span>
@@ -61,7 +61,7 @@ export function Pager({ list }) {
 }
 
 // rowKey: the column that identifies a row, or a function of the row (report rows have no id).
-export function DataTable({ columns, list, rowKey = 'id', selected, onSelect, empty }) {
+export function DataTable({ columns, list, rowKey = 'id', selected, onSelect, empty, sizes }) {
   const [sort, setSort] = useState(null);
   const rows = sorted(list.rows, sort, columns);
   const keyOf = typeof rowKey === 'function' ? rowKey : (row) => row[rowKey];
@@ -106,6 +106,6 @@ export function DataTable({ columns, list, rowKey = 'id', selected, onSelect, em
       ${!list.loading && rows.length === 0 && html`<div class="empty">${list.error ? list.error.message : (empty || t('Nothing to show'))}</div>`}
       ${list.loading && html`<div class="loading">${t('Loading…')}</div>`}
     </div>
-    <${Pager} list=${list} />
+    <${Pager} list=${list} sizes=${sizes} />
   </div>`;
 }

@@ -1,6 +1,6 @@
 // Meter monitor: the place tree, meters as status-coloured tiles or a table, filters, and a
 // batch remote operation on the meters chosen, followed meter by meter until each finishes.
-import { html, useEffect, useState } from '../lib.js';
+import { html, useEffect, useMemo, useRef, useState } from '../lib.js';
 import { t } from '../i18n.js';
 import { can } from '../session.js';
 import { PlaceTree, usePlaceTree } from '../components/tree.js';
@@ -12,6 +12,10 @@ import { kwh, when, word, yuan } from '../format.js';
 
 const NODE_FILTER = { site: 'site_id', building: 'building_id', floor: 'floor_id' };
 const VIEW = 'wattkeeper.monitor-view';
+const PAGE_SIZE = 'wattkeeper.monitor-page-size';
+// A wall of tiles may show a whole building (the API pages the status list up to 2,000).
+const SIZES = [100, 500, 2000];
+const storedSize = () => (SIZES.includes(Number(localStorage.getItem(PAGE_SIZE))) ? Number(localStorage.getItem(PAGE_SIZE)) : 100);
 
 function Tile({ row, chosen, onToggle, selectable }) {
   const status = meterStatus(row);
@@ -35,7 +39,8 @@ export function MonitorScreen({ query }) {
   const [batchOpen, setBatchOpen] = useState(false);
   const filters = { status, ...(onlyProtected ? { protected: 'true' } : {}),
     ...(node ? { [NODE_FILTER[node.kind]]: node.id } : {}) };
-  const list = usePagedList('/meter-status', filters, 100);
+  const list = usePagedList('/meter-status', filters, storedSize());
+  useEffect(() => localStorage.setItem(PAGE_SIZE, String(list.pageSize)), [list.pageSize]);
   const mayCommand = can('commands.issue');
   const choose = (next) => { setNode(next); setSelected(new Set()); };
   const switchView = (next) => { localStorage.setItem(VIEW, next); setView(next); };
@@ -56,10 +61,15 @@ export function MonitorScreen({ query }) {
     { key: 'last_read_at', title: t('Last read'), sortable: true, render: (row) => when(row.last_read_at) },
   ];
   const pageIds = list.rows.map((row) => row.meter_id);
-  const [labels, setLabels] = useState({});  // serial numbers of every meter seen, for the batch view
-  useEffect(() => {
-    setLabels((known) => ({ ...known, ...Object.fromEntries(list.rows.map((row) => [row.meter_id, row.serial_number])) }));
-  }, [list.rows]);
+  // Serial numbers of every meter seen, for the batch view: kept aside, not in state, since a
+  // state change would render a wall of 2,000 tiles a second time.
+  const labels = useRef({});
+  for (const row of list.rows) labels.current[row.meter_id] = row.serial_number;
+  // The same elements while the rows and the selection stand, so that another render (the tree
+  // arriving, a filter being typed) leaves a wall of 2,000 tiles alone.
+  const wall = useMemo(() => list.rows.map((row) => html`<${Tile} key=${row.meter_id} row=${row}
+    selectable=${mayCommand} chosen=${selected.has(row.meter_id)} onToggle=${() => toggle(row.meter_id)} />`),
+  [list.rows, selected, mayCommand]);
   return html`<div class="with-tree">
     <${PlaceTree} nodes=${tree} chosen=${node} onChoose=${choose} />
     <div class="list-screen">
@@ -86,13 +96,12 @@ export function MonitorScreen({ query }) {
       </div>
       ${view === 'table'
         ? html`<${DataTable} columns=${columns} list=${list} rowKey="meter_id"
-            selected=${selected} onSelect=${mayCommand ? setSelected : null} />`
-        : html`<div class="meter-tiles">${list.rows.map((row) => html`<${Tile} key=${row.meter_id} row=${row}
-            selectable=${mayCommand} chosen=${selected.has(row.meter_id)} onToggle=${() => toggle(row.meter_id)} />`)}
+            selected=${selected} onSelect=${mayCommand ? setSelected : null} sizes=${SIZES} />`
+        : html`<div class="meter-tiles">${wall}
             ${!list.loading && list.rows.length === 0 && html`<div class="empty">${t('Nothing to show')}</div>`}</div>
-          <${Pager} list=${list} />`}
+          <${Pager} list=${list} sizes=${SIZES} />`}
     </div>
-    ${batchOpen && html`<${BatchDialog} kind=${operation} meterIds=${[...selected]} labels=${labels}
+    ${batchOpen && html`<${BatchDialog} kind=${operation} meterIds=${[...selected]} labels=${labels.current}
       onClose=${() => { setBatchOpen(false); list.reload(); }} />`}
   </div>`;
 }
