@@ -169,7 +169,9 @@ def main() -> None:
         print(f"seeded {seeded.meters} meters, {seeded.accounts} accounts, {seeded.readings} readings, "
               f"{seeded.sales} counter sales in {time.perf_counter() - started:.1f} s", flush=True)
         server = ApiServer(database, redis, workers=2, threads=4,
-                           log_path=Path(directory) / "gunicorn.log").start()
+                           log_path=Path(directory) / "gunicorn.log")
+        # Importing the app takes seconds; on two cores shared with other work, up to half a minute.
+        server.start(timeout=120)
         stack.callback(server.kill)
         figures = drive(server.base_url, runs, tiles)
     dashboard = statistics.median(figures["dashboard_ms"])
