@@ -314,3 +314,53 @@ def test_an_operator_of_another_site_sees_none_of_the_demo_sites_figures(visit):
     shown = page.inner_text(".page")
     assert "DEMO" not in shown and "Harbour" not in shown
     assert watch.problems == []
+
+
+def test_an_operator_created_scoped_edited_unlocked_and_disabled(visit, office):
+    page, watch = visit("zh-CN")
+    log_in(page)
+    go(page, "/system/operators")
+    page.wait_for_selector(".data-table tbody tr")
+    page.click("button:has-text('新增操作员')")
+    page.fill("#field-username", "scoped-c2")
+    page.fill("#field-display_name", "Scoped")
+    page.fill("#field-password", "short")
+    page.select_option("#field-role", "operator")
+    page.check(".ticks label:has-text('Elsewhere') input")
+    watch.allowed.add("/api/v1/operators")  # the short password, refused on purpose
+    page.click(".dialog button[type=submit]")
+    expect(page.locator(".form-row.has-error label")).to_have_text("密码")
+    page.fill("#field-password", PASSWORD)
+    page.click(".dialog button[type=submit]")
+    expect(page.locator(".dialog")).to_have_count(0)
+    row = rows(page).filter(has_text="scoped-c2")
+    expect(row).to_contain_text("别处 Elsewhere")
+    expect(row).to_contain_text("操作员")
+
+    row.locator("button:has-text('修改')").click()
+    page.select_option("#field-role", "viewer")
+    page.check("#field-all_sites")
+    expect(page.locator(".ticks")).to_have_count(0)  # every site: no list to tick
+    shoot(page, "system-operator-edit", "zh-CN")
+    page.click(".dialog button[type=submit]")
+    expect(row).to_contain_text("查看者")
+    expect(row).to_contain_text("全部项目")
+
+    watch.allowed.add("/api/v1/auth/login")
+    for _ in range(5):  # wrong passwords until the username is locked
+        answer = page.request.post(f"{office.url}/api/v1/auth/login",
+                                   data={"username": "scoped-c2", "password": "not the password"})
+        assert answer.status in (401, 429)
+    open_tab(page, "system", "roles")
+    open_tab(page, "system", "operators")
+    row = rows(page).filter(has_text="scoped-c2")
+    expect(row.locator(".state-locked")).to_have_count(1)
+    row.locator("button:has-text('解锁')").click()
+    expect(row.locator(".state-locked")).to_have_count(0)
+    row.locator("button:has-text('停用')").click()
+    expect(row).to_contain_text("已停用")
+    expect(row.locator("button:has-text('启用')")).to_have_count(1)
+    assert page.request.post(f"{office.url}/api/v1/auth/login", data={
+        "username": "scoped-c2", "password": PASSWORD}).status == 401  # disabled: refused
+    assert watch.problems == []
+    assert missing_words(page) == []

@@ -59,7 +59,7 @@ export function OperatorsTab() {
     { key: 'role', title: t('Role'), sortable: true, render: (o) => t(roleWord(o.role)) },
     { key: 'sites', title: t('Sites'), render: (o) => html`<${SiteNames} operator=${o} sites=${sites} />` },
     { key: 'active', title: t('Status'), render: (o) => html`<span class=${`state state-${o.active ? 'on' : 'off'}`}>
-      ${o.active ? t('Active') : t('Disabled')}</span>${o.locked_until && html` <span class="state state-locked">${t('Locked')}</span>`}` },
+      ${o.active ? t('Enabled') : t('Disabled')}</span>${o.locked_until && html` <span class="state state-locked">${t('Locked')}</span>`}` },
     { key: 'totp_enabled', title: t('Two-step verification'), render: (o) => (o.totp_enabled ? t('On') : t('Off')) },
     { key: 'created_at', title: t('Created'), render: (o) => when(o.created_at) },
   ];
@@ -78,7 +78,7 @@ export function OperatorsTab() {
       <label>${t('Role')} <select name="role" value=${filters.role} onChange=${set('role')}><option value="">${t('All')}</option>
         ${ROLES.map((r) => html`<option key=${r} value=${r}>${t(roleWord(r))}</option>`)}</select></label>
       <label>${t('Status')} <select name="active" value=${filters.active} onChange=${set('active')}><option value="">${t('All')}</option>
-        <option value="true">${t('Active')}</option><option value="false">${t('Disabled')}</option></select></label>
+        <option value="true">${t('Enabled')}</option><option value="false">${t('Disabled')}</option></select></label>
     </form>
     ${mayWrite && html`<div class="toolbar"><button class="btn btn-primary" data-role="write"
       onClick=${() => setEditing({})}>${t('New operator')}</button></div>`}
