@@ -7,6 +7,7 @@ what a viewer, an auditor and an operator of another site see."""
 from __future__ import annotations
 
 import base64
+import re
 from decimal import Decimal
 
 import pyotp
@@ -82,6 +83,13 @@ def test_every_report_and_system_tab_as_admin(visit, staff, language):
             expect(page.locator(".list-screen").nth(0).locator("tbody tr")).to_have_count(5)
             expect(page.locator(".list-screen").nth(1).locator("tbody tr")).to_have_count(1)
         shoot(page, f"reports-{tab}", language)
+        if tab == "totals":  # by month, split by channel: a month's row per channel
+            page.select_option("select[name=period]", "month")
+            page.check("input[name=by-channel]")
+            settle(page)
+            first = rows(page).first.locator("td")
+            assert re.fullmatch(r"\d{4}-\d{2}", first.nth(0).inner_text())
+            assert first.nth(2).inner_text() in ("Cash", "现金")
     page.click(".sidebar a[href='#/system']")
     page.wait_for_selector(".page-tabs")
     for tab in SYSTEM_TABS:

@@ -30,7 +30,8 @@ function ChannelSelect({ value, onChange }) {
 // Net takings per period, one stacked series per channel (or per site when not split by channel).
 function totalsOption(rows, byChannel) {
   const periods = [...new Set(rows.map((r) => r.period))].sort();
-  const seriesKey = (r) => (byChannel ? word(CHANNELS, r.channel) : r.site_code);
+  // the rows of the last answer may predate the split just asked for: fall back to the site
+  const seriesKey = (r) => String(byChannel && r.channel ? word(CHANNELS, r.channel) : r.site_code);
   const names = [...new Set(rows.map(seriesKey))];
   return {
     animation: false, tooltip: { trigger: 'axis' }, legend: { top: 0, data: names },
