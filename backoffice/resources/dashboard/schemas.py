@@ -5,8 +5,14 @@ from marshmallow import Schema, fields
 from backoffice.fields import EnergyField, Id, MoneyField
 
 
-class DashboardQuerySchema(Schema):
+class DashboardEnergyQuerySchema(Schema):
     site_id = Id(metadata={"description": "one site (default: every site the caller sees)"})
+
+
+class DashboardQuerySchema(DashboardEnergyQuerySchema):
+    energy = fields.Boolean(load_default=True, metadata={
+        "description": "false: leave out the energy curve (the console asks /dashboard/energy "
+                       "for it beside this call, so the figures show first)"})
 
 
 class MeterCountsSchema(Schema):
@@ -37,7 +43,7 @@ class DashboardSchema(Schema):
     today = fields.Date(metadata={"description": "the local day the figures are for"})
     meters = fields.Nested(MeterCountsSchema)
     sales = fields.List(fields.Nested(ChannelSalesSchema))
-    energy = fields.Nested(EnergyCurveSchema)
+    energy = fields.Nested(EnergyCurveSchema, metadata={"description": "left out with energy=false"})
     alarms_active = fields.Integer()
     alarms_by_kind = fields.Dict(keys=fields.String(), values=fields.Integer())
     gateways_lost = fields.Integer(metadata={"description": "gateways with an active gateway_lost alarm"})

@@ -1,5 +1,6 @@
 // Dashboard: meters by status, takings by channel, energy today against yesterday, and what
-// is waiting for someone; every tile opens the list behind it. One API call (/dashboard).
+// is waiting for someone; every tile opens the list behind it. Two API calls side by side:
+// the figures (/dashboard) and the slower energy curve (/dashboard/energy), shown when it comes.
 import { html, useEffect, useState } from '../lib.js';
 import { get } from '../api.js';
 import { t } from '../i18n.js';
@@ -37,8 +38,12 @@ function energyOption(energy) {
 
 export function DashboardScreen() {
   const [data, setData] = useState(null);
+  const [energy, setEnergy] = useState(null);
   const [error, setError] = useState(null);
-  useEffect(() => { get('/dashboard').then(setData).catch(setError); }, []);
+  useEffect(() => {
+    get('/dashboard', { energy: false }).then(setData).catch(setError);
+    get('/dashboard/energy').then(setEnergy).catch(setError);
+  }, []);
   if (error) return html`<div class="form-error">${error.message}</div>`;
   if (!data) return html`<div class="loading">${t('Loading…')}</div>`;
   const meters = data.meters;
@@ -62,7 +67,10 @@ export function DashboardScreen() {
         </table>
         <p class="muted small">${t('Net takings: recharges less refunds and reversals.')}</p>
       </section>
-      <div class="dash-energy"><${ChartPanel} title=${t('Energy today and yesterday (kWh per hour)')} option=${energyOption(data.energy)} height=${260} /></div>
+      <div class="dash-energy">${energy
+        ? html`<${ChartPanel} title=${t('Energy today and yesterday (kWh per hour)')} option=${energyOption(energy)} height=${260} />`
+        : html`<section class="panel"><h3 class="panel-title">${t('Energy today and yesterday (kWh per hour)')}</h3>
+            <div class="loading chart-waiting">${t('Loading…')}</div></section>`}</div>
     </div>
     <section class="panel">
       <h3 class="panel-title">${t('Waiting for someone')}</h3>
