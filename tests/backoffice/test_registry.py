@@ -111,3 +111,24 @@ def test_failed_request_writes_nothing(client, admin, db):
     assert response.status_code == 422
     after = (db.scalar(select(func.count(Site.id))), db.scalar(select(func.count(AuditEntry.id))))
     assert after == before
+
+
+def test_meters_filtered_by_the_floor_they_are_installed_on(client, admin, make_meter, db):
+    from shared_models import registry
+    from shared_models.models import Bus
+
+    meter = make_meter()
+    building = registry.save_building(db, {"site_id": meter.site_id, "name": "F"})
+    floors = [registry.save_floor(db, {"building_id": building.id, "name": name})
+              for name in ("1F", "2F")]
+    units = [registry.save_unit(db, {"floor_id": floor.id, "name": "01"}) for floor in floors]
+    meter.unit_id = units[1].id
+    db.commit()
+    make_meter(bus=db.get(Bus, meter.bus_id))  # on the same bus, not installed anywhere
+    upstairs = client.get("/api/v1/meters", headers=admin, query_string={"floor_id": floors[1].id})
+    assert [row["id"] for row in upstairs.json] == [meter.id]
+    assert client.get("/api/v1/meters", headers=admin,
+                      query_string={"floor_id": floors[0].id}).json == []
+    both = client.get("/api/v1/meters", headers=admin,
+                      query_string={"floor_id": floors[1].id, "building_id": building.id})
+    assert [row["id"] for row in both.json] == [meter.id]

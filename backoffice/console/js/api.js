@@ -62,9 +62,11 @@ async function tracked(work) {
   }
 }
 
-async function send(method, path, { query, json, headers } = {}) {
+async function send(method, path, { query, json, form, headers } = {}) {
   const init = { method, credentials: 'same-origin', headers: headersFor(method, headers) };
-  if (json !== undefined) {
+  if (form !== undefined) {
+    init.body = form;  // multipart: the browser writes the Content-Type with its boundary
+  } else if (json !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(json);
   }
@@ -86,6 +88,13 @@ async function call(method, path, options) {
   if (!response.ok) throw new ApiError(response.status, body);
   const pagination = response.headers.get('X-Pagination');
   return { body, pagination: pagination ? JSON.parse(pagination) : null };
+}
+
+// A file sent as multipart/form-data under `name` (a workbook to import).
+export function upload(path, file, { name = 'file', query, headers } = {}) {
+  const form = new FormData();
+  form.append(name, file, file.name);
+  return api('POST', path, { query, form, headers });
 }
 
 export const get = (path, query) => api('GET', path, { query }).then((answer) => answer.body);

@@ -2,16 +2,20 @@
 import { AlarmsScreen } from './screens/alarms.js';
 import { DashboardScreen } from './screens/dashboard.js';
 import { MonitorScreen } from './screens/monitor.js';
+import { RegistryScreen } from './screens/registry.js';
 import { REPORT_TABS, ReportsScreen } from './screens/reports.js';
 import { SalesScreen } from './screens/sales.js';
 import { SYSTEM_TABS, SystemScreen } from './screens/system.js';
+import { TariffsScreen } from './screens/tariffs.js';
 import { TenantsScreen } from './screens/tenants.js';
 
 export const MODULES = [
   { path: '/dashboard', title: 'Dashboard', icon: '▦', permission: 'reports.read', screen: DashboardScreen },
   { path: '/monitor', title: 'Meter monitor', icon: '◉', permission: 'registry.read', screen: MonitorScreen },
+  { path: '/registry', title: 'Registry', icon: '⌂', permission: 'registry.read', screen: RegistryScreen },
   { path: '/tenants', title: 'Tenants', icon: '☺', permission: 'accounts.read', screen: TenantsScreen },
   { path: '/sales', title: 'Sales', icon: '¥', permission: 'sales.read', screen: SalesScreen },
+  { path: '/tariffs', title: 'Tariffs', icon: '≋', permission: 'tariffs.read', screen: TariffsScreen },
   { path: '/alarms', title: 'Alarms', icon: '⚠', permission: 'alarms.read', screen: AlarmsScreen },
   { path: '/reports', title: 'Reports', icon: '▤', permission: 'reports.read', screen: ReportsScreen, tabs: REPORT_TABS },
   // Last, as the product has it: operators and the log are the administrator's, not the day's.

@@ -21,11 +21,16 @@ def _meter_query(args: dict):
     args = dict(args)
     gateway_id = args.pop("gateway_id", None)
     building_id = args.pop("building_id", None)
+    floor_id = args.pop("floor_id", None)
     stmt = filter_by(select(Meter), Meter, args)
     if gateway_id is not None:
         stmt = stmt.join(Bus, Meter.bus_id == Bus.id).where(Bus.gateway_id == gateway_id)
+    if building_id is not None or floor_id is not None:
+        stmt = stmt.join(Unit, Meter.unit_id == Unit.id)
+    if floor_id is not None:
+        stmt = stmt.where(Unit.floor_id == floor_id)
     if building_id is not None:
-        stmt = (stmt.join(Unit, Meter.unit_id == Unit.id).join(Floor, Unit.floor_id == Floor.id)
+        stmt = (stmt.join(Floor, Unit.floor_id == Floor.id)
                 .where(Floor.building_id == building_id))
     return restrict(stmt, Meter.site_id).order_by(Meter.id)
 

@@ -33,3 +33,4 @@ class MeterQuerySchema(Schema):
     serial_number = Text()
     gateway_id = Id()
     building_id = Id()
+    floor_id = Id(metadata={"description": "Meters installed on this floor"})

@@ -49,7 +49,9 @@ function control(field, id, value, onInput) {
 
 function Field({ field, value, onInput, errors }) {
   const id = `field-${field.name}`;
-  const input = control(field, id, value, onInput);
+  // The API answers numbers; the form holds what is typed, so both sides compare as text.
+  const held = value === null || value === undefined ? '' : value;
+  const input = control(field, id, typeof held === 'number' ? String(held) : held, onInput);
   return html`<div class=${`form-row ${errors ? 'has-error' : ''}`}>
     <label for=${id}>${field.label}</label>
     <div class="form-control">${input}
@@ -57,8 +59,47 @@ function Field({ field, value, onInput, errors }) {
   </div>`;
 }
 
+// What the API takes from the form's text: numbers for numeric fields, null for an emptied
+// nullable one; other empty fields are left out so the API's defaults apply.
+export function formPayload(fields, values) {
+  const payload = {};
+  for (const field of fields) {
+    const value = values[field.name];
+    if (value === '' || value === null || value === undefined) {
+      if (field.nullable) payload[field.name] = null;
+      continue;
+    }
+    payload[field.name] = field.numeric && /^-?\d+$/.test(String(value).trim()) ? Number(value) : value;
+  }
+  return payload;
+}
+
+// A yes/no question before an action that cannot be undone; the action's refusal shows inside.
+export function ConfirmDialog({ title, text, confirmLabel, onConfirm, onClose }) {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState(null);
+  const confirm = async () => {
+    setBusy(true);
+    try {
+      await onConfirm();
+    } catch (failure) {
+      setError(failure.message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return html`<${Dialog} title=${title} onClose=${onClose}>
+    <p class="confirm-text" data-role="confirm-text">${text}</p>
+    ${error && html`<div class="form-error" role="alert">${error}</div>`}
+    <footer class="dialog-foot">
+      <button class="btn" onClick=${onClose}>${t('Cancel')}</button>
+      <button class="btn btn-primary" data-role="confirm" disabled=${busy} onClick=${confirm}>${confirmLabel || t('Confirm')}</button>
+    </footer>
+  <//>`;
+}
+
 // `field.shown(values)` hides a field while it does not apply (e.g. the sites of an all-sites operator).
-export function DialogForm({ title, intro, fields, initial, submitLabel, onSubmit, onClose, children }) {
+export function DialogForm({ title, intro, fields, initial, submitLabel, onSubmit, onClose, children, wide }) {
   const [values, setValues] = useState(() => Object.fromEntries(fields.map((f) => [f.name, (initial || {})[f.name] ?? ''])));
   const [problem, setProblem] = useState({ message: null, fields: {} });
   const [busy, setBusy] = useState(false);
@@ -66,7 +107,7 @@ export function DialogForm({ title, intro, fields, initial, submitLabel, onSubmi
     event.preventDefault();
     setBusy(true);
     try {
-      await onSubmit(values);
+      await onSubmit(values, formPayload(fields, values));
     } catch (error) {
       const fieldErrors = error.fields || {};
       const named = fields.some((f) => fieldErrors[f.name]);
@@ -75,8 +116,8 @@ export function DialogForm({ title, intro, fields, initial, submitLabel, onSubmi
       setBusy(false);
     }
   };
-  return html`<${Dialog} title=${title} onClose=${onClose}>
-    <form class="form" onSubmit=${submit} novalidate>
+  return html`<${Dialog} title=${title} onClose=${onClose} wide=${wide}>
+    <form class=${`form ${wide ? 'form-columns' : ''}`} onSubmit=${submit} novalidate>
       ${intro && html`<p class="form-intro">${intro}</p>`}
       ${children}
       ${fields.filter((field) => !field.shown || field.shown(values)).map((field) => html`<${Field} key=${field.name} field=${field} value=${values[field.name]}

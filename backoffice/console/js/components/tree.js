@@ -3,9 +3,10 @@ import { html, useEffect, useState } from '../lib.js';
 import { get } from '../api.js';
 import { t } from '../i18n.js';
 
-export function usePlaceTree() {
+// `version`: a number the caller bumps after changing places, to read the tree again.
+export function usePlaceTree(version = 0) {
   const [tree, setTree] = useState([]);
-  useEffect(() => { get('/places/tree').then(setTree); }, []);
+  useEffect(() => { get('/places/tree').then(setTree); }, [version]);
   return tree;
 }
 
