@@ -86,7 +86,7 @@ export function ImportWizard({ onClose, onImported }) {
           <input type="file" name="workbook" accept=".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet" onChange=${choose} /></label>
       </div>`}
       ${check && check.errors && html`<div class="form-error" role="alert" data-role="import-refused">
-          ${t('The workbook has {n} errors; nothing was imported. Correct them and check again.', { n: check.errors.length })}</div>
+          ${t('Errors found: {n}. Nothing was imported; correct them and check again.', { n: check.errors.length })}</div>
         <${RowErrors} errors=${check.errors} />`}
       ${check && !check.errors && !done && html`<p class="notice" data-role="import-ready">${t('The workbook is correct. Importing it creates:')}</p>
         <${Counts} counts=${check.counts} /><${Preview} preview=${check.preview || {}} />`}
