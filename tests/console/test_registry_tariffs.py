@@ -321,7 +321,7 @@ def test_a_tariff_draft_is_edited_tried_and_published(visit, tmp_path, office, r
     assert watch.problems == []
 
 
-def test_a_plan_is_given_to_meters_and_taken_back(visit):
+def test_a_plan_is_given_to_meters_and_an_account_and_taken_back(visit):
     page, watch = visit("zh-CN")
     log_in(page)
     _open(page, "/tariffs")
@@ -337,6 +337,13 @@ def test_a_plan_is_given_to_meters_and_taken_back(visit):
         assignments.locator("tbody tr", has_text=serial).locator("button").click()
         expect(assignments.locator("tbody tr", has_text=serial)).to_have_count(0)
     expect(rows).to_have_count(1)
+    page.fill("[data-role=assignments] input[name=account-search]", "Tenant 53")
+    page.click("[data-role=assignments] .picker-hits li >> nth=0")
+    account = assignments.locator("tbody tr", has_text="DEMO-000053")
+    expect(account).to_have_count(1)
+    expect(account).to_contain_text("账户")
+    account.locator("button").click()
+    expect(rows).to_have_count(1)  # the site default only, as seeded
     assert watch.problems == []
 
 
