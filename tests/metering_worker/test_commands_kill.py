@@ -9,13 +9,8 @@ has read its answer: the case where a blind resend would credit twice.
 from __future__ import annotations
 
 import dataclasses
-import os
-import signal
-import subprocess
-import sys
 import time
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session
@@ -23,16 +18,15 @@ from sqlalchemy.orm import Session
 from metering_worker import transport
 from metering_worker.jobs.commands import LOCK_TTL_MS, reannounce_commands
 from metering_worker.simulator import SimulatorFleet
-from metering_worker.simulator.config import DEMO_MASTER_KEY
 from shared_models.db import make_engine, make_session_factory
 from shared_models.models import Command
 from shared_models.models.commands import FINAL_STATES, CommandKind, CommandState
 from shared_models.registry import save_gateway, save_meter, save_site
 from shared_models.remote_control import outbox
+from tests.metering_worker.worker_process import Worker
 
 pytestmark = pytest.mark.slow  # end to end: a real worker process killed mid-command and restarted
 
-ROOT = Path(__file__).resolve().parents[2]
 SLOW_S = 1.5  # the slow meter's reply time: the window the kill lands in
 
 
@@ -55,54 +49,6 @@ def slow_bus(fleet_config):
     fleet.inject(fleet.ports[0], 1, extra_turnaround_s=SLOW_S)
     yield fleet
     fleet.stop_in_thread()
-
-
-class Worker:
-    """`rq worker` on the commands queue with the JSON serializer, as production starts it."""
-
-    def __init__(self, database_url: str, redis_url: str, log: Path) -> None:
-        self.env = {**os.environ, "DATABASE_URL": database_url, "REDIS_URL": redis_url,
-                    "WATTKEEPER_SITE_MASTER_KEY": DEMO_MASTER_KEY}
-        self.redis_url, self.log = redis_url, log
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        with self.log.open("a") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "rq.cli", "worker", "--url", self.redis_url,
-                 "--serializer", "rq.serializers.JSONSerializer", "--name", f"kill-test-{time.time_ns()}",
-                 "commands"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
-
-    def kill(self) -> None:
-        """SIGKILL the worker and its work horse (rq forks one per job into its own process
-        group), as a host that dies takes both."""
-        assert self.process is not None
-        for pid in [*_children(self.process.pid), self.process.pid]:
-            os.kill(pid, signal.SIGKILL)
-        self.process.wait(10)
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(10)
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def _register(sessions, fleet: SimulatorFleet) -> tuple[int, list[int]]:
