@@ -306,3 +306,24 @@ def test_receipt_layouts_reprint_reversal_and_the_shift_report(visit, office, la
     page.wait_for_selector("[data-action=open-shift]")
     assert watch.problems == []
     assert missing_words(page) == []
+
+
+def test_closing_an_account_above_the_threshold_leaves_its_refund_waiting(visit, office):
+    ensure_shift(office)
+    account_id, _number = fresh_account(office, "200.00")
+    page, watch = visit("en")
+    log_in(page)
+    go(page, f"/tenants/{account_id}")
+    page.wait_for_selector("[data-action=close-account]")
+    page.click("[data-action=close-account]")
+    assert "¥200.00" in page.inner_text(".form-intro")
+    page.click(".dialog button[type=submit]")
+    page.wait_for_selector("[data-role=held]")
+    assert "¥200.00" in page.inner_text("[data-role=held]")
+    settle(page)
+    shoot(page, "tenant-closed-refund-held", "en")
+    held = office_sale(office, account_id, SaleStatus.PENDING)
+    assert sale(office, held).reason == "account closed"
+    with office.app.app_context():
+        assert database.session().get(TenantAccount, account_id).status.value == "closed"
+    assert watch.problems == []

@@ -41,3 +41,16 @@ export const POSTING_KINDS = {
 };
 export const SMS_KINDS = { alarm1: 'Alarm 1', alarm2: 'Alarm 2', arrears: 'Arrears', recharge: 'Recharge' };
 export const SMS_STATES = { queued: 'Queued', sending: 'Sending', sent: 'Sent', failed: 'Failed', suppressed: 'Suppressed' };
+
+// Reasons the system itself writes on sales and postings (English in the ledger): shown in the
+// user's language; a reason an operator typed is shown as typed.
+const SYSTEM_REASONS = {
+  'opening balance': 'Opening balance', 'account closed': 'Account closed', 'counter sale': 'Counter sale',
+  'final settlement': 'Final settlement', refund: 'Refund', 'refund approved': 'Refund approved',
+  'refund awaiting approval': 'Refund awaiting approval', 'refund rejected': 'Refund rejected', reversal: 'Reversal',
+};
+
+export function reasonText(reason) {
+  if (!reason) return '—';
+  return reason in SYSTEM_REASONS ? t(SYSTEM_REASONS[reason]) : reason;
+}

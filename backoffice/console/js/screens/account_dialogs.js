@@ -1,7 +1,7 @@
 // The account's meter and closing dialogs: add a free meter, take one off (it becomes free), and
 // 销户 with the final charge and the refund of what is left (held above the site's threshold).
 import { html, useRef, useState } from '../lib.js';
-import { api, idempotencyKey } from '../api.js';
+import { api, get, idempotencyKey } from '../api.js';
 import { t } from '../i18n.js';
 import { Dialog, DialogForm } from '../components/dialog.js';
 import { FreeMeters } from '../components/free_meters.js';
@@ -58,7 +58,9 @@ export function CloseAccountDialog({ account, onDone, onClose }) {
     const json = { refund_channel: values.refund_channel };
     if (values.final_charge.trim()) json.final_charge = values.final_charge.trim();
     await api('POST', `/accounts/${account.id}/close`, { json, headers: { 'Idempotency-Key': key.current } });
-    onDone();
+    // Above the site's threshold the closing refund is held: the page says so.
+    const held = await get('/sales', { account_id: account.id, status: 'pending', kind: 'refund' });
+    onDone(held[0] || null);
   };
   return html`<${DialogForm} title=${t('Close account {number}', { number: account.number })} submitLabel=${t('Close the account')}
     initial=${{ final_charge: '', refund_channel: 'cash' }} onSubmit=${submit} onClose=${onClose}

@@ -7,7 +7,7 @@ import { can } from '../session.js';
 import { DataTable, usePagedList } from '../components/table.js';
 import { ExportButton } from '../components/export_button.js';
 import {
-  ALARM_KINDS, CHANNELS, POSTING_KINDS, SALE_KINDS, SALE_STATUSES, SMS_KINDS, SMS_STATES, when, word, yuan,
+  ALARM_KINDS, CHANNELS, POSTING_KINDS, SALE_KINDS, SALE_STATUSES, SMS_KINDS, SMS_STATES, reasonText, when, word, yuan,
 } from '../format.js';
 import { COMMANDS, STATES } from './batch.js';
 
@@ -35,7 +35,7 @@ function Statement({ account }) {
     <${DataTable} list=${lines} rowKey="posting_id" columns=${[
       { key: 'booked_at', title: t('Time'), render: (l) => when(l.booked_at) },
       { key: 'kind', title: t('Kind'), render: (l) => word(POSTING_KINDS, l.kind) },
-      { key: 'reason', title: t('Reason'), render: (l) => l.reason || '—' },
+      { key: 'reason', title: t('Reason'), render: (l) => reasonText(l.reason) },
       { key: 'receipt_number', title: t('Receipt No.') },
       { key: 'operator', title: t('Operator') },
       { key: 'amount', title: t('Amount'), align: 'right', render: (l) => yuan(l.amount) },

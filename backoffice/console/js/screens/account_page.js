@@ -83,6 +83,7 @@ export function AccountPage({ id }) {
   const [dialog, setDialog] = useState(null);  // 'edit' | 'close'
   const [error, setError] = useState(null);
   const [version, setVersion] = useState(0);  // bumped after a change, so the history reloads
+  const [held, setHeld] = useState(null);  // the closing refund, when it waits for approval
   const load = () => {
     get(`/accounts/${id}`).then(setAccount).catch(setError);
     if (can('registry.read')) get('/meter-status', { account_id: id, page_size: 100 }).then(setMeterRows);
@@ -111,6 +112,7 @@ export function AccountPage({ id }) {
           <button class="btn" data-role="write" data-action="close-account" onClick=${() => setDialog('close')}>${t('Close account')}</button>`}
       </div>
     </div>
+    ${held && html`<div class="notice" data-role="held">${t('Refund of {amount} is waiting for approval by a second person.', { amount: yuan(held.amount) })}</div>`}
     <div class="dash-row even">
       <${Meters} account=${account} rows=${meterRows} onChange=${changed} />
       <${Usage} key=${version} account=${account} />
@@ -118,6 +120,7 @@ export function AccountPage({ id }) {
     <${AccountHistory} key=${version} account=${account} serials=${serials} />
     ${dialog === 'edit' && html`<${DialogForm} title=${t('Edit the tenant')} fields=${profileFields()} initial=${account}
       onSubmit=${save} onClose=${() => setDialog(null)} />`}
-    ${dialog === 'close' && html`<${CloseAccountDialog} account=${account} onDone=${changed} onClose=${() => setDialog(null)} />`}
+    ${dialog === 'close' && html`<${CloseAccountDialog} account=${account} onClose=${() => setDialog(null)}
+      onDone=${(refund) => { setHeld(refund); changed(); }} />`}
   </div>`;
 }

@@ -6,7 +6,7 @@ import { t } from '../i18n.js';
 import { can, session } from '../session.js';
 import { Dialog } from '../components/dialog.js';
 import { DataTable, usePagedList } from '../components/table.js';
-import { CHANNELS, SALE_KINDS, SALE_STATUSES, when, word, yuan } from '../format.js';
+import { CHANNELS, SALE_KINDS, SALE_STATUSES, reasonText, when, word, yuan } from '../format.js';
 import { Counter } from './counter.js';
 import { ReceiptDialog } from './receipt.js';
 
@@ -71,7 +71,7 @@ export function SalesScreen({ query }) {
     { key: 'kind', title: t('Kind'), render: (s) => word(SALE_KINDS, s.kind) },
     { key: 'channel', title: t('Channel'), render: (s) => word(CHANNELS, s.channel) },
     { key: 'amount', title: t('Amount'), align: 'right', sortable: true, sortValue: (s) => Number(s.amount), render: (s) => yuan(s.amount) },
-    { key: 'reason', title: t('Reason'), render: (s) => s.reason || '—' },
+    { key: 'reason', title: t('Reason'), render: (s) => reasonText(s.reason) },
     { key: 'status', title: t('Status'), render: (s) => html`<span class=${`sale sale-${s.status}`}>${word(SALE_STATUSES, s.status)}</span>` },
     { key: 'actions', title: t('Actions'), render: (s) => html`<span class="row-actions" data-sale=${s.id}>
       ${s.receipt_number && html`<button class="btn btn-small btn-link" data-action="receipt" onClick=${() => setReceipt(s)}>${t('Receipt')}</button>`}
