@@ -199,5 +199,13 @@ def test_an_operators_day(visit, office, fleet, worker, tmp_path):
     assert lines[1:] == [("sale", Decimal("300.00"), Decimal("300.00")),
                          ("refund", Decimal("-200.00"), Decimal("100.00")),
                          ("closing balance", None, Decimal("100.00"))]
+    # The account's commands: the floor's trip, as far as it reached this tenant's meter.
+    page.click("[data-tab=commands]")
+    commands = page.locator(".tabs ~ .table-wrap tbody tr")
+    expect(commands).to_have_count(1)
+    settle(page)
+    assert serials[0] in commands.first.inner_text()
+    assert page.locator(".tabs ~ .table-wrap tbody tr .cmd-verified").count() == 1
+    shoot(page, "day-7-account-commands", language)
     assert watch.problems == []
     assert missing_words(page) == []
