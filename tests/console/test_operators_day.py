@@ -21,10 +21,11 @@ from sqlalchemy import select
 from backoffice import database
 from backoffice.auth.accounts import save_operator
 from backoffice.cli import ensure_admin
+from metering_worker import transport
 from metering_worker.simulator import SimulatorFleet, generate_fleet
 from shared_models import registry
 from shared_models.enums import Role
-from shared_models.models import Command, Operator, Sale
+from shared_models.models import Bus, Command, Operator, Sale
 from shared_models.models.commands import CommandState
 from shared_models.models.sales import SaleStatus
 from tests.console.browser_kit import PASSWORD, log_in, missing_words, serve_office, settle, shoot
@@ -85,8 +86,14 @@ def office(tmp_path_factory, redis_url, fleet):
 def worker(office, redis_url, tmp_path_factory):
     """The command worker, as production runs it, on this office's database."""
     redis = Redis.from_url(redis_url)
-    try:  # announcements other modules' offices left behind are not this database's
+    try:
+        # Other modules' offices announce commands on the same Redis with no worker to run them:
+        # their jobs, and the markers that would keep this bus from being announced, are stale.
         Queue("commands", connection=redis, serializer=JSONSerializer).empty()
+        with office.app.app_context():
+            bus_ids = database.session().scalars(select(Bus.id)).all()
+        redis.delete(*(key for bus_id in bus_ids
+                       for key in (transport.marker_key(bus_id), transport.due_key(bus_id))))
     finally:
         redis.close()
     log = tmp_path_factory.mktemp("day-worker") / "worker.log"

@@ -26,7 +26,7 @@ export function OpenShift({ onOpened }) {
     <span>${t('Open a shift at this site before selling.')}</span>
     <select aria-label=${t('Site')} value=${siteId} onChange=${(e) => setSiteId(e.target.value)}>
       ${sites.map((site) => html`<option value=${site.id}>${site.name}</option>`)}</select>
-    <button class="btn btn-primary" data-role="write" data-action="open-shift" onClick=${open}>${t('Open shift')}</button>
+    <button class="btn btn-primary" data-role="write" data-action="open-shift" disabled=${!siteId} onClick=${open}>${t('Open shift')}</button>
     ${error && html`<span class="error-text">${error}</span>`}
   </div>`;
 }
