@@ -25,7 +25,7 @@ from metering_worker import transport
 from metering_worker.simulator import SimulatorFleet, generate_fleet
 from shared_models import registry
 from shared_models.enums import Role
-from shared_models.models import Bus, Command, Operator, Sale
+from shared_models.models import Bus, Command, Operator, Sale, TenantAccount
 from shared_models.models.commands import CommandState
 from shared_models.models.sales import SaleStatus
 from tests.console.browser_kit import PASSWORD, log_in, missing_words, serve_office, settle, shoot
@@ -206,6 +206,31 @@ def test_an_operators_day(visit, office, fleet, worker, tmp_path):
     assert lines[1:] == [("sale", Decimal("300.00"), Decimal("300.00")),
                          ("refund", Decimal("-200.00"), Decimal("100.00")),
                          ("closing balance", None, Decimal("100.00"))]
+    # The day's sales journal from the report centre, read back from its workbook.
+    go(page, "/reports/journal")
+    page.wait_for_selector(".data-table tbody tr")
+    settle(page)
+    shoot(page, "day-7-journal", language)
+    with page.expect_download() as caught:
+        page.click("[data-role=export]")
+    saved = tmp_path / caught.value.suggested_filename
+    caught.value.save_as(saved)
+    assert saved.name.startswith("wattkeeper-journal-")
+    workbook = load_workbook(saved, read_only=True)
+    try:
+        rows_read = list(workbook.worksheets[0].iter_rows(values_only=True))
+    finally:
+        workbook.close()
+    header = rows_read[0]
+    columns = [header.index(name) for name in ("kind", "signed_amount", "account_number", "status")]
+    journal = [tuple(row[i] for i in columns) for row in rows_read[1:]]
+    with office.app.app_context():
+        number = database.session().get(TenantAccount, account_id).number
+    assert journal == [("recharge", Decimal("300.00"), number, "completed"),
+                       ("refund", Decimal("-200.00"), number, "completed")]
+    go(page, f"/tenants/{account_id}")
+    page.wait_for_selector("[data-tab=commands]")
+
     # The account's commands: the floor's trip, as far as it reached this tenant's meter.
     page.click("[data-tab=commands]")
     commands = page.locator(".tabs ~ .table-wrap tbody tr")
@@ -213,6 +238,6 @@ def test_an_operators_day(visit, office, fleet, worker, tmp_path):
     settle(page)
     assert serials[0] in commands.first.inner_text()
     assert page.locator(".tabs ~ .table-wrap tbody tr .cmd-verified").count() == 1
-    shoot(page, "day-7-account-commands", language)
+    shoot(page, "day-8-account-commands", language)
     assert watch.problems == []
     assert missing_words(page) == []
