@@ -64,6 +64,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         "components": {"securitySchemes": {
         "bearer": {"type": "http", "scheme": "bearer"},
         "session": {"type": "apiKey", "in": "cookie", "name": app.config["SESSION_COOKIE_NAME"]},
+        "tenant_session": {"type": "apiKey", "in": "cookie", "name": app.config["TENANT_COOKIE_NAME"]},
     }}})
     errors.init_app(app, api)
     json_limits.init_app(app)

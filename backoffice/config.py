@@ -72,6 +72,20 @@ class Defaults:
     KIOSK_PRESETS = ("20.00", "50.00", "100.00", "200.00")
     KIOSK_PHONE_CHECK = False
 
+    # Tenants on their phones (/m/): a cookie of their own, apart from the staff session.
+    TENANT_COOKIE_NAME = "wk_tenant"
+    TENANT_SESSION_LIFETIME = timedelta(days=30)
+    TENANT_SESSION_IDLE_TIMEOUT = timedelta(days=7)
+    # Sign-in codes: a resend waits this long; daily caps per phone, per account and per
+    # client address; code checks per address in each 10 minutes.
+    TENANT_CODE_RESEND_S = 60
+    TENANT_CODES_PER_PHONE_DAY = 10
+    TENANT_CODES_PER_ACCOUNT_DAY = 10
+    TENANT_CODES_PER_ADDRESS_DAY = 50
+    TENANT_CHECKS_PER_ADDRESS = 30
+    # Supply switch requests per account in each 10 minutes.
+    TENANT_SUPPLY_REQUESTS = 6
+
 
 def _flag(value: str) -> bool:
     return value.lower() in {"1", "true", "yes"}

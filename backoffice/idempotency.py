@@ -1,5 +1,6 @@
 """Idempotency-Key for POSTs: the first successful answer is stored with the request's writes
-and replayed to retries; the same key with a different request is refused."""
+and replayed to retries; the same key with a different request is refused. Keys are scoped to
+the caller: an operator (or device), or a signed-in tenant's phone."""
 
 from __future__ import annotations
 
@@ -7,14 +8,14 @@ import functools
 import hashlib
 from collections.abc import Callable
 
-from flask import Response, current_app, request
+from flask import Response, current_app, g, request
 from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 
 from backoffice import database
 from backoffice.auth.identity import current
 from shared_models.errors import Conflict, InvalidValue, RuleViolation
-from shared_models.models import IdempotencyRecord
+from shared_models.models import IdempotencyRecord, TenantIdempotencyRecord
 from shared_models.types import utcnow
 
 HEADER = "Idempotency-Key"
@@ -47,14 +48,28 @@ def _replay(record: IdempotencyRecord, fingerprint: str) -> Response:
                     headers={"Idempotent-Replayed": "true"})
 
 
-_RECORDS = IdempotencyRecord.__table__
-# Built once per dialect (PostgreSQL in production, SQLite in the demo): every POST with a key
-# claims it, and answers it if it succeeds.
-_CLAIM = {name: dialect.insert(_RECORDS)
-          .on_conflict_do_nothing(index_elements=["operator_id", "key"]).returning(_RECORDS.c.id)
-          for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
-_ANSWER = (_RECORDS.update().where(_RECORDS.c.id == bindparam("r_id"))
-           .values(status_code=bindparam("r_status"), response_body=bindparam("r_body")))
+def _statements(model: type, scope: str) -> tuple[dict, object]:
+    table = model.__table__
+    # Built once per dialect (PostgreSQL in production, SQLite in the demo): every POST with a
+    # key claims it, and answers it if it succeeds.
+    claim = {name: dialect.insert(table).on_conflict_do_nothing(index_elements=[scope, "key"])
+             .returning(table.c.id) for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+    answer = (table.update().where(table.c.id == bindparam("r_id"))
+              .values(status_code=bindparam("r_status"), response_body=bindparam("r_body")))
+    return claim, answer
+
+
+# Per kind of caller: the table, the column naming the caller, and its two statements.
+_SCOPES = {"operator": (IdempotencyRecord, "operator_id", *_statements(IdempotencyRecord, "operator_id")),
+           "tenant": (TenantIdempotencyRecord, "phone", *_statements(TenantIdempotencyRecord, "phone"))}
+
+
+def _caller() -> tuple[str, object]:
+    # A tenant route has resolved its tenant before this runs (requires(TENANT) wraps it).
+    tenant = g.get("tenant")
+    if tenant is not None:
+        return "tenant", tenant.phone
+    return "operator", current().operator_id
 
 
 def request_key() -> str | None:
@@ -76,23 +91,24 @@ def idempotent(view: Callable) -> Callable:
         key = request_key()
         if key is None:
             return view(*args, **kwargs)
-        operator_id = current().operator_id
+        kind, caller = _caller()
+        model, column, claim, answer = _SCOPES[kind]
         db = database.session()
         fingerprint = _fingerprint()
         # One round trip claims the key. On PostgreSQL a concurrent twin blocks here until the
         # first commits (then finds the conflict and replays) or rolls back (then inserts).
-        record_id = db.execute(_CLAIM[db.get_bind().dialect.name], {
-            "operator_id": operator_id, "key": key, "method": request.method,
+        record_id = db.execute(claim[db.get_bind().dialect.name], {
+            column: caller, "key": key, "method": request.method,
             "path": request.path[:512], "request_hash": fingerprint, "status_code": 0,
             "response_body": "", "created_at": utcnow()}).scalar()
         if record_id is None:
-            return _replay(db.scalar(select(IdempotencyRecord).where(
-                IdempotencyRecord.operator_id == operator_id, IdempotencyRecord.key == key)
+            return _replay(db.scalar(select(model).where(
+                getattr(model, column) == caller, model.key == key)
                 .execution_options(populate_existing=True)), fingerprint)
         response = current_app.make_response(view(*args, **kwargs))
         if response.status_code < 400:
-            db.execute(_ANSWER, {"r_id": record_id, "r_status": response.status_code,
-                                 "r_body": response.get_data(as_text=True)})
+            db.execute(answer, {"r_id": record_id, "r_status": response.status_code,
+                               "r_body": response.get_data(as_text=True)})
         return response
 
     return wrapper

@@ -38,3 +38,18 @@ def spend(kind: str, key: object, *, budget: int, window_s: int, field: str | No
         wait = window_s - int(time.time()) % window_s
         raise TooManyAttempts("Too many requests; try again in {seconds} s.", field=field,
                               seconds=wait)
+
+
+def space_out(kind: str, key: object, *, seconds: int, field: str | None = None) -> None:
+    """Allow one of `kind` per `key` every `seconds` (a resend that must wait a full minute,
+    not a window's edge); refuse (429) with the seconds left."""
+    name = f"wk:throttle:{kind}:{key}"
+    try:
+        if redis().set(name, 1, nx=True, ex=seconds):
+            return
+        left = redis().ttl(name)
+    except RedisError:
+        log.warning("throttle %s unavailable; allowing", kind)
+        return
+    raise TooManyAttempts("Too many requests; try again in {seconds} s.", field=field,
+                          seconds=max(int(left), 1))

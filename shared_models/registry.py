@@ -34,6 +34,8 @@ NAMES: dict[str, str] = {
     "payment_orders": "payment order", "payment_events": "payment event",
     "payment_refunds": "refund", "reconciliation_runs": "reconciliation run",
     "reconciliation_breaks": "reconciliation break", "reconciliation_holds": "held payment",
+    "tenant_sign_in_codes": "sign-in code", "tenant_sessions": "tenant session",
+    "tenant_idempotency_records": "tenant idempotency record",
 }
 
 

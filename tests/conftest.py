@@ -12,7 +12,7 @@ from shared_models.db import make_engine, make_session_factory
 from tests.infra import EmbeddedRedis, require, scratch_databases
 
 # Fixture modules shared by several packages of tests (the counter desk, report fixtures).
-pytest_plugins = ["tests.money", "tests.reports"]
+pytest_plugins = ["tests.money", "tests.reports", "tests.backoffice.tenant_kit"]
 
 
 @pytest.fixture(scope="session")

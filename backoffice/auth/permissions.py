@@ -55,6 +55,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
 }
 
 PUBLIC = "public"
+# A tenant signed in on their phone (an SMS code): their own accounts only, no staff permission.
+TENANT = "tenant"
 ATTRIBUTE = "__wk_permission__"
 
 # Endpoints the framework adds (OpenAPI document, docs UI, static files): public by design.
@@ -65,13 +67,17 @@ FRAMEWORK_PUBLIC_ENDPOINTS = frozenset({
 
 def requires(permission: str) -> Callable:
     """Declare and enforce the permission a view needs (`PUBLIC` for none)."""
-    if permission != PUBLIC and permission not in PERMISSIONS:
+    if permission not in (PUBLIC, TENANT) and permission not in PERMISSIONS:
         raise ValueError(f"unknown permission {permission!r}")
 
     def decorator(view: Callable) -> Callable:
         @functools.wraps(view)
         def wrapper(*args, **kwargs):
-            if permission != PUBLIC:
+            if permission == TENANT:
+                from backoffice.auth.tenant import authorize_tenant
+
+                authorize_tenant()
+            elif permission != PUBLIC:
                 from backoffice.auth.identity import authorize
 
                 authorize(permission)
@@ -84,3 +90,4 @@ def requires(permission: str) -> Callable:
 
 
 public = requires(PUBLIC)
+tenant_only = requires(TENANT)

@@ -30,11 +30,12 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.sms.routes import blp as sms
     from backoffice.resources.status.routes import blp as status
     from backoffice.resources.tariffs.routes import blp as tariffs
+    from backoffice.resources.tenant.sign_in import blp as tenant_auth
     from backoffice.resources.tokens.routes import blp as tokens
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
                       accounts, shifts, sales, payments, payment_notify, kiosk_devices,
                       kiosk, reconciliation, tariffs, ledger,
-                      reports, dashboard, search, commands, status, alarms, sms, audit):
+                      reports, dashboard, search, commands, status, alarms, sms, audit, tenant_auth):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

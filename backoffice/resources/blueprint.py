@@ -19,10 +19,11 @@ from collections.abc import Callable
 import flask_smorest
 from flask.views import MethodView
 
-from backoffice.auth.permissions import ATTRIBUTE, PERMISSIONS, PUBLIC, ROLE_PERMISSIONS
+from backoffice.auth.permissions import ATTRIBUTE, PERMISSIONS, PUBLIC, ROLE_PERMISSIONS, TENANT
 
 WRITES = frozenset({"post", "put", "patch", "delete"})
 SECURITY = [{"bearer": []}, {"session": []}]
+TENANT_SECURITY = [{"tenant_session": []}]
 _PATH_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?[^<>]+>")
 
 
@@ -34,6 +35,10 @@ def access_doc(permission: str) -> dict:
     """What the docs say of who may call an operation."""
     if permission == PUBLIC:
         return {"security": []}
+    if permission == TENANT:
+        return {"security": TENANT_SECURITY, "responses": {"401": "UNAUTHORIZED", "403": "FORBIDDEN"},
+                "description": "A tenant's session (signed in with an SMS code; writes need its "
+                               "X-CSRF-Token). Only the tenant's own accounts: any other id is 404."}
     who = ", ".join(roles_with(permission)) or "no role"
     return {
         "security": SECURITY,

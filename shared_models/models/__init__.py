@@ -21,6 +21,7 @@ from shared_models.models.registry import (
 )
 from shared_models.models.sales import Sale, Shift, SiteCounter
 from shared_models.models.tariffs import TariffAssignment, TariffPlan, TariffPlanVersion
+from shared_models.models.tenants import TenantIdempotencyRecord, TenantSession, TenantSignInCode
 
 __all__ = [
     "AccountMeter",
@@ -60,6 +61,9 @@ __all__ = [
     "TariffPlan",
     "TariffPlanVersion",
     "TenantAccount",
+    "TenantIdempotencyRecord",
+    "TenantSession",
+    "TenantSignInCode",
     "Unit",
     "operator_sites",
 ]

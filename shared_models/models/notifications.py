@@ -18,6 +18,7 @@ class SmsKind(enum.StrEnum):
     ALARM2 = "alarm2"  # 二级报警: balance below the second threshold
     ARREARS = "arrears"  # 欠费
     RECHARGE = "recharge"  # 充值成功
+    SIGN_IN_CODE = "sign_in_code"  # 登录验证码: a tenant signing in on their phone
 
 
 class SmsState(enum.StrEnum):

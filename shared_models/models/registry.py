@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared_models.base import Base
@@ -39,6 +39,9 @@ class Site(Base):
     online_min_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("1.00"))
     online_max_amount: Mapped[Decimal] = mapped_column(Money, default=Decimal("2000.00"))
     order_expiry_s: Mapped[int] = mapped_column(Integer, default=7200)
+    # Whether tenants may switch their own supply off and on from their phones.
+    tenant_supply_control: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                        server_default=true())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     buildings: Mapped[list[Building]] = relationship(back_populates="site")

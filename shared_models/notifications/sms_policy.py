@@ -2,7 +2,8 @@
 
 The rules (documented in docs/operations.md, "SMS"):
 - alarm1, alarm2 and arrears go to an account at most once per kind within the site's repeat
-  window (default 6 h); a recharge confirmation answers a payment, so each one is sent;
+  window (default 6 h); a recharge confirmation answers a payment, so each one is sent, and
+  so is a sign-in code (the tenant's own requests are throttled before they get here);
 - in the site's quiet hours (default 22:00-08:00 local time) alarm1 and alarm2 wait until the
   quiet hours end. Arrears and recharge messages go out at once: arrears is sent when the
   power is being cut, and a recharge confirmation answers what the tenant just did;
@@ -39,6 +40,7 @@ TEMPLATES = {
                      "请尽快充值，充值后将恢复供电。",
     SmsKind.RECHARGE: "尊敬的{tenant}，您的电费账户{number}已成功充值{amount}元，当前余额{balance}元，"
                       "收据号{receipt}。",
+    SmsKind.SIGN_IN_CODE: "您的电费账户{number}登录验证码为{code}，{minutes}分钟内有效，请勿告诉他人。",
 }
 # Context keys each kind needs from the caller; money values are formatted as yuan.
 REQUIRED = {
@@ -46,6 +48,7 @@ REQUIRED = {
     SmsKind.ALARM2: ("balance", "threshold"),
     SmsKind.ARREARS: ("balance",),
     SmsKind.RECHARGE: ("amount", "balance", "receipt"),
+    SmsKind.SIGN_IN_CODE: ("code", "minutes"),
 }
 MONEY_KEYS = frozenset({"balance", "threshold", "amount"})
 

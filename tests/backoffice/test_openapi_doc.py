@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from backoffice.auth.permissions import ATTRIBUTE, PUBLIC
+from backoffice.auth.permissions import ATTRIBUTE, PUBLIC, TENANT
 from backoffice.resources.blueprint import roles_with
 
 METHODS = ("get", "post", "put", "patch", "delete")
@@ -50,6 +50,10 @@ def test_every_operation_documents_the_permission_the_server_enforces(app, spec)
         assert permission is not None, f"{method.upper()} {path} declares no permission"
         if permission == PUBLIC:
             assert operation["security"] == [], path
+            continue
+        if permission == TENANT:
+            assert operation["security"] == [{"tenant_session": []}], path
+            assert {"401", "403"} <= set(operation["responses"]), path
             continue
         assert operation["security"] == [{"bearer": []}, {"session": []}], path
         assert {"401", "403"} <= set(operation["responses"]), path

@@ -34,6 +34,8 @@ class SiteSchema(Schema):
     order_expiry_s = fields.Integer(load_default=7200, validate=validate.Range(300, 86400),
                                     metadata={"description": "An unpaid online order closes after "
                                                              "this many seconds"})
+    tenant_supply_control = fields.Boolean(load_default=True, metadata={
+        "description": "Whether tenants may switch their own supply off and on from their phones"})
     created_at = fields.AwareDateTime(dump_only=True)
 
 
