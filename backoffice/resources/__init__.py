@@ -30,12 +30,16 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.sms.routes import blp as sms
     from backoffice.resources.status.routes import blp as status
     from backoffice.resources.tariffs.routes import blp as tariffs
+    from backoffice.resources.tenant.accounts import blp as tenant
+    from backoffice.resources.tenant.recharge import blp as tenant_payments
     from backoffice.resources.tenant.sign_in import blp as tenant_auth
+    from backoffice.resources.tenant.supply import blp as tenant_supply
     from backoffice.resources.tokens.routes import blp as tokens
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
                       accounts, shifts, sales, payments, payment_notify, kiosk_devices,
                       kiosk, reconciliation, tariffs, ledger,
-                      reports, dashboard, search, commands, status, alarms, sms, audit, tenant_auth):
+                      reports, dashboard, search, commands, status, alarms, sms, audit, tenant_auth, tenant,
+                      tenant_payments, tenant_supply):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

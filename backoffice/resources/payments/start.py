@@ -1,8 +1,10 @@
-"""Starting a payment, shared by the staff routes and the kiosk's: the order is committed before
+"""Starting a payment, shared by the staff routes, the kiosk's and the tenants': the order is committed before
 any gateway hears of it, then the gateway shows a QR or the worker charges a payment code."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from decimal import Decimal
 
 from flask import current_app
@@ -20,8 +22,19 @@ from shared_models.payments import codes, orders
 from shared_models.payments.gateways.base import GatewayRefused, GatewayUnavailable
 
 
-def _source() -> str:
-    return "kiosk" if current().role.value == "kiosk" else "console"
+@dataclass(frozen=True)
+class Caller:
+    """Who starts a payment: where from (console, kiosk, tenant), who, and the sites they see."""
+
+    source: str
+    requested_by: str
+    site_ids: Collection[int] | None
+
+
+def staff_caller() -> Caller:
+    identity = current()
+    return Caller("kiosk" if identity.role.value == "kiosk" else "console", identity.username,
+                  visible_site_ids())
 
 
 def _throttle(account_id: int) -> None:
@@ -33,23 +46,27 @@ def _throttle(account_id: int) -> None:
                    window_s=window)
 
 
-def new_order(account_id: int, amount: Decimal, flow: PaymentFlow, channel: Channel):
+def new_order(account_id: int, amount: Decimal, flow: PaymentFlow, channel: Channel,
+              caller: Caller | None = None):
+    caller = caller or staff_caller()
     db = database.session()
-    account_site = orders.account_site(db, account_id, site_ids=visible_site_ids())
+    account_site = orders.account_site(db, account_id, site_ids=caller.site_ids)
     gateway = payments.require_gateway(account_site, channel.value)
     _throttle(account_id)
     order = orders.create(db, account_id=account_id, amount=amount,
-                          channel=channel, flow=flow, source=_source(),
-                          requested_by=current().username, site_ids=visible_site_ids(),
+                          channel=channel, flow=flow, source=caller.source,
+                          requested_by=caller.requested_by, site_ids=caller.site_ids,
                           notify_url=payments.notify_url(account_site, channel.value))
     database.commit_now()  # the order exists before any gateway hears of it
     return order, gateway, account_site
 
 
 def checkout(account_id: int, amount: Decimal, flow: PaymentFlow, channel: Channel, *,
-             openid: str | None = None, return_url: str | None = None) -> PaymentOrder:
-    """An order shown to its payer: a QR to scan or a page to open (502 when the gateway is silent)."""
-    order, gateway, _site = new_order(account_id, amount, flow, channel)
+             openid: str | None = None, return_url: str | None = None,
+             caller: Caller | None = None) -> PaymentOrder:
+    """An order shown to its payer: a QR to scan, a page to open or a WeChat JSAPI call (502
+    when the gateway is silent). `caller`: the staff member or device asking, unless given."""
+    order, gateway, _site = new_order(account_id, amount, flow, channel, caller)
     try:
         shown = gateway.checkout(
             flow=order.flow.value, out_trade_no=order.out_trade_no, amount=order.amount,
