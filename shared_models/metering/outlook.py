@@ -4,7 +4,7 @@ many days the money lasts at the last 7 days' average use. Pure rules; the calle
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import ROUND_FLOOR, Decimal
 from zoneinfo import ZoneInfo
 
@@ -53,6 +53,3 @@ def days_left(balance: Decimal, cost_per_day: Decimal | None) -> int | None:
         return 0
     return int((balance / cost_per_day).to_integral_value(rounding=ROUND_FLOOR))
 
-
-def history_window(today_start: datetime) -> tuple[datetime, datetime]:
-    return today_start - timedelta(days=HISTORY_DAYS), today_start
