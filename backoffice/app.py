@@ -18,6 +18,7 @@ from backoffice import (
     errors,
     i18n,
     json_limits,
+    mobile_routes,
     observability,
     redis_conn,
 )
@@ -70,6 +71,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     json_limits.init_app(app)
     register_resources(api)
     console_routes.init_app(app)
+    mobile_routes.init_app(app)
     # The X-Pagination header carries JSON text; document it as the string it is on the wire.
     api.spec.components.headers["PAGINATION"] = {
         "description": "Pagination metadata as JSON: total, total_pages, first_page, last_page, "

@@ -31,17 +31,18 @@ _COMPRESS_FROM = 1024
 bp = Blueprint("console", __name__, url_prefix="/console")
 
 
-@functools.lru_cache(maxsize=4)
-def _import_map_hash(mtime_ns: int) -> str:
+@functools.lru_cache(maxsize=8)
+def _import_map_hash(page: Path, mtime_ns: int) -> str:
     # Chromium reads import maps only inline; the CSP allows exactly this one by its hash.
-    found = _IMPORT_MAP.search((ROOT / "index.html").read_text(encoding="utf-8"))
+    found = _IMPORT_MAP.search(page.read_text(encoding="utf-8"))
     digest = hashlib.sha256(found.group(1).encode("utf-8")).digest()
     return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
 
 
-def content_security_policy() -> str:
-    """The console's policy: its own scripts and the one inline import map, nothing else."""
-    script_hash = _import_map_hash((ROOT / "index.html").stat().st_mtime_ns)
+def content_security_policy(page: Path = ROOT / "index.html") -> str:
+    """A client's policy (the console's by default; the tenant pages' follow the same): its own
+    scripts and the one inline import map of its page, nothing else."""
+    script_hash = _import_map_hash(page, page.stat().st_mtime_ns)
     return "; ".join((
         "default-src 'self'", f"script-src 'self' {script_hash}", "style-src 'self'",
         "img-src 'self' data:", "font-src 'self'", "connect-src 'self'", "object-src 'none'",

@@ -3,9 +3,11 @@ kiosks use; the method follows where the page runs (WeChat JSAPI, Alipay WAP, or
 
 from __future__ import annotations
 
+import io
 from functools import partial
 
-from flask import current_app, request
+import segno
+from flask import Response, current_app, request
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -105,3 +107,20 @@ class CancelOrder(MethodView):
         announce_after_commit(db, outcome.command_ids)
         db.expire_all()
         return _view(_own_order(account_id, order_id))
+
+
+@blp.route("/accounts/<int:account_id>/orders/<int:order_id>/qr.svg")
+class OrderQr(MethodView):
+    @tenant_only
+    @blp.response(200, {"type": "string"}, content_type="image/svg+xml",
+                  description="The order's QR code as SVG")
+    def get(self, account_id, order_id):
+        """The QR code a payer scans with Alipay, WeChat or a UnionPay app (QR orders)."""
+        order = _own_order(account_id, order_id)
+        if not order.qr_code:
+            abort(404, message="This payment has no QR code.")
+        svg = io.BytesIO()
+        segno.make(order.qr_code, error="m").save(svg, kind="svg", scale=6, border=2,
+                                                  xmldecl=False, title="QR")
+        return Response(svg.getvalue(), mimetype="image/svg+xml",
+                        headers={"Cache-Control": "private, max-age=300"})
