@@ -13,7 +13,10 @@ const PENDING = 'wattkeeper.tenant.pending-order';
 
 function left(expiresAt, now) {
   const seconds = Math.max(0, Math.floor((new Date(expiresAt) - now) / 1000));
-  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, '0')}`;
+  const two = (n) => String(n).padStart(2, '0');
+  const hours = Math.floor(seconds / 3600);
+  const rest = `${two(Math.floor((seconds % 3600) / 60))}:${two(seconds % 60)}`;
+  return hours ? `${hours}:${rest}` : rest;
 }
 
 // WeChat's in-app browser gives pages WeixinJSBridge; the pay call is the order's signed jsapi.
