@@ -34,6 +34,7 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.tenant.recharge import blp as tenant_payments
     from backoffice.resources.tenant.sign_in import blp as tenant_auth
     from backoffice.resources.tenant.supply import blp as tenant_supply
+    from backoffice.resources.tenant.wechat import blp as tenant_wechat
     from backoffice.resources.tokens.routes import blp as tokens
     from backoffice.resources.workbooks.routes import blp as workbooks
 
@@ -41,5 +42,5 @@ def register_resources(api: Api) -> None:
                       accounts, shifts, sales, payments, payment_notify, kiosk_devices,
                       kiosk, reconciliation, tariffs, ledger,
                       reports, dashboard, search, commands, status, alarms, sms, audit, tenant_auth, tenant,
-                      tenant_payments, tenant_supply):
+                      tenant_payments, tenant_supply, tenant_wechat):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

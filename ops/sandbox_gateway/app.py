@@ -13,6 +13,7 @@ from ops.sandbox_gateway import (
     wallet,
     wechat,
     wechat_notify,
+    wechat_oauth,
     wechat_refunds,
 )
 from ops.sandbox_gateway.sandbox import Sandbox
@@ -29,6 +30,8 @@ def create_app(sandbox: Sandbox) -> Flask:
     for blueprint in (
         alipay.blueprint,
         wechat.blueprint,
+        wechat_oauth.open_platform,
+        wechat_oauth.sns_api,
         wechat_refunds.blueprint,
         unionpay.blueprint,
         wallet.blueprint,

@@ -147,6 +147,15 @@ def _toml(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)  # a JSON string is a valid TOML basic string
 
 
+def wechat_app_secret(instance: Path) -> str:
+    """The WeChat app's secret (web authorisation), made on the first start that needs it."""
+    path = Path(instance).resolve() / "sandbox_gateway" / "merchant" / "wechat_app_secret.txt"
+    if not path.is_file():
+        path.write_text(secrets.token_hex(16))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def write_payments_toml(instance: Path, keys: Keys, public_url: str) -> Path:
     """The back office's payments.toml for this sandbox (rewritten each start: the port may move)."""
     merchant = Path(instance).resolve() / "sandbox_gateway" / "merchant"
@@ -168,6 +177,10 @@ def write_payments_toml(instance: Path, keys: Keys, public_url: str) -> Path:
             "platform_public_key_id": ident["wechat"]["platform_public_key_id"],
             "platform_public_key_file": str(merchant / "wechat_platform_public.pem"),
             "apiv3_key_file": str(merchant / "wechat_apiv3_key.txt"),
+            # Web authorisation (snsapi_base) of pages inside WeChat: the payer's openid.
+            "app_secret_file": str(merchant / "wechat_app_secret.txt"),
+            "oauth_base_url": f"{public_url}/wechat-open",
+            "sns_base_url": f"{public_url}/wechat-api",
         },
         "unionpay": {
             "base_url": f"{public_url}/unionpay",

@@ -41,6 +41,7 @@ class Sandbox:
         self.instance = Path(instance).resolve()
         self.keys = keyring.ensure(self.instance)
         self.public_url = public_url.rstrip("/")
+        self.wechat_app_secret = keyring.wechat_app_secret(self.instance)
         self.payments_toml = keyring.write_payments_toml(self.instance, self.keys, self.public_url)
         self.store = Store(self.instance / "sandbox_gateway" / "state.sqlite3")
         self.scripts = Scripts()

@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from decimal import Decimal
 from io import BytesIO
+from urllib.parse import urlencode
 
 import pytest
 import zxingcpp
@@ -14,7 +15,7 @@ from PIL import Image
 from sqlalchemy import func, select
 
 from shared_models.models import PaymentOrder
-from tests.mobile_web.phone_kit import phone, remote_tenants, settle, shoot, sign_in
+from tests.mobile_web.phone_kit import WECHAT_AGENT, phone, remote_tenants, settle, shoot, sign_in
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser]
 
@@ -132,5 +133,48 @@ def test_a_declined_payment_is_cancelled_and_nothing_is_taken(browser, office):
         page.goto(f"{office.url}/m/#/home")
         settle(page)
         assert _balance(page) == before
+    finally:
+        context.close()
+
+
+# A test stand-in for WeChat's WeixinJSBridge: it keeps the pay call for the test, which pays
+# at the sandbox as the WeChat app would and then answers the page as WeChat does.
+BRIDGE = """
+window.WeixinJSBridge = {
+  invoke(name, params, callback) { window.__wechatPay = { name, params, callback }; },
+};
+"""
+
+
+def test_wechat_jsapi_inside_wechat(browser, office, sandbox):
+    tenant = _tenant(office, 10)
+    context, page, watch = phone(browser, office, user_agent=WECHAT_AGENT)
+    context.add_init_script(BRIDGE)
+    try:
+        sign_in(page, office, tenant)
+        before = _balance(page)
+        page.goto(f"{office.url}/m/#/recharge")  # goes through WeChat's authorisation and back
+        page.wait_for_selector(".btn-pay")
+        settle(page)
+        assert page.inner_text(".method.on") == "微信支付"
+        page.click(".btn-pay")
+        page.wait_for_selector("[data-state=pending]")
+        call = None
+        for _ in range(100):
+            call = page.evaluate("window.__wechatPay && {name: window.__wechatPay.name, "
+                                 "params: window.__wechatPay.params}")
+            if call:
+                break
+            page.wait_for_timeout(100)
+        assert call["name"] == "getBrandWCPayRequest"
+        wallet = context.new_page()  # what WeChat shows: its own pay sheet (the sandbox's wallet)
+        wallet.goto(f"{sandbox.url}/wallet/wechat/jsapi?{urlencode(call['params'])}")
+        wallet.click("button.approve")
+        wallet.close()
+        page.evaluate("window.__wechatPay.callback({err_msg: 'get_brand_wcpay_request:ok'})")
+        page.wait_for_selector("[data-testid=new-balance]", timeout=15000)
+        assert Decimal(page.inner_text("[data-testid=new-balance]").lstrip("¥")) == before + 50
+        shoot(page, "order-wechat-credited", "zh-CN")
+        assert [p for p in watch.problems if office.url in p] == []
     finally:
         context.close()

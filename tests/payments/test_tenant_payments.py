@@ -117,3 +117,37 @@ def test_another_accounts_order_answers_404(tenant, staff):
     others = staff.new_order(staff.new_account(), "25.00", "alipay")
     assert tenant.call("GET", f"/orders/{others['id']}").status_code == 404
     assert tenant.call("POST", f"/orders/{others['id']}/cancel").status_code == 404
+
+
+def _bind_openid(tenant) -> None:
+    """WeChat's web authorisation, followed as WeChat's browser follows it: the back office sends
+    the page to the (sandbox) authorize URL, which comes straight back with a code."""
+    answer = tenant.http.get(f"{tenant.url}/api/v1/tenant/wechat/authorize",
+                             params={"account_id": tenant.account_id}, timeout=30)
+    assert answer.status_code == 200 and answer.url.endswith("/m/#/recharge"), answer.url
+    assert any("/wechat-open/connect/oauth2/authorize" in r.headers["Location"] for r in answer.history)
+    session = tenant.http.get(f"{tenant.url}/api/v1/tenant/auth/session", timeout=30).json()
+    assert session["wechat_bound"] is True
+
+
+def test_jsapi_inside_wechat_after_the_web_authorisation(tenant, sandbox):
+    _bind_openid(tenant)
+    order = tenant.call("POST", "/orders", {"amount": "50.00", "method": "jsapi"}, status=201).json()
+    assert order["channel"] == "wechat" and order["flow"] == "jsapi"
+    jsapi = order["jsapi"]
+    assert set(jsapi) >= {"appId", "timeStamp", "nonceStr", "package", "signType", "paySign"}
+    # What WeixinJSBridge does with it: the sandbox checks paySign and shows the wallet.
+    wallet = requests.get(f"{sandbox.url}/wallet/wechat/jsapi", params=jsapi, timeout=10)
+    assert wallet.status_code == 200 and "50.00" in wallet.text
+    sandbox.pay("wechat", order["out_trade_no"])
+    credited = wait_for(lambda: (found := tenant.order(order["id"]))["state"] == "credited" and found,
+                        20, what="the order to be credited")
+    assert Decimal(credited["balance"]) == Decimal("50.00")
+
+
+def test_a_forged_authorisation_answer_binds_nothing(tenant):
+    answer = tenant.http.get(f"{tenant.url}/api/v1/tenant/wechat/callback", timeout=30,
+                             params={"account_id": tenant.account_id, "code": "made-up", "state": "x" * 32})
+    assert answer.url.endswith("/m/#/recharge?wechat=refused")
+    session = tenant.http.get(f"{tenant.url}/api/v1/tenant/auth/session", timeout=30).json()
+    assert session["wechat_bound"] is False

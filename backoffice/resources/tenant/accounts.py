@@ -18,13 +18,13 @@ from backoffice.auth.tenant import own_account
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.tenant import day, overview
 from backoffice.resources.tenant.schemas import (
-    DayQuerySchema,
-    HistoryRowSchema,
-    HomeSchema,
-    HourSchema,
-    ReceiptSchema,
-    UsageQuerySchema,
-    UsageRowSchema,
+    TenantDayQuerySchema,
+    TenantHistoryRowSchema,
+    TenantHomeSchema,
+    TenantHourSchema,
+    TenantReceiptSchema,
+    TenantUsageQuerySchema,
+    TenantUsageRowSchema,
 )
 from backoffice.resources.tenant.views import account_brief
 from shared_models.metering.band_usage import account_band_usage
@@ -42,7 +42,7 @@ HISTORY_LIMIT = 100
 @blp.route("/accounts/<int:account_id>")
 class Home(MethodView):
     @tenant_only
-    @blp.response(200, HomeSchema)
+    @blp.response(200, TenantHomeSchema)
     def get(self, account_id):
         """The home screen: balance, supply, thresholds, days left, tariff and band now."""
         account = own_account(account_id)
@@ -54,8 +54,8 @@ class Home(MethodView):
 @blp.route("/accounts/<int:account_id>/usage")
 class Usage(MethodView):
     @tenant_only
-    @blp.arguments(UsageQuerySchema, location="query")
-    @blp.response(200, UsageRowSchema(many=True))
+    @blp.arguments(TenantUsageQuerySchema, location="query")
+    @blp.response(200, TenantUsageRowSchema(many=True))
     def get(self, args, account_id):
         """kWh by band: the last 30 days, or the last 12 months (with this one)."""
         account = own_account(account_id)
@@ -74,8 +74,8 @@ class Usage(MethodView):
 @blp.route("/accounts/<int:account_id>/day")
 class Day(MethodView):
     @tenant_only
-    @blp.arguments(DayQuerySchema, location="query")
-    @blp.response(200, HourSchema(many=True))
+    @blp.arguments(TenantDayQuerySchema, location="query")
+    @blp.response(200, TenantHourSchema(many=True))
     def get(self, args, account_id):
         """One local day in hours: kWh used and the power last read in each hour."""
         return day.hours_of(database.session(), own_account(account_id), args["day"])
@@ -90,7 +90,7 @@ def _row(sale: Sale) -> dict:
 @blp.route("/accounts/<int:account_id>/history")
 class History(MethodView):
     @tenant_only
-    @blp.response(200, HistoryRowSchema(many=True))
+    @blp.response(200, TenantHistoryRowSchema(many=True))
     def get(self, account_id):
         """Recharges, refunds and reversals, newest first (the last 100)."""
         account = own_account(account_id)
@@ -104,7 +104,7 @@ class History(MethodView):
 @blp.route("/accounts/<int:account_id>/receipts/<int:sale_id>")
 class Receipt(MethodView):
     @tenant_only
-    @blp.response(200, ReceiptSchema)
+    @blp.response(200, TenantReceiptSchema)
     def get(self, account_id, sale_id):
         """A receipt to show or print."""
         account = own_account(account_id)

@@ -10,14 +10,14 @@ from shared_models.models.ledger import Channel
 from shared_models.models.payments import ONLINE_CHANNELS
 
 
-class TariffNowSchema(Schema):
+class TenantTariffNowSchema(Schema):
     name = fields.String()
     band_now = fields.String(metadata={"description": "sharp, peak, flat or valley"})
     price_now = PriceField()
     prices = fields.Dict(keys=fields.String(), values=PriceField())
 
 
-class HomeMeterSchema(Schema):
+class TenantHomeMeterSchema(Schema):
     id = fields.Integer()
     serial_number = fields.String()
     control_mode = fields.String()
@@ -26,14 +26,14 @@ class HomeMeterSchema(Schema):
     meter_balance = MoneyField(allow_none=True, metadata={"description": "Local mode: the meter's own"})
 
 
-class RechargeLimitsSchema(Schema):
+class TenantRechargeLimitsSchema(Schema):
     minimum = MoneyField()
     maximum = MoneyField()
     credit_cap = MoneyField()
     most_now = MoneyField(metadata={"description": "The most one payment may add now"})
 
 
-class HomeSchema(Schema):
+class TenantHomeSchema(Schema):
     account = fields.Nested(TenantAccountBriefSchema)
     balance = MoneyField(metadata={"description": "All the tenant's money: wallet and meters"})
     wallet = MoneyField()
@@ -48,17 +48,17 @@ class HomeSchema(Schema):
         "description": "About how many days the balance lasts at the last 7 days' average use; "
                        "null without history"})
     daily_cost = MoneyField(allow_none=True)
-    tariff = fields.Nested(TariffNowSchema, allow_none=True)
-    meters = fields.List(fields.Nested(HomeMeterSchema))
-    recharge = fields.Nested(RechargeLimitsSchema)
+    tariff = fields.Nested(TenantTariffNowSchema, allow_none=True)
+    meters = fields.List(fields.Nested(TenantHomeMeterSchema))
+    recharge = fields.Nested(TenantRechargeLimitsSchema)
     supply_control = fields.Boolean(metadata={"description": "Whether the tenant may switch supply"})
 
 
-class UsageQuerySchema(Schema):
+class TenantUsageQuerySchema(Schema):
     granularity = fields.Enum(Granularity, by_value=True, load_default=Granularity.DAY)
 
 
-class UsageRowSchema(Schema):
+class TenantUsageRowSchema(Schema):
     period = fields.Date()
     total = EnergyField()
     sharp = EnergyField()
@@ -67,11 +67,11 @@ class UsageRowSchema(Schema):
     valley = EnergyField()
 
 
-class DayQuerySchema(Schema):
+class TenantDayQuerySchema(Schema):
     day = fields.Date(required=True)
 
 
-class HourSchema(Schema):
+class TenantHourSchema(Schema):
     hour = fields.Integer(metadata={"description": "Local hour, 0-23"})
     energy = EnergyField(metadata={"description": "kWh used in the hour"})
     power_w = fields.Integer(allow_none=True, metadata={"description": "The last power read in it"})
@@ -100,7 +100,7 @@ class TenantOrderViewSchema(PaymentOrderSchema):
     receipt_id = fields.Integer(dump_only=True, allow_none=True)
 
 
-class HistoryRowSchema(Schema):
+class TenantHistoryRowSchema(Schema):
     id = fields.Integer(metadata={"description": "The sale (its receipt)"})
     kind = fields.String(metadata={"description": "recharge, refund or reversal"})
     channel = fields.String()
@@ -110,7 +110,7 @@ class HistoryRowSchema(Schema):
     at = fields.AwareDateTime()
 
 
-class ReceiptSchema(HistoryRowSchema):
+class TenantReceiptSchema(TenantHistoryRowSchema):
     site_name = fields.String()
     account_number = fields.String()
     tenant_name = fields.String()
@@ -119,12 +119,12 @@ class ReceiptSchema(HistoryRowSchema):
     operator = fields.String()
 
 
-class SupplyRequestSchema(Schema):
+class TenantSupplyRequestSchema(Schema):
     meter_id = fields.Integer(required=True)
     on = fields.Boolean(required=True, metadata={"description": "true: switch on; false: off"})
 
 
-class SupplyCommandSchema(Schema):
+class TenantSupplyCommandSchema(Schema):
     id = fields.Integer()
     meter_id = fields.Integer()
     kind = fields.String()

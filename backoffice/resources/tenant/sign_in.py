@@ -15,10 +15,10 @@ from backoffice.auth.permissions import public, tenant_only
 from backoffice.auth.tenant import accounts_of, authorize_tenant, mask
 from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.tenant.sign_in_schemas import (
-    CodeRequestSchema,
-    CodeSentSchema,
-    SignInSchema,
+    TenantCodeRequestSchema,
+    TenantCodeSentSchema,
     TenantSessionSchema,
+    TenantSignInSchema,
 )
 from backoffice.resources.tenant.views import account_brief
 from shared_models import audit
@@ -57,8 +57,8 @@ def _spend_code_budgets(phone: str, identifier: str) -> None:
 @blp.route("/codes")
 class Codes(MethodView):
     @public
-    @blp.arguments(CodeRequestSchema)
-    @blp.response(202, CodeSentSchema)
+    @blp.arguments(TenantCodeRequestSchema)
+    @blp.response(202, TenantCodeSentSchema)
     def post(self, data):
         """Text a sign-in code to the phone on the account (the same answer for any account)."""
         phone = _phone(data["phone"])
@@ -81,7 +81,7 @@ def _session_body(phone: str, token: str, openid: str) -> dict:
 @blp.route("/session")
 class TenantSession(MethodView):
     @public
-    @blp.arguments(SignInSchema)
+    @blp.arguments(TenantSignInSchema)
     @blp.response(200, TenantSessionSchema)
     def post(self, data):
         """Sign in with the texted code: a tenant session cookie and its CSRF token."""

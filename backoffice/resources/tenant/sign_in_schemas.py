@@ -7,18 +7,18 @@ from backoffice.fields import Text
 _PHONE = validate.Regexp(r"^\+?[\d\s\-()]{11,20}$", error="Enter the mobile number on the account.")
 
 
-class CodeRequestSchema(Schema):
+class TenantCodeRequestSchema(Schema):
     account = Text(required=True, validate=validate.Length(min=1, max=48), metadata={
         "description": "The account number, or the serial number of a meter on the account"})
     phone = Text(required=True, validate=_PHONE)
 
 
-class CodeSentSchema(Schema):
+class TenantCodeSentSchema(Schema):
     expires_in_s = fields.Integer(metadata={"description": "How long a code lives"})
     resend_after_s = fields.Integer(metadata={"description": "When another code may be asked for"})
 
 
-class SignInSchema(CodeRequestSchema):
+class TenantSignInSchema(TenantCodeRequestSchema):
     code = fields.String(required=True, validate=validate.Regexp(r"^\d{6}$", error="The code is 6 digits."))
 
 

@@ -17,7 +17,7 @@ from backoffice.auth.permissions import tenant_only
 from backoffice.auth.tenant import own_account
 from backoffice.idempotency import idempotent
 from backoffice.resources.blueprint import Blueprint
-from backoffice.resources.tenant.schemas import SupplyCommandSchema, SupplyRequestSchema
+from backoffice.resources.tenant.schemas import TenantSupplyCommandSchema, TenantSupplyRequestSchema
 from shared_models import audit
 from shared_models.errors import Conflict, NotFound, RuleViolation
 from shared_models.metering.balances import account_money
@@ -58,8 +58,8 @@ def _check(account, meter_id: int, on: bool):
 class Supply(MethodView):
     @tenant_only
     @idempotent
-    @blp.arguments(SupplyRequestSchema)
-    @blp.response(201, SupplyCommandSchema)
+    @blp.arguments(TenantSupplyRequestSchema)
+    @blp.response(201, TenantSupplyCommandSchema)
     def post(self, data, account_id):
         """Ask for one's meter to be switched off or on; follow the command to verified."""
         account = own_account(account_id)
@@ -82,7 +82,7 @@ class Supply(MethodView):
 @blp.route("/accounts/<int:account_id>/commands/<int:command_id>")
 class SupplyCommand(MethodView):
     @tenant_only
-    @blp.response(200, SupplyCommandSchema)
+    @blp.response(200, TenantSupplyCommandSchema)
     def get(self, account_id, command_id):
         """How far a switch of one's meter got (queued, sent, verified, failed, expired)."""
         account = own_account(account_id)

@@ -45,8 +45,10 @@ export function Order({ id }) {
       sessionStorage.setItem(`wk.opened.${order.id}`, '1');
       sessionStorage.setItem(PENDING, String(order.id));
       window.location.assign(order.pay_url);
-    } else if (order.flow === 'jsapi' && order.jsapi) {
-      payInWeChat(order.jsapi).then((outcome) => { if (outcome !== 'get_brand_wcpay_request:ok') follow(); });
+    } else if (order.flow === 'jsapi' && sessionStorage.getItem(`wk.jsapi.${order.id}`)) {
+      const jsapi = JSON.parse(sessionStorage.getItem(`wk.jsapi.${order.id}`));
+      sessionStorage.removeItem(`wk.jsapi.${order.id}`);
+      payInWeChat(jsapi).then(follow);
     }
   }, [order]);
   useEffect(() => {  // follow the order every second while it waits

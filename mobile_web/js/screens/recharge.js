@@ -1,11 +1,11 @@
 // Recharge: preset or custom amount, the limits shown before paying; the method follows where
 // the page runs. One key per intent to pay, so a double tap or a retry never makes two orders.
-import { html, useState } from '/console/js/lib.js';
+import { html, useEffect, useState } from '/console/js/lib.js';
 import { t } from '/console/js/i18n.js';
 import { api, idempotencyKey } from '/console/js/api.js';
 import { yuan } from '/console/js/format.js';
 import { navigate } from '/console/js/router.js';
-import { accountPath } from '../tenant.js';
+import { accountId, accountPath, session } from '../tenant.js';
 import { where } from '../where.js';
 import { useApi, Waiting } from '../components/loader.js';
 import { problem } from '../components/offline.js';
@@ -14,16 +14,22 @@ const PRESETS = ['20.00', '50.00', '100.00', '200.00', '500.00'];
 export const CHANNEL_NAMES = { alipay: 'Alipay', wechat: 'WeChat Pay', unionpay: 'UnionPay' };
 const MONEY = /^\d{1,7}(\.\d{1,2})?$/;
 
-export function Recharge() {
+export function Recharge({ query }) {
   const home = useApi(accountPath());
   const place = where();
+  // Inside WeChat, a JSAPI payment needs the payer's openid: WeChat's web authorisation gives
+  // it without a prompt and comes back here (once; not again after a refusal).
+  const authorise = place === 'wechat' && !session().wechat_bound && query.wechat !== 'refused';
+  useEffect(() => {
+    if (authorise) window.location.assign(`/api/v1/tenant/wechat/authorize?account_id=${accountId()}`);
+  }, []);
   const [amount, setAmount] = useState('50.00');
   const [custom, setCustom] = useState('');
   const [channel, setChannel] = useState(place === 'wechat' ? 'wechat' : 'alipay');
   const [key, setKey] = useState(idempotencyKey());
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState(null);
-  if (!home.data) return html`<${Waiting} state=${home} />`;
+  if (!home.data || authorise) return html`<${Waiting} state=${home} />`;
   const limits = home.data.recharge;
   const chosen = custom || amount;
   const valid = MONEY.test(chosen) && Number(chosen) >= Number(limits.minimum) && Number(chosen) <= Number(limits.most_now);
@@ -36,6 +42,8 @@ export function Recharge() {
     const body = { amount: Number(chosen).toFixed(2), method, ...(method === 'qr' ? { channel } : {}) };
     try {
       const answer = await api('POST', accountPath('/orders'), { json: body, headers: { 'Idempotency-Key': key } });
+      // WeChat's pay call is signed for this answer only (never stored): handed to the next screen.
+      if (answer.body.jsapi) sessionStorage.setItem(`wk.jsapi.${answer.body.id}`, JSON.stringify(answer.body.jsapi));
       navigate(`/order/${answer.body.id}`);
     } catch (failure) {
       setError(problem(failure));

@@ -28,6 +28,9 @@ FIELDS: dict[str, dict[str, tuple[str, bool]]] = {
         "merchant_serial": ("text", True), "merchant_private_key_file": ("file", True),
         "platform_public_key_id": ("text", True), "platform_public_key_file": ("file", True),
         "apiv3_key_file": ("file", True), "timeout_s": ("seconds", False),
+        # Web authorisation of the tenant pages inside WeChat (snsapi_base), for JSAPI payments.
+        "app_secret_file": ("file", False), "oauth_base_url": ("url", False),
+        "sns_base_url": ("url", False),
     },
     "unionpay": {
         "base_url": ("url", True), "mer_id": ("text", True), "signing_key_file": ("file", True),
