@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: demo test install install-test lint bench-recharge bench-recharge-profile bench-sweep bench-freshness bench-command bench-settle bench-notify kiosk bench-kiosk bench-console clean
+.PHONY: demo test install install-test lint bench-recharge bench-recharge-profile bench-sweep bench-freshness bench-command bench-settle bench-notify kiosk bench-kiosk bench-console bench-tenant clean
 
 $(VENV)/.installed-server: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -68,6 +68,9 @@ bench-kiosk: install-test
 
 bench-console: install-test
 	$(PY) -m ops.bench.console
+
+bench-tenant: install-test
+	$(PY) -m ops.bench.tenant
 
 clean:
 	rm -rf $(VENV) instance/*.sqlite3 instance/redis .pytest_cache

@@ -22,6 +22,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(ledger_group)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(sms_outbox_command)
 
 
 @click.group("db", help="Database schema.")
@@ -114,6 +115,27 @@ def seed_demo_command() -> None:
     created = seed_demo(database.session(), admin_id)
     database.session().commit()
     click.echo("demo site created" if created else "demo site already present")
+
+
+@click.command("sms-outbox", help="The newest texts in the SMS outbox (with the demo's record-only "
+                                   "driver, where a tenant's sign-in code is read).")
+@click.option("--kind", default=None, help="Only this kind, e.g. sign_in_code.")
+@click.option("--last", default=5, show_default=True, type=click.IntRange(1, 100))
+@with_appcontext
+def sms_outbox_command(kind: str | None, last: int) -> None:
+    from shared_models.models import SmsMessage
+    from shared_models.models.notifications import SmsKind
+
+    stmt = select(SmsMessage).order_by(SmsMessage.id.desc()).limit(last)
+    if kind:
+        try:
+            stmt = stmt.where(SmsMessage.kind == SmsKind(kind))
+        except ValueError:
+            raise click.BadParameter(f"one of {', '.join(k.value for k in SmsKind)}",
+                                     param_hint="--kind") from None
+    for message in reversed(list(database.session().scalars(stmt))):
+        click.echo(f"{message.created_at:%Y-%m-%d %H:%M:%S} UTC  {message.phone}  {message.state.value:<10} "
+                   f"{message.body}")
 
 
 def main() -> None:

@@ -186,6 +186,9 @@ def main() -> None:
     base = f"http://127.0.0.1:{demo.port}"
     print("\nWattkeeper demo")
     print(f"  console       {base}/console/   (staff: dashboard, monitor, tenants, sales, alarms)")
+    print(f"  tenant pages  {base}/m/   (a tenant's phone: account DEMO-000001, phone 13800000001)")
+    print(f"  sign-in code  DATABASE_URL={database_url} {Path(sys.executable).parent / 'wattkeeper'} "
+          "sms-outbox --kind sign_in_code   (the demo's SMS driver records texts, sends none)")
     print(f"  API docs      {base}/api/docs")
     print(f"  OpenAPI       {base}/api/openapi.json")
     print(f"  health        {base}/healthz   metrics {base}/metrics")

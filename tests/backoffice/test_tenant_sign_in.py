@@ -141,3 +141,11 @@ def test_signing_out_ends_the_session(client, tenant_account, db):
 
 def test_a_staff_session_is_no_tenant(client, admin):
     assert client.get("/api/v1/tenant/auth/session", headers=admin).status_code == 401
+
+
+def test_the_code_can_be_read_from_the_outbox_on_the_command_line(client, runner, tenant_account, db):
+    client.post("/api/v1/tenant/auth/codes", json={"account": tenant_account.number, "phone": "13800138000"})
+    shown = runner.invoke(args=["sms-outbox", "--kind", "sign_in_code"])
+    assert shown.exit_code == 0, shown.output
+    assert read_code(db, tenant_account.id) in shown.output and "13800138000" in shown.output
+    assert runner.invoke(args=["sms-outbox", "--kind", "nope"]).exit_code == 2
