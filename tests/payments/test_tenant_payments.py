@@ -40,16 +40,35 @@ class Tenant:
         return self.call("GET", f"/orders/{order_id}", status=200).json()
 
 
-@pytest.fixture
-def tenant(staff, office):
+@pytest.fixture(scope="module")
+def tenant_bus(staff) -> int:
+    """A bus of the tenants' own: the package's shared bus holds the other tests' meters."""
+    from shared_models import registry
+
+    with staff.sessions() as db:
+        gateway = registry.save_gateway(db, {"site_id": staff.site_id, "name": "G-tenants",
+                                             "host": "127.0.0.1", "bus_count": 1})
+        db.commit()
+        return gateway.buses[0].id
+
+
+def _open_account(staff, bus_id: int, phone: str) -> tuple[int, str]:
+    from shared_models import registry
     from shared_models.sales import accounts
 
-    phone = str(next(_phones))
-    account_id = staff.new_account()
     with staff.sessions() as db:
-        account = db.get(accounts.TenantAccount, account_id)
-        account.phone, number = phone, account.number
+        meter = registry.save_meter(db, {"bus_id": bus_id, "address": int(phone) % 100,
+                                         "serial_number": f"TEN{phone}"})
+        account = accounts.open_account(db, {"site_id": staff.site_id, "tenant_name": "T",
+                                             "phone": phone, "meter_ids": [meter.id]}, operator_id=None)
         db.commit()
+        return account.id, account.number
+
+
+@pytest.fixture
+def tenant(staff, office, tenant_bus):
+    phone = str(next(_phones))
+    account_id, number = _open_account(staff, tenant_bus, phone)
     http = requests.Session()
     sent = http.post(f"{office.url}/api/v1/tenant/auth/codes",
                      json={"account": number, "phone": phone}, timeout=30)
@@ -113,8 +132,9 @@ def test_cancelling_an_unpaid_payment_closes_it(tenant, sandbox):
     assert closed["state"] == "closed" and closed["balance"] is None
 
 
-def test_another_accounts_order_answers_404(tenant, staff):
-    others = staff.new_order(staff.new_account(), "25.00", "alipay")
+def test_another_accounts_order_answers_404(tenant, staff, tenant_bus):
+    others_id, _number = _open_account(staff, tenant_bus, str(next(_phones)))
+    others = staff.new_order(others_id, "25.00", "alipay")
     assert tenant.call("GET", f"/orders/{others['id']}").status_code == 404
     assert tenant.call("POST", f"/orders/{others['id']}/cancel").status_code == 404
 

@@ -4,10 +4,12 @@ import { t } from '/console/js/i18n.js';
 import { get } from '/console/js/api.js';
 import { Offline, isOffline } from './offline.js';
 
+// No path: nothing is asked (the screen is about to leave, say).
 export function useApi(path, query) {
   const [state, setState] = useState({ data: null, error: null, loading: true });
   const [tick, setTick] = useState(0);
   useEffect(() => {
+    if (!path) return undefined;
     let live = true;
     setState((s) => ({ ...s, loading: true }));
     get(path, query).then((data) => live && setState({ data, error: null, loading: false }),

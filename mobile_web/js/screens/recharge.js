@@ -15,11 +15,11 @@ export const CHANNEL_NAMES = { alipay: 'Alipay', wechat: 'WeChat Pay', unionpay:
 const MONEY = /^\d{1,7}(\.\d{1,2})?$/;
 
 export function Recharge({ query }) {
-  const home = useApi(accountPath());
   const place = where();
   // Inside WeChat, a JSAPI payment needs the payer's openid: WeChat's web authorisation gives
   // it without a prompt and comes back here (once; not again after a refusal).
   const authorise = place === 'wechat' && !session().wechat_bound && query.wechat !== 'refused';
+  const home = useApi(authorise ? null : accountPath());
   useEffect(() => {
     if (authorise) window.location.assign(`/api/v1/tenant/wechat/authorize?account_id=${accountId()}`);
   }, []);
