@@ -58,7 +58,7 @@ def _open_account(staff, bus_id: int, phone: str) -> tuple[int, str]:
 
     with staff.sessions() as db:
         meter = registry.save_meter(db, {"bus_id": bus_id, "address": int(phone) % 100,
-                                         "serial_number": f"TEN{phone}"})
+                                         "serial_number": f"TEN{phone}-M"})
         account = accounts.open_account(db, {"site_id": staff.site_id, "tenant_name": "T",
                                              "phone": phone, "meter_ids": [meter.id]}, operator_id=None)
         db.commit()
