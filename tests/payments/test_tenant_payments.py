@@ -41,25 +41,28 @@ class Tenant:
 
 
 @pytest.fixture(scope="module")
-def tenant_bus(staff) -> int:
-    """A bus of the tenants' own: the package's shared bus holds the other tests' meters."""
+def tenant_bus(staff) -> tuple[int, int]:
+    """A site and bus of the tenants' own (the package's site numbers its accounts and meters
+    in step for the other tests): (site id, bus id)."""
     from shared_models import registry
 
     with staff.sessions() as db:
-        gateway = registry.save_gateway(db, {"site_id": staff.site_id, "name": "G-tenants",
+        site = registry.save_site(db, {"code": "TENANTS", "name": "Tenants"})
+        gateway = registry.save_gateway(db, {"site_id": site.id, "name": "G-tenants",
                                              "host": "127.0.0.1", "bus_count": 1})
         db.commit()
-        return gateway.buses[0].id
+        return site.id, gateway.buses[0].id
 
 
-def _open_account(staff, bus_id: int, phone: str) -> tuple[int, str]:
+def _open_account(staff, place: tuple[int, int], phone: str) -> tuple[int, str]:
     from shared_models import registry
     from shared_models.sales import accounts
 
+    site_id, bus_id = place
     with staff.sessions() as db:
         meter = registry.save_meter(db, {"bus_id": bus_id, "address": int(phone) % 100,
                                          "serial_number": f"TEN{phone}-M"})
-        account = accounts.open_account(db, {"site_id": staff.site_id, "tenant_name": "T",
+        account = accounts.open_account(db, {"site_id": site_id, "tenant_name": "T",
                                              "phone": phone, "meter_ids": [meter.id]}, operator_id=None)
         db.commit()
         return account.id, account.number
