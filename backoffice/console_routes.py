@@ -73,8 +73,9 @@ def _gzipped(body: bytes) -> bytes:
     return gzip.compress(body, compresslevel=9, mtime=0)
 
 
-def _compress(response: Response) -> Response:
-    """gzip a whole 200 answer of text when the browser takes it (every browser does)."""
+def compress(response: Response) -> Response:
+    """gzip a whole 200 answer of text when the browser takes it (every browser does); the
+    tenant pages at /m/ use it too."""
     response.vary.add("Accept-Encoding")
     if (response.status_code != 200 or response.mimetype not in _COMPRESSIBLE
             or "gzip" not in request.accept_encodings or "Content-Encoding" in response.headers):
@@ -100,7 +101,7 @@ def _secure(response: Response) -> Response:
     response.headers["Referrer-Policy"] = "same-origin"
     # Revalidated on every load, so a new release is picked up without a stale mix of modules.
     response.headers["Cache-Control"] = "no-cache"
-    return _compress(response)
+    return compress(response)
 
 
 @bp.get("/")

@@ -13,7 +13,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, abort, jsonify, send_from_directory
 
 from backoffice.auth.permissions import public
-from backoffice.console_routes import LANGUAGES, catalogue, content_security_policy
+from backoffice.console_routes import LANGUAGES, catalogue, compress, content_security_policy
 
 ROOT = Path(__file__).resolve().parent.parent / "mobile_web"
 
@@ -26,7 +26,7 @@ def _secure(response: Response) -> Response:
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Referrer-Policy"] = "same-origin"
     response.headers["Cache-Control"] = "no-cache"
-    return response
+    return compress(response)
 
 
 @bp.get("/")

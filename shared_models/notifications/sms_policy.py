@@ -51,6 +51,9 @@ REQUIRED = {
     SmsKind.SIGN_IN_CODE: ("code", "minutes"),
 }
 MONEY_KEYS = frozenset({"balance", "threshold", "amount"})
+# Values only the addressee may read: staff lists and exports show the text with them masked.
+SECRET_KEYS = {SmsKind.SIGN_IN_CODE: ("code",)}
+MASK = "******"
 
 # Mainland mobile numbers: 11 digits starting 13-19, optionally written with +86 / 0086 / 86.
 _MOBILE = re.compile(r"1[3-9]\d{9}")
@@ -131,3 +134,32 @@ def held_until(kind: SmsKind, at: datetime, policy: Policy) -> datetime | None:
     if kind not in DEFERRED_IN_QUIET_HOURS:
         return None
     return quiet_until(at, policy.zone, policy.quiet_start, policy.quiet_end)
+
+
+def _secret_pattern(kind: SmsKind) -> re.Pattern[str]:
+    """The kind's template as a pattern whose secret placeholders are the groups to mask."""
+    parts = re.split(r"(\{\w+\})", TEMPLATES[kind])
+    pattern = "".join(
+        ("(\\d+)" if part[1:-1] in SECRET_KEYS[kind] else ".*?") if part.startswith("{")
+        else re.escape(part) for part in parts)
+    return re.compile(pattern + "$")
+
+
+_SECRET_PATTERNS = {kind: _secret_pattern(kind) for kind in SECRET_KEYS}
+
+
+def redacted(kind: SmsKind, body: str) -> str:
+    """The text as staff may see it: a sign-in code masked (anyone reading the outbox could
+    otherwise sign in as the tenant). A text that does not match its template, e.g. from an
+    older wording, is masked whole rather than shown."""
+    pattern = _SECRET_PATTERNS.get(kind)
+    if pattern is None or not body:
+        return body
+    match = pattern.search(body)
+    if match is None:
+        return MASK
+    masked, last = [], 0
+    for group in range(1, (match.lastindex or 0) + 1):
+        masked += [body[last:match.start(group)], MASK]
+        last = match.end(group)
+    return "".join(masked) + body[last:]

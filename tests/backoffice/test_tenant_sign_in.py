@@ -5,8 +5,10 @@ the tenant session is no staff session."""
 from __future__ import annotations
 
 from datetime import timedelta
+from io import BytesIO
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from shared_models.models import SmsMessage, TenantSignInCode
@@ -149,3 +151,18 @@ def test_the_code_can_be_read_from_the_outbox_on_the_command_line(client, runner
     assert shown.exit_code == 0, shown.output
     assert read_code(db, tenant_account.id) in shown.output and "13800138000" in shown.output
     assert runner.invoke(args=["sms-outbox", "--kind", "nope"]).exit_code == 2
+
+
+def test_staff_never_read_a_sign_in_code_in_the_outbox(client, tenant_account, db, admin):
+    client.post("/api/v1/tenant/auth/codes", json={"account": tenant_account.number,
+                                                   "phone": "13800138000"})
+    code = read_code(db, tenant_account.id)
+    listed = client.get(f"/api/v1/sms?account_id={tenant_account.id}&kind=sign_in_code",
+                        headers=admin).json
+    assert len(listed) == 1 and code not in listed[0]["body"]
+    assert "登录验证码为******，5分钟内有效" in listed[0]["body"]
+    exported = client.get(f"/api/v1/sms/export?account_id={tenant_account.id}", headers=admin)
+    workbook = load_workbook(BytesIO(exported.data), read_only=True)
+    texts = [row[6] for row in workbook["SMS"].iter_rows(min_row=2, values_only=True)]
+    workbook.close()
+    assert len(texts) == 1 and code not in texts[0] and "******" in texts[0]

@@ -56,3 +56,15 @@ def test_quiet_hours_hold_back_alarm_levels_only(kind, local, until):
     at = local.replace(tzinfo=SHANGHAI).astimezone(UTC)
     expected = None if until is None else until.replace(tzinfo=SHANGHAI).astimezone(UTC)
     assert held_until(kind, at, ON) == expected
+
+
+def test_only_the_sign_in_code_is_masked_for_staff():
+    from shared_models.notifications.sms_policy import TEMPLATES, redacted
+
+    body = "【瓦特管家】" + TEMPLATES[SmsKind.SIGN_IN_CODE].format(number="DEMO-000123", code="804511",
+                                                                  minutes=5)
+    assert redacted(SmsKind.SIGN_IN_CODE, body) == (
+        "【瓦特管家】您的电费账户DEMO-000123登录验证码为******，5分钟内有效，请勿告诉他人。")
+    assert redacted(SmsKind.SIGN_IN_CODE, "an older wording with 804511") == "******"
+    recharge = "尊敬的李四，您的电费账户DEMO-000123已成功充值50.00元"
+    assert redacted(SmsKind.RECHARGE, recharge) == recharge

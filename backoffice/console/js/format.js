@@ -39,7 +39,7 @@ export const POSTING_KINDS = {
   opening: 'Opening balance', sale: 'Recharge', refund: 'Refund', reversal: 'Reversal', consumption: 'Consumption',
   transfer: 'Transfer', closing: 'Closing', adjustment: 'Adjustment',
 };
-export const SMS_KINDS = { alarm1: 'Alarm 1', alarm2: 'Alarm 2', arrears: 'Arrears', recharge: 'Recharge' };
+export const SMS_KINDS = { alarm1: 'Alarm 1', alarm2: 'Alarm 2', arrears: 'Arrears', recharge: 'Recharge', sign_in_code: 'Sign-in code' };
 export const SMS_STATES = { queued: 'Queued', sending: 'Sending', sent: 'Sent', failed: 'Failed', suppressed: 'Suppressed' };
 
 // Reasons the system itself writes on sales and postings (English in the ledger): shown in the

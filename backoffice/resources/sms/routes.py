@@ -13,6 +13,7 @@ from backoffice.resources.blueprint import Blueprint
 from backoffice.resources.common import BINARY, collection, download, filter_by, naive_utc
 from backoffice.resources.sms.schemas import SmsMessageSchema, SmsQuerySchema
 from shared_models.models import SmsMessage
+from shared_models.notifications.sms_policy import redacted
 from shared_models.workbooks.xlsx import MIME_TYPE, SheetSpec, write_workbook
 
 blp = Blueprint("sms", __name__, url_prefix="/sms", description="SMS outbox (短信)")
@@ -29,7 +30,7 @@ def _query(args):
 def _sheet_rows(db, stmt):
     for sms in db.scalars(stmt.execution_options(yield_per=500)):
         yield [sms.id, sms.site_id, sms.account_id, sms.phone, sms.kind.value, sms.state.value,
-               sms.body, sms.attempts, naive_utc(sms.created_at), naive_utc(sms.sent_at),
+               redacted(sms.kind, sms.body), sms.attempts, naive_utc(sms.created_at), naive_utc(sms.sent_at),
                sms.provider, sms.last_error]
 
 

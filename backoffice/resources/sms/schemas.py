@@ -4,6 +4,7 @@ from marshmallow import Schema, fields
 
 from backoffice.fields import Id
 from shared_models.models.notifications import SmsKind, SmsState
+from shared_models.notifications.sms_policy import redacted
 
 
 class SmsMessageSchema(Schema):
@@ -12,7 +13,8 @@ class SmsMessageSchema(Schema):
     account_id = fields.Integer(dump_only=True)
     phone = fields.String(dump_only=True)
     kind = fields.Enum(SmsKind, by_value=True, dump_only=True)
-    body = fields.String(dump_only=True)
+    # A tenant's sign-in code is masked: whoever reads the outbox could sign in with it.
+    body = fields.Function(lambda sms: redacted(sms.kind, sms.body), dump_only=True)
     dedup_key = fields.String(dump_only=True, allow_none=True)
     state = fields.Enum(SmsState, by_value=True, dump_only=True)
     attempts = fields.Integer(dump_only=True)
