@@ -31,6 +31,7 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.status.routes import blp as status
     from backoffice.resources.tariffs.routes import blp as tariffs
     from backoffice.resources.tenant.accounts import blp as tenant
+    from backoffice.resources.tenant.alerts import blp as tenant_alerts
     from backoffice.resources.tenant.recharge import blp as tenant_payments
     from backoffice.resources.tenant.sign_in import blp as tenant_auth
     from backoffice.resources.tenant.supply import blp as tenant_supply
@@ -42,5 +43,5 @@ def register_resources(api: Api) -> None:
                       accounts, shifts, sales, payments, payment_notify, kiosk_devices,
                       kiosk, reconciliation, tariffs, ledger,
                       reports, dashboard, search, commands, status, alarms, sms, audit, tenant_auth, tenant,
-                      tenant_payments, tenant_supply, tenant_wechat):
+                      tenant_payments, tenant_supply, tenant_wechat, tenant_alerts):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

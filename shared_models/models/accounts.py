@@ -46,6 +46,8 @@ class TenantAccount(Base):
     alarm2_threshold: Mapped[Decimal] = mapped_column(Money)
     arrears_rule: Mapped[ArrearsRule] = mapped_column(db_enum(ArrearsRule, "arrears_rule"),
                                                       default=ArrearsRule.TRIP)
+    # Alarm texts the tenant turned off from their phone ("alarm1,alarm2"); see sms_policy.MUTABLE.
+    sms_muted: Mapped[str] = mapped_column(String(32), default="", server_default="")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 

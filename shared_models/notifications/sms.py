@@ -27,6 +27,7 @@ from shared_models.notifications.sms_policy import (
     DEFERRED_IN_QUIET_HOURS,
     Policy,
     held_until,
+    muted_kinds,
     normalise_phone,
     phone_problem,
     render,
@@ -69,7 +70,8 @@ def notify(db: Session, *, account_id: int, kind: str, context: dict[str, Any],
     message = SmsMessage(site_id=site.id, account_id=account.id, kind=kind, body=body,
                          phone=phone or account.phone[:32], dedup_key=dedup_key,
                          state=SmsState.QUEUED, created_at=at)
-    reason = suppression(policy, kind, message.phone, lambda: _sent_recently(db, message, policy, at))
+    reason = suppression(policy, kind, message.phone, lambda: _sent_recently(db, message, policy, at),
+                         muted_kinds(account.sms_muted))
     if reason:
         message.state, message.last_error = SmsState.SUPPRESSED, reason
         return _insert(db, message)

@@ -30,6 +30,9 @@ DEFAULT_REPEAT_WINDOW = timedelta(hours=6)
 # Kinds held back until quiet hours end, and kinds limited to one per repeat window.
 DEFERRED_IN_QUIET_HOURS = frozenset({SmsKind.ALARM1, SmsKind.ALARM2})
 WINDOWED = frozenset({SmsKind.ALARM1, SmsKind.ALARM2, SmsKind.ARREARS})
+# Kinds a tenant may turn off. The arrears text says the supply is being cut, and the site owes
+# the tenant that notice; confirmations and sign-in codes answer what the tenant just did.
+MUTABLE = (SmsKind.ALARM1, SmsKind.ALARM2)
 
 TEMPLATES = {
     SmsKind.ALARM1: "尊敬的{tenant}，您的电费账户{number}余额为{balance}元，已低于一级报警值"
@@ -116,12 +119,25 @@ def phone_problem(raw_phone: str) -> str:
     return ""
 
 
+def muted_kinds(stored: str) -> frozenset[SmsKind]:
+    """The kinds an account's `sms_muted` column turns off (unknown words are ignored)."""
+    words = {word.strip() for word in (stored or "").split(",")}
+    return frozenset(kind for kind in MUTABLE if kind.value in words)
+
+
+def store_muted(kinds) -> str:
+    """The column's text for a set of muted kinds, in a stable order."""
+    return ",".join(kind.value for kind in MUTABLE if kind in kinds)
+
+
 def suppression(policy: Policy, kind: SmsKind, raw_phone: str,
-                sent_recently: Callable[[], bool]) -> str:
+                sent_recently: Callable[[], bool], muted: frozenset[SmsKind] = frozenset()) -> str:
     """Why a message is not sent ("" when it is); `sent_recently` is asked only for the kinds
     limited to one per repeat window, after every cheaper reason."""
     if not policy.enabled:
         return "SMS is turned off for this site"
+    if kind in muted:
+        return f"the tenant turned {kind.value} texts off"
     if problem := phone_problem(raw_phone):
         return problem
     if kind in WINDOWED and sent_recently():

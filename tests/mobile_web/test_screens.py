@@ -69,3 +69,28 @@ def test_the_history_tenants_have_a_days_left_figure(browser, office):
         assert page.inner_text("[data-testid=days-left]") != "—"
     finally:
         context.close()
+
+
+def test_a_tenant_turns_the_alarm_1_text_off_on_the_me_page(browser, office):
+    tenant = remote_tenants(office.sessions, office.ids["site"])[12]  # a tenant no other test signs in as
+    context, page, watch = phone(browser, office, "zh-CN")
+    try:
+        sign_in(page, office, tenant)
+        page.goto(f"{office.url}/m/#/me")
+        settle(page)
+        switch = page.locator("[data-alert=alarm1]")
+        assert switch.get_attribute("aria-checked") == "true"
+        switch.click()
+        page.wait_for_selector("[data-alert=alarm1][aria-checked=false]")
+        assert "未开启" in switch.inner_text()
+        shoot(page, "me-alarm1-off", "zh-CN")
+        page.reload()
+        settle(page)
+        assert page.get_attribute("[data-alert=alarm1]", "aria-checked") == "false"
+        assert page.get_attribute("[data-alert=alarm2]", "aria-checked") == "true"
+        page.click("[data-alert=alarm1]")  # back as it was: the office is shared by the package
+        page.wait_for_selector("[data-alert=alarm1][aria-checked=true]")
+        assert small_targets(page) == []
+        assert watch.problems == []
+    finally:
+        context.close()

@@ -68,3 +68,16 @@ def test_only_the_sign_in_code_is_masked_for_staff():
     assert redacted(SmsKind.SIGN_IN_CODE, "an older wording with 804511") == "******"
     recharge = "尊敬的李四，您的电费账户DEMO-000123已成功充值50.00元"
     assert redacted(SmsKind.RECHARGE, recharge) == recharge
+
+
+def test_a_tenant_mutes_alarm_levels_only():
+    from shared_models.notifications.sms_policy import muted_kinds, store_muted
+
+    assert muted_kinds("") == frozenset()
+    assert muted_kinds("alarm2, alarm1,arrears,nonsense") == {SmsKind.ALARM1, SmsKind.ALARM2}
+    assert store_muted({SmsKind.ALARM2, SmsKind.ALARM1}) == "alarm1,alarm2"
+    policy = Policy(True, ZoneInfo("Asia/Shanghai"), time(22), time(8), timedelta(hours=6))
+    muted = frozenset({SmsKind.ALARM1})
+    assert suppression(policy, SmsKind.ALARM1, "13800138000", lambda: False, muted) == (
+        "the tenant turned alarm1 texts off")
+    assert suppression(policy, SmsKind.ALARM2, "13800138000", lambda: False, muted) == ""

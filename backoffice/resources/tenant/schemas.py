@@ -132,3 +132,12 @@ class TenantSupplyCommandSchema(Schema):
     error = fields.String()
     created_at = fields.AwareDateTime()
     finished_at = fields.AwareDateTime(allow_none=True)
+
+
+class TenantAlertsSchema(Schema):
+    """Which alarm texts the tenant gets; the arrears text is always sent."""
+
+    alarm1 = fields.Boolean(required=True, metadata={"description": "texts at alarm 1"})
+    alarm2 = fields.Boolean(required=True, metadata={"description": "texts at alarm 2"})
+    arrears = fields.Boolean(dump_only=True, metadata={
+        "description": "always true: the notice that the supply is being cut cannot be turned off"})

@@ -1,9 +1,10 @@
-// Me: the phone signed in, its accounts (switch between them), language, sign out.
+// Me: the phone signed in, its accounts (switch between them), the alarm texts, language, sign out.
 import { html } from '/console/js/lib.js';
 import { language, setLanguage, t } from '/console/js/i18n.js';
 import { navigate } from '/console/js/router.js';
 import { accountId, chooseAccount, session, signOut } from '../tenant.js';
 import { LanguageToggle } from '../components/language.js';
+import { Alerts } from '../components/alerts.js';
 
 export function Me({ onLanguage }) {
   const me = session();
@@ -17,6 +18,7 @@ export function Me({ onLanguage }) {
           <span><strong>${a.number}</strong><br /><span class="muted small">${a.site_name}${a.place ? ` · ${a.place}` : ''}</span></span>
           <span>${a.id === accountId() ? t('Shown') : t('Show')}</span></button></li>`)}</ul>
     </div>
+    <${Alerts} key=${accountId()} />
     <div class="card"><div class="row"><span>${t('Language')}</span>
       <${LanguageToggle} value=${language()} onChange=${(next) => setLanguage(next).then(onLanguage)} /></div></div>
     <button class="btn btn-block" onClick=${() => signOut().finally(() => navigate('/sign-in'))}>${t('Sign out')}</button>
