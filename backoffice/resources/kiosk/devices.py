@@ -21,10 +21,17 @@ blp = Blueprint("kiosk-devices", __name__, url_prefix="/kiosk-devices",
                 description="Lobby kiosk devices: registered by staff, one token each")
 
 
-class KioskDeviceSchema(Schema):
-    id = fields.Integer(dump_only=True)
+class NewKioskDeviceSchema(Schema):
     site_id = Id(required=True)
     name = Text(required=True, validate=validate.Length(min=1, max=120))
+
+
+class KioskDeviceSchema(Schema):
+    id = fields.Integer(dump_only=True)
+    # None for an operator given the kiosk role through /operators with every site, which the
+    # registration here never makes but the list must still show.
+    site_id = fields.Integer(dump_only=True, allow_none=True)
+    name = fields.String(dump_only=True)
     username = fields.String(dump_only=True)
     active = fields.Boolean(dump_only=True)
     created_at = fields.AwareDateTime(dump_only=True)
@@ -66,7 +73,7 @@ class Devices(MethodView):
         return _Shown(select(Operator).where(Operator.role == Role.KIOSK).order_by(Operator.id))
 
     @requires("operators.write")
-    @blp.arguments(KioskDeviceSchema)
+    @blp.arguments(NewKioskDeviceSchema)
     @blp.response(201, IssuedKioskSchema)
     def post(self, data):
         """Register a kiosk at a site and issue its token (shown once)."""
