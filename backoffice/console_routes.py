@@ -28,7 +28,6 @@ _COMPRESSIBLE = frozenset({"text/html", "text/css", "text/javascript", "applicat
                            "application/json"})
 _COMPRESS_FROM = 1024
 
-bp = Blueprint("console", __name__, url_prefix="/console")
 
 
 @functools.lru_cache(maxsize=8)
@@ -94,37 +93,46 @@ def compress(response: Response) -> Response:
     return response
 
 
-@bp.after_request
-def _secure(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = content_security_policy()
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Referrer-Policy"] = "same-origin"
-    # Revalidated on every load, so a new release is picked up without a stale mix of modules.
-    response.headers["Cache-Control"] = "no-cache"
-    return compress(response)
+def static_client(name: str, url_prefix: str, root: Path) -> Blueprint:
+    """The blueprint that serves one browser client (the console here, the tenant pages at /m/):
+    its page, scripts and styles and the message catalogue, to anyone, under the client's
+    Content-Security-Policy, compressed, revalidated on every load."""
+    blueprint = Blueprint(name, __name__, url_prefix=url_prefix)
+    page = root / "index.html"
+
+    @blueprint.after_request
+    def _secure(response: Response) -> Response:
+        response.headers["Content-Security-Policy"] = content_security_policy(page)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["Referrer-Policy"] = "same-origin"
+        # Revalidated on every load, so a new release is picked up without a stale mix of modules.
+        response.headers["Cache-Control"] = "no-cache"
+        return compress(response)
+
+    @blueprint.get("/")
+    @public
+    def index():
+        """The client's single page (the hash part of the URL picks the screen)."""
+        return send_from_directory(root, "index.html")
+
+    @blueprint.get("/messages/<language>.json")
+    @public
+    def messages(language: str):
+        """The message catalogue for one language."""
+        if language not in LANGUAGES:
+            abort(404)
+        return jsonify(catalogue(language))
+
+    @blueprint.get("/<path:filename>")
+    @public
+    def static_file(filename: str):
+        """The client's scripts, styles and (for the console) vendored libraries."""
+        return send_from_directory(root, filename)
+
+    return blueprint
 
 
-@bp.get("/")
-@public
-def index():
-    """The console's single page (the hash part of the URL picks the screen)."""
-    return send_from_directory(ROOT, "index.html")
-
-
-@bp.get("/messages/<language>.json")
-@public
-def messages(language: str):
-    """The console's message catalogue for one language."""
-    if language not in LANGUAGES:
-        abort(404)
-    return jsonify(catalogue(language))
-
-
-@bp.get("/<path:filename>")
-@public
-def static_file(filename: str):
-    """The console's scripts, styles and vendored libraries."""
-    return send_from_directory(ROOT, filename)
+bp = static_client("console", "/console", ROOT)
 
 
 def init_app(app: Flask) -> None:
