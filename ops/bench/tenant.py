@@ -95,6 +95,20 @@ def seed(url: str, tenants: int) -> list[tuple[int, str]]:
     return found
 
 
+def forget_order_budgets(url: str) -> None:
+    """Every run's scratch database gives its accounts the same ids, so a Redis kept between
+    runs would still hold the last run's payment-order budgets (5 a minute per account) and
+    refuse this run's payments: clear them."""
+    import redis
+
+    client = redis.Redis.from_url(url)
+    try:
+        for key in client.scan_iter("wk:throttle:orders-*"):
+            client.delete(key)
+    finally:
+        client.close()
+
+
 def home_load(port: int, tenants: list[tuple[int, str]], seconds: float,
               warmup: float) -> tuple[list[float], list[str]]:
     """Every tenant asks for its home, back to back, on its own connection; answers in the
@@ -188,6 +202,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch, redis_url() as redis, \
             scratch_database(server_url, "tenant", "head") as url:
         tenants = seed(url, count)
+        forget_order_budgets(redis)
         sandbox = SandboxProcess.start(Path(scratch) / "sandbox")
         os.environ["WATTKEEPER_PAYMENTS"] = str(sandbox.payments_toml)
         api = ApiServer(url, redis, workers=workers, threads=threads,

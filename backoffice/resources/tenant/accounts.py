@@ -26,7 +26,6 @@ from backoffice.resources.tenant.schemas import (
     TenantUsageQuerySchema,
     TenantUsageRowSchema,
 )
-from backoffice.resources.tenant.views import account_brief
 from shared_models.metering.band_usage import account_band_usage
 from shared_models.metering.energy import Granularity
 from shared_models.models import Operator, Sale, Site
@@ -45,10 +44,7 @@ class Home(MethodView):
     @blp.response(200, TenantHomeSchema)
     def get(self, account_id):
         """The home screen: balance, supply, thresholds, days left, tariff and band now."""
-        account = own_account(account_id)
-        found = overview.home(database.session(), account)
-        found["account"] = account_brief(account)
-        return found
+        return overview.home(database.session(), own_account(account_id))
 
 
 @blp.route("/accounts/<int:account_id>/usage")

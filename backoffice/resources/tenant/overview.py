@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backoffice.resources.tenant.views import account_brief
 from shared_models.enums import ControlMode
 from shared_models.metering.balances import account_money
-from shared_models.metering.band_usage import account_band_usage
-from shared_models.metering.energy import Granularity
+from shared_models.metering.band_usage import account_band_total
 from shared_models.metering.freshness import is_stale
 from shared_models.metering.outlook import (
     HISTORY_DAYS,
@@ -21,10 +21,11 @@ from shared_models.metering.outlook import (
     tariff_in_force,
     tariff_now,
 )
-from shared_models.models import Meter, MeterState, Reading, Site, TenantAccount
+from shared_models.models import Meter, MeterState, Site, TenantAccount
 from shared_models.models.accounts import ArrearsRule
 from shared_models.payments.orders import limits_of
 from shared_models.settlement.enforcement_rules import balance_level
+from shared_models.tariffs.localtime import local_midnight
 from shared_models.tariffs.lookup import tariff_for_meter
 from shared_models.types import utcnow
 
@@ -51,17 +52,10 @@ def meters_of(db: Session, account: TenantAccount) -> list[tuple[Meter, MeterSta
     return [(m, states.get(m.id)) for m in meters]
 
 
-def _usage_history(db: Session, account: TenantAccount, today: date):
-    """kWh per band over the last full days, and whether any reading stands behind them."""
-    meter_ids = [m.id for m in account.meters]
-    rows = account_band_usage(db, account.id, Granularity.DAY, today - timedelta(days=HISTORY_DAYS),
-                              today - timedelta(days=1))
-    read = db.scalar(select(Reading.id).where(Reading.meter_id.in_(meter_ids)).limit(1))
-    totals: dict = {}
-    for row in rows:
-        for band, kwh in row.bands.items():
-            totals[band] = totals.get(band, ZERO) + kwh
-    return totals, read is not None
+def _week_use(db: Session, account: TenantAccount, today: date, zone: ZoneInfo):
+    """kWh per band over the last full days, None if no reading stands behind them."""
+    return account_band_total(db, account, local_midnight(today - timedelta(days=HISTORY_DAYS), zone),
+                              local_midnight(today, zone))
 
 
 def home(db: Session, account: TenantAccount) -> dict:
@@ -74,12 +68,12 @@ def home(db: Session, account: TenantAccount) -> dict:
     meters = meters_of(db, account)
     tariff = tariff_for_meter(db, meters[0][0].id) if meters else None
     in_force = tariff_now(tariff, now, zone) if tariff else None
-    history, has_history = _usage_history(db, account, now.astimezone(zone).date())
+    history = _week_use(db, account, now.astimezone(zone).date(), zone)
     per_day = (daily_cost(history, HISTORY_DAYS, tariff_in_force(tariff, now, zone))
-               if tariff and has_history else None)
+               if tariff and history is not None else None)
     limits = limits_of(site)
     return {
-        "account": account, "site_name": site.name,
+        "account": account_brief(account, site), "site_name": site.name,
         "balance": money.total, "wallet": money.wallet, "on_meters": money.on_meters + money.in_transit,
         "meters_read_at": money.meters_read_at,
         "local_mode": any(m.control_mode == ControlMode.LOCAL for m, _ in meters),
