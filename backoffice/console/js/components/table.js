@@ -60,8 +60,9 @@ export function Pager({ list, sizes = PAGE_SIZES }) {
   </div>`;
 }
 
-// rowKey: the column that identifies a row, or a function of the row (report rows have no id).
-export function DataTable({ columns, list, rowKey = 'id', selected, onSelect, empty, sizes }) {
+// rowKey: the column that identifies a row, or a function of the row (report rows have no id);
+// rowClass(row): a class that marks a row (e.g. the log's broken row), or nothing.
+export function DataTable({ columns, list, rowKey = 'id', selected, onSelect, empty, sizes, rowClass }) {
   const [sort, setSort] = useState(null);
   const rows = sorted(list.rows, sort, columns);
   const keyOf = typeof rowKey === 'function' ? rowKey : (row) => row[rowKey];
@@ -95,7 +96,8 @@ export function DataTable({ columns, list, rowKey = 'id', selected, onSelect, em
                 ${sort && sort.key === column.key ? (sort.descending ? '▼' : '▲') : '↕'}</span>`}</th>`)}
         </tr></thead>
         <tbody>
-          ${rows.map((row) => html`<tr key=${keyOf(row)} class=${onSelect && selected.has(keyOf(row)) ? 'chosen' : ''}>
+          ${rows.map((row) => html`<tr key=${keyOf(row)} class=${[onSelect && selected.has(keyOf(row)) ? 'chosen' : '',
+            rowClass ? rowClass(row) || '' : ''].join(' ').trim()}>
             ${onSelect && html`<td class="col-select"><input type="checkbox" aria-label=${t('Select')}
               checked=${selected.has(keyOf(row))} onChange=${() => toggle(keyOf(row))} /></td>`}
             ${columns.map((column) => html`<td class=${column.align === 'right' ? 'num' : ''}>

@@ -10,8 +10,26 @@ export const ACTIONS = {
   create: 'Created', update: 'Changed', delete: 'Deleted', login: 'Logged in', logout: 'Logged out',
   login_failed: 'Login failed', login_refused: 'Login refused', password_set: 'Password set',
   unlock: 'Unlocked', acknowledge: 'Acknowledged', approve: 'Approved', reject: 'Rejected',
-  reprint: 'Receipt reprinted',
+  reprint: 'Receipt reprinted', kiosk_registered: 'Kiosk registered', tenant_sign_in: 'Tenant signed in',
+  tenant_sign_in_failed: 'Tenant sign-in failed', tenant_supply: 'Tenant switched the supply',
 };
+
+// Why verify stopped, as the API says it (English, from the chain's walker), in the user's words.
+const REASONS = [
+  [/^row content does not match its hash$/, 'The row was changed after it was written: its content no longer matches its hash.'],
+  [/^link to the previous row does not match$/, 'The row does not link to the row before it: a row was removed or inserted.'],
+  [/^row does not match the checkpoint's hash$/, 'The newest row does not match the checkpoint kept of it.'],
+  [/^the chain has no checkpoint of its end$/, 'The log has no checkpoint of its newest row.'],
+  [/^the chain ends at (\d+) but the checkpoint says (\d+)$/, 'The log ends at row {last} but its checkpoint names row {head}: rows were cut off its end.'],
+];
+
+function reasonWords(reason) {
+  for (const [pattern, words] of REASONS) {
+    const found = pattern.exec(reason || '');
+    if (found) return t(words, { last: found[1], head: found[2] });
+  }
+  return reason;
+}
 
 // A datetime-local value (the browser's zone) as the instant the API reads.
 const instant = (local) => (local ? new Date(local).toISOString() : '');
@@ -27,14 +45,19 @@ function Changes({ entry }) {
       <td>${show(before[name])}</td><td>→ ${show(after[name])}</td></tr>`)}</tbody></table></details>`;
 }
 
-function VerifyResult({ result }) {
+// The verdict; a broken chain names its first broken row with when and by whom it was written
+// (the row as the log holds it now, fetched by id: it may be on no page shown).
+function VerifyResult({ result, row }) {
   if (!result) return null;
   if (result.error) return html`<span class="error-text">${result.error}</span>`;
-  return result.ok
-    ? html`<span class="verify verify-ok" data-role="verify-result" role="status">✓ ${t('Chain intact')}
-        <span class="muted">${t('{n} rows checked', { n: result.checked })}</span></span>`
-    : html`<span class="verify verify-broken" data-role="verify-result" role="alert">✗ ${t('Broken at row {id}', { id: result.broken_entry_id ?? '—' })}
-        <span class="muted">${result.reason}</span></span>`;
+  if (result.ok) {
+    return html`<span class="verify verify-ok" data-role="verify-result" role="status">✓ ${t('Chain intact')}
+      <span class="muted">${t('{n} rows checked', { n: result.checked })}</span></span>`;
+  }
+  return html`<span class="verify verify-broken" data-role="verify-result" role="alert">
+    ✗ ${t('Broken at row {id}', { id: result.broken_entry_id ?? '—' })}
+    ${row && html`<span data-role="broken-row">${t('written {at} by {who}', { at: when(row.at), who: row.actor_name || t('System') })}</span>`}
+    <span class="verify-reason" data-role="broken-reason">${reasonWords(result.reason)}</span></span>`;
 }
 
 export function LogTab() {
@@ -43,6 +66,7 @@ export function LogTab() {
   const [filters, setFilters] = useState({});
   const [verdict, setVerdict] = useState(null);
   const [checking, setChecking] = useState(false);
+  const [brokenRow, setBrokenRow] = useState(null);
   useEffect(() => { get('/audit/entities').then(setEntities); }, []);
   const list = usePagedList('/audit', filters, 20);
   const names = Object.fromEntries(entities.map((e) => [e.entity, e.name]));
@@ -54,12 +78,25 @@ export function LogTab() {
   };
   const verify = async () => {
     setChecking(true);
-    try { setVerdict(await get('/audit/verify')); } catch (error) { setVerdict({ error: error.message }); }
+    setBrokenRow(null);
+    try {
+      const result = await get('/audit/verify');
+      setVerdict(result);
+      list.reload();  // the rows as they are now: a tampered row shows its forged content
+      if (result.broken_entry_id) {
+        const [row] = await get('/audit', { id: result.broken_entry_id, page_size: 1 });
+        setBrokenRow(row || null);
+      }
+    } catch (error) {
+      setVerdict({ error: error.message });
+    }
     setChecking(false);
   };
   const broken = verdict && verdict.broken_entry_id;
+  const flag = (e) => (broken && e.id === broken ? html`<span class="broken-flag" data-role="broken-flag"
+    title=${t('Broken at row {id}', { id: e.id })}>✗ ${e.id}</span>` : e.id);
   const columns = [
-    { key: 'id', title: '#', sortable: true },
+    { key: 'id', title: '#', sortable: true, render: flag },
     { key: 'at', title: t('Time'), sortable: true, render: (e) => when(e.at) },
     { key: 'actor_name', title: t('Operator'), render: (e) => e.actor_name || t('System') },
     { key: 'ip', title: t('Address') },
@@ -81,10 +118,10 @@ export function LogTab() {
     </form>
     <div class="toolbar">
       <button class="btn" data-role="verify" disabled=${checking} onClick=${verify}>${checking ? t('Checking…') : t('Verify the chain')}</button>
-      <${VerifyResult} result=${verdict} />
       ${broken && html`<button class="btn btn-small" data-role="show-broken"
         onClick=${() => setFilters({ id: verdict.broken_entry_id })}>${t('Show that row')}</button>`}
+      <${VerifyResult} result=${verdict} row=${brokenRow} />
     </div>
-    <${DataTable} columns=${columns} list=${list} />
+    <${DataTable} columns=${columns} list=${list} rowClass=${(e) => (broken && e.id === broken ? 'row-broken' : '')} />
   </div>`;
 }

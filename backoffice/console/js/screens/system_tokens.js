@@ -8,7 +8,9 @@ import { Dialog, DialogForm } from '../components/dialog.js';
 import { roleWord } from '../components/layout.js';
 import { when } from '../format.js';
 
-function IssuedDialog({ issued, onClose }) {
+// A secret issued just now: shown this once (the API keeps only its hash), with a copy button.
+// notice: what to do with it, in words for who receives it (a device or an integration).
+export function IssuedDialog({ title, issued, notice, onClose }) {
   const [copied, setCopied] = useState(null);
   const copy = async () => {
     try {
@@ -19,9 +21,9 @@ function IssuedDialog({ issued, onClose }) {
       setCopied(t('Selected: press Ctrl+C to copy.'));
     }
   };
-  return html`<${Dialog} title=${t('Token {name} issued', { name: issued.name })} onClose=${onClose}>
+  return html`<${Dialog} title=${title || t('Token {name} issued', { name: issued.name })} onClose=${onClose}>
     <div class="issued">
-      <p class="notice">${t('This is the only time the token is shown. Copy it into the device or integration now.')}</p>
+      <p class="notice" data-role="shown-once">${notice || t('This is the only time the token is shown. Copy it into the device or integration now.')}</p>
       <div class="issued-row">
         <input id="issued-token" name="issued-token" readonly value=${issued.token} aria-label=${t('Token')} />
         <button class="btn btn-primary" data-role="copy" onClick=${copy}>${t('Copy')}</button>
