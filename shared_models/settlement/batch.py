@@ -26,8 +26,9 @@ from shared_models.models import (
 )
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import AccountKind
-from shared_models.tariffs import GapPolicy, TariffLike, TariffSchedule, cost
+from shared_models.tariffs import GapPolicy, TariffLike, TariffSchedule
 from shared_models.tariffs.lookup import tariff_for_meter, tariffs_for_meters
+from shared_models.tariffs.total import Total, total_cost
 
 from .sets import among
 
@@ -62,14 +63,14 @@ class Run:
             self.sites[site_id] = self.db.get(Site, site_id)
         return self.sites[site_id]
 
-    def price(self, meter: Meter, start: Point, end: Point):
-        """The engine's breakdown of the energy between two points of one meter's history."""
+    def price(self, meter: Meter, start: Point, end: Point) -> Total:
+        """The exact cost of the energy between two points of one meter's history."""
         site = self.site(meter.site_id)
         if meter.id not in self.tariffs:
             self.tariffs[meter.id] = tariff_for_meter(self.db, meter.id, self.tariff_cache)
         tariff = self.tariffs[meter.id]
         before = self.usage.before(meter.id, tariff, site.timezone, start) if has_tiers(tariff) else 0
-        return cost(tariff, start.read_at, end.read_at, end.total - start.total, site.timezone, before,
+        return total_cost(tariff, start.read_at, end.read_at, end.total - start.total, site.timezone, before,
                     profile_between(start, end), gap=GapPolicy(timedelta(seconds=site.poll_interval_s)))
 
 

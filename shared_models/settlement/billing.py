@@ -4,7 +4,6 @@ booked from the meter's own balance, a swap's final stretch billed once."""
 from __future__ import annotations
 
 from decimal import Decimal
-from fractions import Fraction
 
 from shared_models.enums import ControlMode
 from shared_models.ledger.posting import Entry
@@ -22,7 +21,7 @@ from shared_models.models import Meter, MeterState, MeterSwap, TenantAccount
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import TransactionKind
 from shared_models.settlement import local_credit
-from shared_models.tariffs.rounding import as_remainder, carry_round
+from shared_models.tariffs.rounding import as_remainder, carry_round, round_exact
 
 from .batch import Batch
 
@@ -62,7 +61,7 @@ def _book(batch: Batch, meter: Meter, start: Point, end: Point) -> None:
         return  # not on an open account for the whole interval: no money
     if meter.control_mode == ControlMode.LOCAL:
         local_credit.book_consumption(batch.db, batch.site(meter.site_id), meter, start, end,
-                                      lambda: batch.price(meter, start, end).total_due)
+                                      lambda: round_exact(batch.price(meter, start, end).amount))
     else:
         bill(batch, meter, found[0], start, end, f"consume:{meter.id}:{end.reading_id}",
              batch.states[meter.id])
@@ -82,21 +81,29 @@ def bill(batch: Batch, meter: Meter, account: TenantAccount, start: Point, end: 
     if (state.billed_until is not None and end.read_at <= state.billed_until) \
             or (meter.site_id, key) in batch.posted:
         return
-    breakdown = batch.price(meter, start, end)
-    carry = Fraction(state.cost_carry or 0) if state.carry_account_id == account.id else Fraction(0)
-    amount, carry = carry_round(carry, breakdown.total)
+    priced = batch.price(meter, start, end)
+    # The stored carry is a Decimal on the 1e-12 grid: with an exact decimal cost the running
+    # bill is rounded in integers, otherwise in rationals, to the same cents (`carry_round`).
+    carry = (state.cost_carry or Decimal(0)) if state.carry_account_id == account.id else Decimal(0)
+    amount, carry = carry_round(carry, priced.amount)
     state.cost_carry, state.carry_account_id = as_remainder(carry), account.id
     state.billed_until = end.read_at
     if amount == 0:
         return
-    wallet = batch.wallet(account.id)
-    note = " (estimated after a gap)" if breakdown.estimated else ""
+    debited = debit_account(batch, account)
+    note = " (estimated after a gap)" if priced.estimated else ""
     batch.entries.append(Entry(
         site_id=meter.site_id, kind=TransactionKind.CONSUMPTION,
-        legs=transfer(wallet.id, batch.revenue_of(meter.site_id).id, amount), external_key=key,
+        legs=transfer(debited, batch.revenue_of(meter.site_id).id, amount), external_key=key,
         reason=f"meter {meter.serial_number}: {end.total - start.total} kWh{note}",
-        may_overdraw={wallet.id}))
+        may_overdraw={debited}))
     batch.posted.add((meter.site_id, key))
+
+
+def debit_account(batch: Batch, account: TenantAccount) -> int:
+    """The ledger account a meter's consumption is taken from: the tenant's wallet (it may run
+    into arrears). The one place that chooses it."""
+    return batch.wallet(account.id).id
 
 
 def _bill_swap_final(batch: Batch, swap: MeterSwap) -> None:

@@ -24,6 +24,7 @@ from shared_models.tariffs.schedule import TariffSchedule, TariffVersion, choose
 from shared_models.tariffs.tariff import PF_STANDARDS, Tariff
 from shared_models.tariffs.tiers import Tier, TierPeriod, Tiers
 from shared_models.tariffs.time_of_use import Season, TimeOfUse
+from shared_models.tariffs.total import Total, total_cost
 
 __all__ = [
     "DEFAULT_TIMEZONE",
@@ -46,6 +47,7 @@ __all__ = [
     "Tier",
     "TierPeriod",
     "Tiers",
+    "Total",
     "TimeOfUse",
     "adjustment_percent",
     "allocate_hundredths",
@@ -57,4 +59,5 @@ __all__ = [
     "power_factor",
     "power_factor_adjustment",
     "round_exact",
+    "total_cost",
 ]
