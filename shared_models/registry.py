@@ -36,6 +36,8 @@ NAMES: dict[str, str] = {
     "reconciliation_breaks": "reconciliation break", "reconciliation_holds": "held payment",
     "tenant_sign_in_codes": "sign-in code", "tenant_sessions": "tenant session",
     "tenant_idempotency_records": "tenant idempotency record",
+    "bill_runs": "bill run", "bills": "bill", "bill_meters": "meter of a bill",
+    "bill_lines": "bill line",
 }
 
 

@@ -78,7 +78,13 @@ def _drop_seen(db: Session, _previous) -> None:
 def site_account(db: Session, site_id: int, kind: AccountKind,
                  channel: Channel | None = None) -> LedgerAccount:
     """A hot account of the site, created on first use (a concurrent twin is tolerated)."""
-    code = code_for(kind, channel)
+    return account_by_code(db, site_id, kind, code_for(kind, channel), channel)
+
+
+def account_by_code(db: Session, site_id: int, kind: AccountKind, code: str,
+                    channel: Channel | None = None) -> LedgerAccount:
+    """An account without a kept balance, by its code, created on first use (a concurrent
+    twin is tolerated): the site's hot accounts, a postpaid account's unbilled and receivable."""
     cached = _cached(db, site_id, code)
     if cached is not None:
         return cached

@@ -3,6 +3,7 @@
 from shared_models.models.access import ApiToken, LoginLockout, Operator, StaffSession, operator_sites
 from shared_models.models.accounts import AccountMeter, MeterSwap, TenantAccount
 from shared_models.models.audit import AuditEntry
+from shared_models.models.billing import Bill, BillLine, BillMeter, BillRun
 from shared_models.models.commands import Command, CommandBatch
 from shared_models.models.idempotency import IdempotencyRecord
 from shared_models.models.ledger import LedgerAccount, LedgerTransaction, Posting
@@ -28,6 +29,10 @@ __all__ = [
     "Alarm",
     "ApiToken",
     "AuditEntry",
+    "Bill",
+    "BillLine",
+    "BillMeter",
+    "BillRun",
     "Building",
     "Bus",
     "Command",

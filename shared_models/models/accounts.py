@@ -29,6 +29,13 @@ class ArrearsRule(enum.StrEnum):
     PROTECT = "protect"  # 保电: never cut off automatically (hospitals, lifts)
 
 
+class BillingMode(enum.StrEnum):
+    """How the account pays for its energy."""
+
+    PREPAID = "prepaid"  # 预付费: consumption taken from the wallet as it is read
+    POSTPAID = "postpaid"  # 后付费: consumption booked unbilled, collected by a monthly bill
+
+
 class TenantAccount(Base):
     """A tenant's prepaid account at one site, with its wallet in the ledger."""
 
@@ -46,6 +53,9 @@ class TenantAccount(Base):
     alarm2_threshold: Mapped[Decimal] = mapped_column(Money)
     arrears_rule: Mapped[ArrearsRule] = mapped_column(db_enum(ArrearsRule, "arrears_rule"),
                                                       default=ArrearsRule.TRIP)
+    billing_mode: Mapped[BillingMode] = mapped_column(db_enum(BillingMode, "billing_mode"),
+                                                      default=BillingMode.PREPAID,
+                                                      server_default=BillingMode.PREPAID.value)
     # Alarm texts the tenant turned off from their phone ("alarm1,alarm2"); see sms_policy.MUTABLE.
     sms_muted: Mapped[str] = mapped_column(String(32), default="", server_default="")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -27,6 +27,9 @@ class AccountKind(enum.StrEnum):
     REFUNDS_PAYABLE = "refunds_payable"  # refunds awaiting approval or payout
     METER_HELD = "meter_held"  # money held by meters that keep their own wallet (本地费控)
     SUSPENSE = "suspense"  # money not yet understood, cleared by hand
+    # Postpaid accounts, one of each per tenant account (code "<kind>:<account number>"):
+    UNBILLED = "unbilled"  # 应收未出账: consumption booked, not yet on a released bill
+    RECEIVABLE = "receivable"  # 应收电费: released bills not yet paid
 
 
 class Channel(enum.StrEnum):

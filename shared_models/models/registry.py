@@ -42,6 +42,13 @@ class Site(Base):
     # Whether tenants may switch their own supply off and on from their phones.
     tenant_supply_control: Mapped[bool] = mapped_column(Boolean, default=True,
                                                         server_default=true())
+    # Postpaid billing (抄核收): the day of the month the period ends (local midnight), the days
+    # from release to a bill's due date, and the review thresholds (percent) for a change
+    # against the last 3 months and for the estimated (catch-up) share of a bill's energy.
+    bill_cutoff_day: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    bill_due_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
+    bill_change_pct: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
+    bill_estimated_pct: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     buildings: Mapped[list[Building]] = relationship(back_populates="site")

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from shared_models.enums import ControlMode
 from shared_models.ledger.posting import Entry
+from shared_models.ledger.postpaid import consumption_source
 from shared_models.ledger.rules import transfer
 from shared_models.metering.meter_history import (
     Point,
@@ -102,8 +103,8 @@ def bill(batch: Batch, meter: Meter, account: TenantAccount, start: Point, end: 
 
 def debit_account(batch: Batch, account: TenantAccount) -> int:
     """The ledger account a meter's consumption is taken from: the tenant's wallet (it may run
-    into arrears). The one place that chooses it."""
-    return batch.wallet(account.id).id
+    into arrears), or a postpaid account's unbilled account. The one place that chooses it."""
+    return consumption_source(batch.db, account, batch.wallet(account.id)).id
 
 
 def _bill_swap_final(batch: Batch, swap: MeterSwap) -> None:

@@ -17,6 +17,7 @@ from shared_models.ledger.books import wallet_of
 from shared_models.metering import alarms, balances
 from shared_models.metering.freshness import is_stale
 from shared_models.models import Command, Meter, MeterState, Site, TenantAccount
+from shared_models.models.accounts import BillingMode
 from shared_models.models.commands import OPEN_STATES, CommandKind, CommandOrigin
 from shared_models.models.metering import AlarmKind
 from shared_models.remote_control import outbox
@@ -79,7 +80,11 @@ def follow_up_subjects(meter_id: int, account_id: int | None) -> set[str]:
 
 def balance_of(db: Session, meter: Meter, account: TenantAccount, state: MeterState) -> Decimal | None:
     """The money that keeps this meter on: the wallet (remote), or for a meter with its own
-    wallet (local) what it holds plus what is on its way to it (`balances.meter_money`)."""
+    wallet (local) what it holds plus what is on its way to it (`balances.meter_money`).
+    None for a postpaid account: it is collected by bills, never tripped or warned for its
+    wallet."""
+    if account.billing_mode == BillingMode.POSTPAID:
+        return None
     if meter.control_mode == ControlMode.LOCAL:
         return None if state.balance is None else balances.meter_money(db, account, state)
     # The wallet loads with its account (selectin): the same object wallet_of would return.
