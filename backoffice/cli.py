@@ -8,7 +8,7 @@ import sys
 import click
 from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from backoffice import database
 from shared_models import db as shared_db
@@ -20,6 +20,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(db_group)
     app.cli.add_command(audit_group)
     app.cli.add_command(ledger_group)
+    app.cli.add_command(bills_group)
     app.cli.add_command(create_admin_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(sms_outbox_command)
@@ -73,6 +74,41 @@ def ledger_verify(site_id: int | None) -> None:
     if not report.ok:
         sys.exit(1)
     click.echo(f"ledger balanced: {report.transactions} transactions, {report.wallets} wallets")
+
+
+@click.group("bills", help="Postpaid bills.")
+def bills_group() -> None:
+    pass
+
+
+@bills_group.command("run", help="Make the site's bills for the period ending at a cut-off (by "
+                     "default the latest); safe to run again after an interruption.")
+@click.option("--site", "site_id", type=int, required=True)
+@click.option("--cutoff", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="The cut-off date (YYYY-MM-DD), on the site's cut-off day.")
+@click.option("--chunk", default=50, show_default=True, type=click.IntRange(1, 10000),
+              help="Bills priced per transaction.")
+@with_appcontext
+def bills_run(site_id: int, cutoff, chunk: int) -> None:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from shared_models.billing.periods import latest_cutoff
+    from shared_models.billing.runs import bill_run
+    from shared_models.models import Site
+    from shared_models.models.billing import Bill
+
+    db = database.session()
+    site = db.get(Site, site_id)
+    if site is None:
+        raise click.BadParameter("no such site", param_hint="--site")
+    day = cutoff.date() if cutoff else latest_cutoff(datetime.now(ZoneInfo(site.timezone)).date(),
+                                                     site.bill_cutoff_day)
+    db.rollback()
+    run_id = bill_run(current_app.extensions["wk_sessions"], site_id, day, chunk=chunk)
+    states = db.execute(select(Bill.state, func.count()).where(Bill.run_id == run_id)
+                        .group_by(Bill.state)).all()
+    click.echo(f"bill run {run_id} ({day}): " + ", ".join(f"{n} {state.value}" for state, n in states))
 
 
 def ensure_admin(username: str, password: str | None) -> str | None:

@@ -161,8 +161,15 @@ def _stretch(db: Session, bill: Bill, link: AccountMeter) -> Stretch:
     swap_out = db.scalar(select(MeterSwap).where(
         MeterSwap.old_meter_id == meter.id, MeterSwap.account_id == bill.account_id,
         MeterSwap.swapped_at >= bill.period_start, MeterSwap.swapped_at <= bill.period_end))
-    if previous is not None:
-        start_reading = db.get(Reading, previous.end_reading_id)
+    # Never billed since a cancelled bill: its stretch is billed again from where it began.
+    cancelled = None if previous is not None else db.scalar(
+        select(BillMeter).join(Bill, Bill.id == BillMeter.bill_id).where(
+            BillMeter.meter_id == meter.id, Bill.account_id == bill.account_id,
+            Bill.state == BillState.CANCELLED, BillMeter.start_reading_id.is_not(None))
+        .order_by(BillMeter.start_reading_id).limit(1))
+    if previous is not None or cancelled is not None:
+        start_reading = db.get(Reading, previous.end_reading_id if previous is not None
+                               else cancelled.start_reading_id)
         start = point_of(start_reading)
     elif swap_in is not None:
         start_reading, start = None, start_point(swap_in)
