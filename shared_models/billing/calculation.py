@@ -12,7 +12,7 @@ the next bill starts where this one ended, so no reading is billed twice or skip
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import delete, func, or_, select, text
@@ -20,13 +20,13 @@ from sqlalchemy.orm import Session
 
 from shared_models.billing import review
 from shared_models.ledger.postpaid import unbilled_of
-from shared_models.metering.meter_history import Point, final_point, point_of, start_point
+from shared_models.metering.meter_history import Point, final_point, point_of, profile_between, start_point
 from shared_models.models import AccountMeter, Meter, MeterState, MeterSwap, Reading, TenantAccount
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.billing import Bill, BillLine, BillLineKind, BillMeter, BillState
 from shared_models.models.metering import ReadingQuality
-from shared_models.settlement.batch import Run
-from shared_models.tariffs import TariffSchedule
+from shared_models.settlement.batch import Run, has_tiers
+from shared_models.tariffs import CostBreakdown, GapPolicy, TariffLike, TariffSchedule, cost
 from shared_models.tariffs.lookup import tariff_for_meter
 from shared_models.tariffs.rounding import round_exact
 
@@ -103,7 +103,7 @@ def calculate(db: Session, run: Run, bill: Bill) -> Bill:
                          start_total=s.start.total if s.start else ZERO,
                          end_total=s.end.total if s.end else ZERO, kwh=s.kwh))
         if s.start is not None and s.end is not None and s.end.read_at > s.start.read_at and s.kwh > 0:
-            for line in run.price(s.meter, s.start, s.end).lines:
+            for line in _breakdown(run, s.meter, s.start, s.end).lines:
                 lines.append(BillLine(kind=BillLineKind.ENERGY, meter_id=s.meter.id, band=line.band.value,
                                       tier=line.tier, kwh=line.kwh, price=line.price,
                                       amount=round_exact(line.amount)))
@@ -214,11 +214,25 @@ def _swapped_in(db: Session, meter_id: int, bill: Bill) -> bool:
         MeterSwap.swapped_at < bill.period_end)) > 0
 
 
-def _monthly_charge(run: Run, meter: Meter, moment: datetime) -> Decimal:
-    """The fixed charge of the tariff version in force at the period's end."""
+def _breakdown(run: Run, meter: Meter, start: Point, end: Point) -> CostBreakdown:
+    """The engine's lines for a meter's stretch, from the inputs settlement prices with
+    (`Run.price`): the tariff, the tier usage before it, the rate registers' profile."""
+    site = run.site(meter.site_id)
+    tariff = _tariff(run, meter)
+    before = run.usage.before(meter.id, tariff, site.timezone, start) if has_tiers(tariff) else 0
+    return cost(tariff, start.read_at, end.read_at, end.total - start.total, site.timezone, before,
+                profile_between(start, end), gap=GapPolicy(timedelta(seconds=site.poll_interval_s)))
+
+
+def _tariff(run: Run, meter: Meter) -> TariffLike:
     if meter.id not in run.tariffs:
         run.tariffs[meter.id] = tariff_for_meter(run.db, meter.id, run.tariff_cache)
-    tariff = run.tariffs[meter.id]
+    return run.tariffs[meter.id]
+
+
+def _monthly_charge(run: Run, meter: Meter, moment: datetime) -> Decimal:
+    """The fixed charge of the tariff version in force at the period's end."""
+    tariff = _tariff(run, meter)
     if isinstance(tariff, TariffSchedule):
         tariff = tariff.version_at(moment, run.site(meter.site_id).timezone)
     return tariff.monthly_charge
