@@ -14,8 +14,9 @@ under the meter-state row lock, so two workers never settle one meter at once:
 
 A batch (one bus) is a pipeline of set-based steps: the meters on no open account have their
 cursors moved in one statement (`unbilled`); the rest are loaded and locked together with their
-readings, baselines, swaps, tariffs and already-posted keys (`batch`), walked (`billing`), their
-consumption posted in one ledger write (`post_many`), then followed up together (`follow_up`).
+readings, baselines, swaps, tariffs and already-posted keys (`batch`), as plain rows
+(`rows`), walked (`billing`), their cursors written in one statement, their consumption posted
+in one ledger write (`post_many`), then followed up together (`follow_up`).
 Both entry points return the ids of the commands they queued: the caller commits, then
 announces them to the transport.
 """
@@ -61,7 +62,7 @@ def settle_meters(db: Session, meter_ids: Iterable[int], *, now: datetime | None
         return []
     batch.load(walked)
     settled = [meter_id for meter_id in walked if settle_meter(batch, meter_id)]
-    write_states(db, [s for s in db.identity_map.values() if isinstance(s, MeterState)])
+    write_states(db, list(batch.states.values()))
     post_many(db, batch.entries, locked={w.id: w for w in batch.wallets.values()})
     return follow_up(batch, [(batch.meters[m], batch.states[m],
                               found[0] if (found := batch.account_at(m, batch.now)) else None)

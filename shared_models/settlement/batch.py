@@ -5,9 +5,8 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, inspect, select, text, update
-from sqlalchemy.orm import Session, joinedload, lazyload
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import Row, bindparam, select, text, update
+from sqlalchemy.orm import Session
 
 from shared_models.ledger.books import site_account, wallet_of
 from shared_models.ledger.posting import Entry
@@ -18,7 +17,6 @@ from shared_models.models import (
     LedgerAccount,
     LedgerTransaction,
     Meter,
-    MeterState,
     MeterSwap,
     Reading,
     Site,
@@ -30,13 +28,32 @@ from shared_models.tariffs import GapPolicy, TariffLike, TariffSchedule
 from shared_models.tariffs.lookup import tariff_for_meter, tariffs_for_meters
 from shared_models.tariffs.total import Total, total_cost
 
+from .rows import (
+    ACCOUNTS,
+    BILLING_FIELDS,
+    LINKS,
+    LINKS_WITH_ACCOUNTS,
+    LOCKED_ACCOUNTS,
+    METERS,
+    METERS_WITH_SITES,
+    METERS_WITH_STATES,
+    SITE_COLUMNS,
+    STATES,
+    AccountRow,
+    LinkRow,
+    MeterRow,
+    SiteRow,
+    StateRow,
+    account_of,
+    meter_of,
+    site_of,
+    state_of_row,
+    sync_session_states,
+)
 from .sets import among
 
-Found = tuple[TenantAccount, AccountMeter]
+Found = tuple[AccountRow, LinkRow] | tuple[TenantAccount, AccountMeter]
 READINGS = Reading.__table__
-STATES = MeterState.__table__
-# What billing moves on a meter state: written for a whole batch in one statement.
-BILLING_FIELDS = ("settled_reading_id", "cost_carry", "carry_account_id", "billed_until")
 _WRITE_STATE = (update(STATES).where(STATES.c.meter_id == bindparam("s_meter"))
                 .values({name: bindparam(f"s_{name}") for name in BILLING_FIELDS}))
 
@@ -56,14 +73,14 @@ class Run:
         self.tariff_cache: dict[Any, Any] = {}
         self.tariffs: dict[int, TariffLike] = {}  # by meter
         self.usage = PeriodUsage(db)
-        self.sites: dict[int, Site] = {}
+        self.sites: dict[int, Site | SiteRow] = {}
 
-    def site(self, site_id: int) -> Site:
+    def site(self, site_id: int) -> Site | SiteRow:
         if site_id not in self.sites:
             self.sites[site_id] = self.db.get(Site, site_id)
         return self.sites[site_id]
 
-    def price(self, meter: Meter, start: Point, end: Point) -> Total:
+    def price(self, meter: Meter | MeterRow, start: Point, end: Point) -> Total:
         """The exact cost of the energy between two points of one meter's history."""
         site = self.site(meter.site_id)
         if meter.id not in self.tariffs:
@@ -80,10 +97,11 @@ class Batch(Run):
 
     def __init__(self, db: Session, now: datetime) -> None:
         super().__init__(db, now)
-        self.meters: dict[int, Meter] = {}
-        self.links: dict[int, list[AccountMeter]] = {}  # per meter, newest link first
+        self.meters: dict[int, MeterRow] = {}
+        self.links: dict[int, list[LinkRow]] = {}  # per meter, newest link first
+        self.accounts: dict[int, AccountRow] = {}  # fresh and locked if open now, else as read
         self.wallets: dict[int, LedgerAccount] = {}  # by tenant account, locked
-        self.states: dict[int, MeterState] = {}  # locked
+        self.states: dict[int, StateRow] = {}  # locked
         self.readings: dict[int, list[Row]] = {}  # after each cursor, in id order (reading rows)
         self.swaps: dict[int, MeterSwap] = {}  # the latest swap that installed each meter
         self.bases: dict[int, Point | None] = {}  # where billing starts, at each cursor
@@ -93,38 +111,31 @@ class Batch(Run):
 
     def load(self, meter_ids: list[int]) -> None:
         db = self.db
-        for link in db.scalars(select(AccountMeter).where(among(db, AccountMeter.meter_id, meter_ids))
-                               .options(joinedload(AccountMeter.account).lazyload(TenantAccount.wallet))
-                               .order_by(AccountMeter.id.desc())):
-            self.links.setdefault(link.meter_id, []).append(link)
+        for row in db.execute(LINKS_WITH_ACCOUNTS.where(among(db, LINKS.c.meter_id, meter_ids))
+                              .order_by(LINKS.c.id.desc())):
+            self.links.setdefault(row.meter_id, []).append(LinkRow(*row[:4]))
+            self.accounts.setdefault(row.account_id, account_of(row[4:]))
         # Accounts with their wallets before meter states, the order a sale takes them in
         # (`lock_account`), each in id order; read fresh, so an account closed while this
         # batch waited for the lock is seen closed and billed nothing.
         open_now = {found[0].id for m in meter_ids if (found := self.account_at(m, self.now))}
         if open_now:
-            for account, wallet in db.execute(
-                    select(TenantAccount, LedgerAccount)
-                    .join(LedgerAccount, LedgerAccount.tenant_account_id == TenantAccount.id)
-                    .where(among(db, TenantAccount.id, sorted(open_now))).order_by(TenantAccount.id)
-                    .options(lazyload(TenantAccount.wallet))
-                    .with_for_update().execution_options(populate_existing=True)):
-                set_committed_value(account, "wallet", wallet)  # as `lock_account` does
-                self.wallets[account.id] = wallet
-        # The meters with their states, only the states locked (in meter id order); a meter
-        # without a state row yet gets one, locked, after.
-        for meter, state in db.execute(
-                select(Meter, MeterState).join(MeterState, MeterState.meter_id == Meter.id)
-                .where(among(db, Meter.id, meter_ids)).order_by(Meter.id)
-                .with_for_update(of=MeterState.__table__).execution_options(populate_existing=True)):
-            self.meters[meter.id], self.states[meter.id] = meter, state
+            for row in db.execute(LOCKED_ACCOUNTS.where(among(db, ACCOUNTS.c.id, sorted(open_now)))):
+                account = self.accounts[row.id] = account_of(row)
+                account.wallet = self.wallets[account.id] = row[-1]
+        # The meters with their states and sites, only the states locked (in meter id order); a
+        # meter without a state row yet gets one, locked, after.
+        for row in db.execute(METERS_WITH_STATES.where(among(db, METERS.c.id, meter_ids))):
+            self.meters[row.id], self.states[row.id] = meter_of(row), state_of_row(row)
+            self.sites.setdefault(row[-len(SITE_COLUMNS)], site_of(row))
         missing = [meter_id for meter_id in meter_ids if meter_id not in self.states]
         if missing:
-            found = db.scalars(select(Meter).where(among(db, Meter.id, missing)))
-            self.meters.update({meter.id: meter for meter in found})
+            for row in db.execute(METERS_WITH_SITES.where(among(db, METERS.c.id, missing))):
+                self.meters[row.id] = meter_of(row)
+                self.sites.setdefault(row[-len(SITE_COLUMNS)], site_of(row))
             for meter_id in missing:
-                self.states[meter_id] = state_of(db, meter_id, lock=True)
+                self.states[meter_id] = StateRow.of(state_of(db, meter_id, lock=True))
         for site_id in sorted({m.site_id for m in self.meters.values()}):
-            self.site(site_id)  # now: a load during the walk would flush its changes one by one
             self.revenue_of(site_id)
         after = min(s.settled_reading_id or 0 for s in self.states.values())
         # Rows, not objects: the walk only reads them (`point_of` takes either).
@@ -155,11 +166,19 @@ class Batch(Run):
         """The open account the meter was attached to at that moment, from the loaded links."""
         for link in self.links.get(meter_id, ()):
             if link.attached_at <= at and (link.detached_at is None or link.detached_at >= at):
-                return (link.account, link) if link.account.status == AccountStatus.OPEN else None
+                account = self.accounts[link.account_id]
+                return (account, link) if account.status == AccountStatus.OPEN else None
         return None
 
     def wallet(self, account_id: int) -> LedgerAccount:
         return self.wallets.get(account_id) or wallet_of(self.db, account_id)
+
+    def state(self, meter_id: int) -> StateRow:
+        """A meter's state row, locked: the batch's, or read now for a meter outside it (a
+        swapped-out meter's last stretch), and then written with the batch's."""
+        if meter_id not in self.states:
+            self.states[meter_id] = StateRow.of(state_of(self.db, meter_id, lock=True))
+        return self.states[meter_id]
 
     def revenue_of(self, site_id: int) -> LedgerAccount:
         if site_id not in self.revenue:
@@ -180,25 +199,22 @@ WHERE s.meter_id = v.meter_id
 """)
 
 
-def write_states(db: Session, states: list[MeterState]) -> None:
-    """The billing fields of the states that moved, in one statement; the objects then hold
-    them as loaded, so the session does not write them again."""
-    moved = [s for s in states
-             if any(inspect(s).attrs[name].history.has_changes() for name in BILLING_FIELDS)]
+def write_states(db: Session, rows: list[StateRow]) -> None:
+    """The billing fields of the states that moved, in one statement."""
+    moved = [row for row in rows if row.billing() != row.loaded]
     if not moved:
         return
     dialect = db.get_bind().dialect
-    with db.no_autoflush:  # else the session writes them first, one statement per set of changes
-        if dialect.name == "postgresql":
-            params = {"s_meter": [s.meter_id for s in moved]}
-            for name in BILLING_FIELDS:  # through the columns' own types (UTC, the carry's scale)
-                process = STATES.c[name].type.bind_processor(dialect) or (lambda value: value)
-                params[f"s_{name}"] = [process(getattr(s, name)) for s in moved]
-            db.execute(_WRITE_STATES_PG, params)
-        else:
-            db.execute(_WRITE_STATE, [{"s_meter": s.meter_id,
-                                       **{f"s_{n}": getattr(s, n) for n in BILLING_FIELDS}}
-                                      for s in moved])
-    for state in moved:
-        for name in BILLING_FIELDS:
-            set_committed_value(state, name, getattr(state, name))
+    if dialect.name == "postgresql":
+        params = {"s_meter": [row.meter_id for row in moved]}
+        for name in BILLING_FIELDS:  # through the columns' own types (UTC, the carry's scale)
+            process = STATES.c[name].type.bind_processor(dialect) or (lambda value: value)
+            params[f"s_{name}"] = [process(getattr(row, name)) for row in moved]
+        db.execute(_WRITE_STATES_PG, params)
+    else:
+        db.execute(_WRITE_STATE, [{"s_meter": row.meter_id,
+                                   **{f"s_{n}": getattr(row, n) for n in BILLING_FIELDS}}
+                                  for row in moved])
+    for row in moved:
+        row.loaded = row.billing()
+    sync_session_states(db, moved)

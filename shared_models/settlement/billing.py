@@ -17,14 +17,14 @@ from shared_models.metering.meter_history import (
     point_of,
     start_point,
 )
-from shared_models.metering.meter_states import state_of
-from shared_models.models import Meter, MeterState, MeterSwap, TenantAccount
+from shared_models.models import Meter, MeterSwap, TenantAccount
 from shared_models.models.accounts import AccountStatus
 from shared_models.models.ledger import TransactionKind
 from shared_models.settlement import local_credit
 from shared_models.tariffs.rounding import as_remainder, carry_round, round_exact
 
 from .batch import Batch
+from .rows import AccountRow, MeterRow, StateRow
 
 
 def settle_meter(batch: Batch, meter_id: int) -> bool:
@@ -56,7 +56,7 @@ def settle_meter(batch: Batch, meter_id: int) -> bool:
     return bool(readings)
 
 
-def _book(batch: Batch, meter: Meter, start: Point, end: Point) -> None:
+def _book(batch: Batch, meter: MeterRow, start: Point, end: Point) -> None:
     found = batch.account_at(meter.id, end.read_at)
     if found is None or start.read_at < found[1].attached_at:
         return  # not on an open account for the whole interval: no money
@@ -68,8 +68,8 @@ def _book(batch: Batch, meter: Meter, start: Point, end: Point) -> None:
              batch.states[meter.id])
 
 
-def bill(batch: Batch, meter: Meter, account: TenantAccount, start: Point, end: Point,
-         key: str, state: MeterState) -> None:
+def bill(batch: Batch, meter: Meter | MeterRow, account: AccountRow | TenantAccount, start: Point,
+         end: Point, key: str, state: StateRow) -> None:
     """Take the priced energy from the wallet (into arrears if need be), once.
 
     The meter's running bill is rounded once, not each interval: the interval's exact cost
@@ -101,7 +101,7 @@ def bill(batch: Batch, meter: Meter, account: TenantAccount, start: Point, end: 
     batch.posted.add((meter.site_id, key))
 
 
-def debit_account(batch: Batch, account: TenantAccount) -> int:
+def debit_account(batch: Batch, account: AccountRow | TenantAccount) -> int:
     """The ledger account a meter's consumption is taken from: the tenant's wallet (it may run
     into arrears), or a postpaid account's unbilled account. The one place that chooses it."""
     return consumption_source(batch.db, account, batch.wallet(account.id)).id
@@ -118,7 +118,7 @@ def _bill_swap_final(batch: Batch, swap: MeterSwap) -> None:
     account = batch.db.get(TenantAccount, swap.account_id)
     if last is None or account.status != AccountStatus.OPEN:
         return
-    old_state = state_of(batch.db, old.id, lock=True)
+    old_state = batch.state(old.id)
     bill(batch, old, account, point_of(last), final_point(swap), key, old_state)
     # The account's sub-cent remainder goes on with the new meter, as its history does.
     new_state = batch.states[swap.new_meter_id]

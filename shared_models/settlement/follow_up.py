@@ -58,7 +58,8 @@ def _looked_up(db: Session, subjects: set[str],
 
 
 def follow_up(run: Run, meters: Sequence[tuple[Meter, MeterState, TenantAccount | None]]) -> list[int]:
-    """Each meter with its (locked) state and the open account it is attached to now, if any.
+    """Each meter with its (locked) state and the open account it is attached to now, if any:
+    ORM objects (a sale's) or a batch's plain rows (`rows`), whose accounts hold their wallets.
     Returns the ids of the commands queued (trip, close, recharge pushes)."""
     if not meters:
         return []
