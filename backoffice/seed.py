@@ -1,9 +1,9 @@
-"""The demo site: two buildings, three gateways, 90 meters on the simulator's ports, and 60
-tenants with opening balances sold over the counter."""
+"""The demo site: two buildings, three gateways, 90 meters on the simulator's ports, 60
+tenants with opening balances sold over the counter, and the first tenant's supply contract."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -11,8 +11,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared_models import registry
+from shared_models.contracts import lifecycle, templates
 from shared_models.enums import ControlMode
-from shared_models.models import Meter, Site
+from shared_models.models import Meter, Site, TenantAccount
 from shared_models.models.ledger import Channel
 from shared_models.sales import accounts, shifts
 from shared_models.tariffs import store
@@ -75,6 +76,7 @@ def seed_demo(db: Session, operator_id: int, *, modbus_base_port: int = SIMULATO
                     "control_mode": ControlMode.LOCAL if serial % 3 == 0 else ControlMode.REMOTE})
     _seed_tariff(db, site, operator_id)
     _seed_tenants(db, site, operator_id)
+    _seed_contract(db, site, operator_id)
     return True
 
 
@@ -101,3 +103,22 @@ def _seed_tenants(db: Session, site: Site, operator_id: int) -> None:
             "opening_balance": Decimal(50 + 10 * (n % 10)), "opening_channel": Channel.CASH,
         }, operator_id=operator_id)
     shifts.close_shift(db, shift, operator_id, may_close_others=False)
+
+
+def _seed_contract(db: Session, site: Site, operator_id: int) -> None:
+    """The standard low-voltage contract as the site's template, and the first account's
+    contract drawn from it, signed and in force (its PDF at /api/v1/contracts/1/pdf). The seed
+    drafts it as the system, so the admin is the second person who approves it."""
+    template = templates.create_template(db, site_id=site.id, name="低压供用电合同 Low voltage")
+    version = templates.add_version(db, template.id, {}, operator_id=operator_id)
+    templates.publish(db, version.id, operator_id=operator_id)
+    account = db.scalar(select(TenantAccount).where(TenantAccount.site_id == site.id)
+                        .order_by(TenantAccount.id).limit(1))
+    today = datetime.now(ZoneInfo(site.timezone)).date()
+    contract = lifecycle.draft_from_template(
+        db, account_id=account.id, template_version_id=version.id,
+        values={"supplier": site.name, "capacity_kw": "8"}, starts_on=today,
+        ends_on=today + timedelta(days=5 * 365), operator_id=None)
+    lifecycle.approve(db, contract.id, operator_id=operator_id)
+    lifecycle.sign(db, contract.id, signed_on=today, signers=["物业经理 Manager", account.tenant_name],
+                   operator_id=operator_id)

@@ -38,6 +38,10 @@ NAMES: dict[str, str] = {
     "tenant_idempotency_records": "tenant idempotency record",
     "bill_runs": "bill run", "bills": "bill", "bill_meters": "meter of a bill",
     "bill_lines": "bill line",
+    "contract_templates": "contract template", "contract_template_versions": "template version",
+    "supply_contracts": "contract", "supply_contract_changes": "contract change",
+    "supply_contract_documents": "signed contract",
+    "contract_settings": "contract settings",
 }
 
 

@@ -34,6 +34,9 @@ PERMISSIONS: dict[str, str] = {
     "payments.manage": "ask a gateway about an order now, or close an unpaid order",
     "reconciliation.read": "see daily reconciliation runs and their breaks, and export them",
     "reconciliation.resolve": "run a day's reconciliation (fetch or upload a bill) and resolve its breaks",
+    "contracts.read": "see supply contracts, their templates, history and PDFs, and export them",
+    "contracts.write": "write contract templates and draft, edit, sign, file and end supply contracts",
+    "contracts.approve": "approve a contract drafted by someone else; publish a template version",
     "self": "manage one's own login (second factor, password)",
     "kiosk.use": "a lobby kiosk's own routes: look an account up, pay into it, follow it, print receipts",
 }
@@ -45,9 +48,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     Role.ADMIN: frozenset(PERMISSIONS) - {"kiosk.use"},
     Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve",
                                      "tariffs.write", "tariffs.publish", "payments.create",
-                                     "payments.manage", "reconciliation.resolve", "self"}),
+                                     "payments.manage", "reconciliation.resolve", "contracts.write",
+                                     "contracts.approve", "self"}),
     Role.OPERATOR: frozenset(_READ | {"registry.write", "accounts.write", "sales.write", "commands.issue",
-                                      "sms.read", "alarms.acknowledge", "payments.create", "self"}),
+                                      "sms.read", "alarms.acknowledge", "payments.create",
+                                      "contracts.write", "self"}),
     Role.VIEWER: frozenset(_READ | {"self"}),
     Role.AUDITOR: frozenset(_READ | {"audit.read", "operators.read", "sms.read", "self"}),
     # A lobby kiosk reaches its own routes (/kiosk/...) and nothing else.

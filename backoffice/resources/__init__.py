@@ -11,6 +11,8 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.audit.routes import blp as audit
     from backoffice.resources.auth.routes import blp as auth
     from backoffice.resources.commands.routes import blp as commands
+    from backoffice.resources.contracts.routes import blp as contracts
+    from backoffice.resources.contracts.templates import blp as contract_templates
     from backoffice.resources.dashboard.routes import blp as dashboard
     from backoffice.resources.dashboard.search import blp as search
     from backoffice.resources.gateways.routes import blp as gateways
@@ -40,8 +42,8 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
-                      accounts, shifts, sales, payments, payment_notify, kiosk_devices,
-                      kiosk, reconciliation, tariffs, ledger,
+                      accounts, contract_templates, contracts, shifts, sales, payments, payment_notify,
+                      kiosk_devices, kiosk, reconciliation, tariffs, ledger,
                       reports, dashboard, search, commands, status, alarms, sms, audit, tenant_auth, tenant,
                       tenant_payments, tenant_supply, tenant_wechat, tenant_alerts):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -5,6 +5,14 @@ from shared_models.models.accounts import AccountMeter, MeterSwap, TenantAccount
 from shared_models.models.audit import AuditEntry
 from shared_models.models.billing import Bill, BillLine, BillMeter, BillRun
 from shared_models.models.commands import Command, CommandBatch
+from shared_models.models.contracts import (
+    ContractSettings,
+    ContractTemplate,
+    ContractTemplateVersion,
+    SupplyContract,
+    SupplyContractChange,
+    SupplyContractDocument,
+)
 from shared_models.models.idempotency import IdempotencyRecord
 from shared_models.models.ledger import LedgerAccount, LedgerTransaction, Posting
 from shared_models.models.metering import Alarm, MeterState, Reading
@@ -37,6 +45,9 @@ __all__ = [
     "Bus",
     "Command",
     "CommandBatch",
+    "ContractSettings",
+    "ContractTemplate",
+    "ContractTemplateVersion",
     "Floor",
     "Gateway",
     "IdempotencyRecord",
@@ -62,6 +73,9 @@ __all__ = [
     "SmsMessage",
     "SmsSettings",
     "StaffSession",
+    "SupplyContract",
+    "SupplyContractChange",
+    "SupplyContractDocument",
     "TariffAssignment",
     "TariffPlan",
     "TariffPlanVersion",

@@ -56,6 +56,8 @@ class TenantAccount(Base):
     billing_mode: Mapped[BillingMode] = mapped_column(db_enum(BillingMode, "billing_mode"),
                                                       default=BillingMode.PREPAID,
                                                       server_default=BillingMode.PREPAID.value)
+    # The most the wallet may hold; None: the site's cap. A supply contract may set it.
+    credit_cap: Mapped[Decimal | None] = mapped_column(Money)
     # Alarm texts the tenant turned off from their phone ("alarm1,alarm2"); see sms_policy.MUTABLE.
     sms_muted: Mapped[str] = mapped_column(String(32), default="", server_default="")
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -66,6 +68,10 @@ class TenantAccount(Base):
     wallet: Mapped[LedgerAccount | None] = relationship(viewonly=True, lazy="selectin")
 
     __table_args__ = (UniqueConstraint("site_id", "number"),)
+
+    def credit_cap_within(self, site_cap: Decimal) -> Decimal:
+        """The stored-credit cap that applies: the account's own, else its site's."""
+        return site_cap if self.credit_cap is None else self.credit_cap
 
     @property
     def meters(self) -> list[Meter]:

@@ -51,9 +51,10 @@ def new_out_trade_no(now: datetime) -> str:
     return f"WK{now:%y%m%d%H%M%S}{secrets.token_hex(5).upper()}"
 
 
-def limits_of(site: Site) -> Limits:
-    return Limits(minimum=site.online_min_amount, maximum=site.online_max_amount,
-                  credit_cap=site.credit_cap)
+def limits_of(site: Site, account: TenantAccount | None = None) -> Limits:
+    """A payment's limits at the site; with the account, its own credit cap (a contract's)."""
+    cap = account.credit_cap_within(site.credit_cap) if account is not None else site.credit_cap
+    return Limits(minimum=site.online_min_amount, maximum=site.online_max_amount, credit_cap=cap)
 
 
 def account_site(db: Session, account_id: int, *, site_ids: Collection[int] | None = None) -> Site:
@@ -84,7 +85,7 @@ def create(db: Session, *, account_id: int, amount: Decimal | str, channel: Chan
     if account.status != AccountStatus.OPEN:
         raise RuleViolation("The account is closed.", field="account_id")
     site = db.get(Site, account.site_id)
-    check_amount(amount, wallet_of(db, account.id).balance, limits_of(site))
+    check_amount(amount, wallet_of(db, account.id).balance, limits_of(site, account))
     order = PaymentOrder(site_id=site.id, account_id=account.id, channel=channel, flow=flow,
                          amount=amount, state=OrderState.CREATED,
                          out_trade_no=new_out_trade_no(now),

@@ -21,6 +21,7 @@ from shared_models.ledger.posting import post
 from shared_models.ledger.rules import check_credit_cap, transfer
 from shared_models.models import AccountMeter, LedgerAccount, Meter, MeterSwap, Site, TenantAccount, Unit
 from shared_models.models.accounts import AccountStatus
+from shared_models.models.contracts import ContractState, SupplyContract, SupplyContractChange
 from shared_models.models.ledger import AccountKind, Channel, TransactionKind
 from shared_models.money import energy, money
 from shared_models.registry import check_not_negative, get
@@ -28,7 +29,12 @@ from shared_models.sales import counters, sales
 from shared_models.types import utcnow
 
 PROFILE_FIELDS = ("tenant_name", "phone", "unit_id", "alarm1_threshold", "alarm2_threshold",
-                  "arrears_rule")
+                  "arrears_rule", "credit_cap")
+# Set by the supply contract in force, when there is one (shared_models.contracts.terms).
+CONTRACT_TERMS = ("credit_cap", "alarm1_threshold", "alarm2_threshold", "arrears_rule")
+
+
+CONTRACT_OPEN_STATES = (ContractState.DRAFT, ContractState.APPROVED, ContractState.IN_FORCE)
 
 
 def open_account(db: Session, values: dict[str, Any], *, operator_id: int | None,
@@ -68,9 +74,14 @@ def open_account(db: Session, values: dict[str, Any], *, operator_id: int | None
     return account
 
 
-def update_account(db: Session, account: TenantAccount, values: dict[str, Any]) -> TenantAccount:
-    """Change the tenant's details, alarm thresholds or arrears rule."""
-    check_not_negative(values, ("alarm1_threshold", "alarm2_threshold"))
+def update_account(db: Session, account: TenantAccount, values: dict[str, Any], *,
+                   by_contract: bool = False) -> TenantAccount:
+    """Change the tenant's details, alarm thresholds, credit cap or arrears rule. While a
+    supply contract is in force its terms are set by the contract alone (`by_contract`), so
+    the contract and the account never disagree: a change takes a supplement."""
+    check_not_negative(values, ("alarm1_threshold", "alarm2_threshold", "credit_cap"))
+    if not by_contract and account.id is not None:
+        _check_contract_terms(db, account, values)
     if values.get("unit_id") is not None:
         unit = get(db, Unit, values["unit_id"])
         if unit.floor.building.site_id != account.site_id:
@@ -83,6 +94,30 @@ def update_account(db: Session, account: TenantAccount, values: dict[str, Any]) 
     db.add(account)
     db.flush()
     return account
+
+
+def _check_contract_terms(db: Session, account: TenantAccount, values: dict[str, Any]) -> None:
+    changed = [name for name in CONTRACT_TERMS if name in values and values[name] != getattr(account, name)]
+    if not changed:
+        return
+    number = db.scalar(select(SupplyContract.number).where(
+        SupplyContract.account_id == account.id, SupplyContract.state == ContractState.IN_FORCE))
+    if number is not None:
+        raise RuleViolation("Contract {number} sets this; change it by a supplement to the contract.",
+                            field=changed[0], number=number)
+
+
+def _end_contracts(db: Session, account: TenantAccount, operator_id: int | None) -> None:
+    """A closed account's contracts end with it: the one in force is terminated, drafts are
+    cancelled, each with its history row."""
+    for contract in db.scalars(select(SupplyContract).where(
+            SupplyContract.account_id == account.id,
+            SupplyContract.state.in_(CONTRACT_OPEN_STATES)).with_for_update()):
+        action = "terminated" if contract.state == ContractState.IN_FORCE else "cancelled"
+        contract.state, contract.ended_at, contract.end_reason = (
+            ContractState(action), utcnow(), "account closed")
+        db.add(SupplyContractChange(contract_id=contract.id, action=action,
+                                    reason="account closed", operator_id=operator_id))
 
 
 def _attach(db: Session, account: TenantAccount, meter_id: int, field: str = "meter_ids") -> Meter:
@@ -181,5 +216,6 @@ def close_account(db: Session, account: TenantAccount, values: dict[str, Any], *
             link.detached_at = utcnow()
             link.meter.status = MeterStatus.CLOSED
     account.status, account.closed_at = AccountStatus.CLOSED, utcnow()
+    _end_contracts(db, account, operator_id)
     db.flush()
     return account

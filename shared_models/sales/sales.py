@@ -118,7 +118,7 @@ def credit(db: Session, account: TenantAccount, wallet: LedgerAccount, *, amount
     the channel's clearing account under the unique external key, the meter follow-up, the
     sale with the site's next receipt number, and the tenant's confirmation SMS."""
     site = db.get(Site, account.site_id)  # usually in the session: loaded with the caller
-    check_credit_cap(wallet.balance, amount, site.credit_cap)
+    check_credit_cap(wallet.balance, amount, account.credit_cap_within(site.credit_cap))
     clearing = site_account(db, site.id, AccountKind.CLEARING, channel)
     txn = post(db, site_id=site.id, kind=TransactionKind.SALE,
                legs=transfer(clearing.id, wallet.id, amount), reason=ledger_reason,

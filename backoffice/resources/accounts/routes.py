@@ -69,7 +69,8 @@ class AccountById(MethodView):
     @blp.arguments(AccountProfileSchema(partial=True))
     @blp.response(200, AccountSchema)
     def patch(self, data, account_id):
-        """Change the tenant's details, thresholds or arrears rule."""
+        """Change the tenant's details, thresholds, credit cap or arrears rule (those a contract
+        in force sets are refused: they change by a supplement)."""
         account = load(TenantAccount, account_id)
         _check_unit(data)
         return accounts.update_account(database.session(), account, data)

@@ -62,6 +62,9 @@ class AccountProfileSchema(Schema):
     arrears_rule = fields.Enum(ArrearsRule, by_value=True,
                                metadata={"description": "trip at zero, overdraft to the site's "
                                                         "limit, or protect (保电, never trip)"})
+    credit_cap = MoneyField(non_negative=True, allow_none=True,
+                            metadata={"description": "The most the wallet may hold (empty: the "
+                                                     "site's cap)"})
 
 
 class AccountSchema(AccountProfileSchema):

@@ -102,7 +102,7 @@ class Lookups(MethodView):
 def _view(account: TenantAccount, site: Site, detailed: bool) -> dict:
     db = database.session()
     view = summary.summarise(db, account, detailed=detailed)
-    limits = orders.limits_of(site)
+    limits = orders.limits_of(site, account)
     view.update(ticket=tickets.issue(tickets.Ticket(account.id, current().operator_id, detailed)),
                 limits=limits, most=max(min(limits.credit_cap - wallet_of(db, account.id).balance,
                                             limits.maximum), 0))

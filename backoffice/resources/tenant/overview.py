@@ -71,7 +71,7 @@ def home(db: Session, account: TenantAccount) -> dict:
     history = _week_use(db, account, now.astimezone(zone).date(), zone)
     per_day = (daily_cost(history, HISTORY_DAYS, tariff_in_force(tariff, now, zone))
                if tariff and history is not None else None)
-    limits = limits_of(site)
+    limits = limits_of(site, account)
     return {
         "account": account_brief(account, site), "site_name": site.name,
         "balance": money.total, "wallet": money.wallet, "on_meters": money.on_meters + money.in_transit,
