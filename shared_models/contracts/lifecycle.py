@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from shared_models.billing.modes import set_billing_mode
 from shared_models.contracts import document, pdf, terms, variables
 from shared_models.errors import InvalidValue, NotFound, RuleViolation
 from shared_models.models import Site, TenantAccount
-from shared_models.models.accounts import AccountStatus
+from shared_models.models.accounts import AccountStatus, BillingMode
 from shared_models.models.contracts import (
     ContractKind,
     ContractState,
@@ -77,9 +78,13 @@ def draft_from_template(db: Session, *, account_id: int, template_version_id: in
         raise RuleViolation("Contracts are drawn from a published template version of the "
                             "account's site.", field="template_version_id")
     _check_term(starts_on, ends_on)
-    defaults = {v["name"]: v["default"] for v in version.variables if v.get("default") is not None}
-    checked = variables.check_values(version.variables, {**defaults, **values}, complete=False)
     site = db.get(Site, account.site_id)
+    defaults = {v["name"]: v["default"] for v in version.variables if v.get("default") is not None}
+    declared = {v["name"] for v in version.variables}
+    current = {name: value for name, value in terms.current_terms(account, site.credit_cap).items()
+               if name in declared}  # the account as it is, unless the contract says otherwise
+    checked = variables.check_values(version.variables, {**defaults, **current, **values},
+                                     complete=False)
     number = f"HT-{site.code}-{counters.next_value(db, site.id, 'contract'):06d}"
     return _insert(db, account, ContractKind.NEW, number, version.id, None, checked,
                    starts_on, ends_on, "", operator_id)
@@ -198,7 +203,9 @@ def return_to_draft(db: Session, contract_id: int, *, operator_id: int | None,
 def sign(db: Session, contract_id: int, *, signed_on: date, signers: list[str],
          operator_id: int | None, now: datetime | None = None) -> SupplyContract:
     """Both parties signed: the contract comes into force, its terms become the account's,
-    the contract it follows is superseded, and the signed copy is made as a PDF with its hash."""
+    the contract it follows is superseded, and the signed copy is made as a PDF with its hash.
+    A change of billing mode settles the meters first; the commands that queued are in
+    `contract.command_ids` for the caller to announce after commit."""
     now = now or utcnow()
     contract = _lock(db, contract_id)
     _require(contract, ContractState.APPROVED)
@@ -225,6 +232,9 @@ def sign(db: Session, contract_id: int, *, signed_on: date, signers: list[str],
     contract.signed_on, contract.signers = signed_on, names
     contract.state, contract.in_force_at = ContractState.IN_FORCE, now
     update_account(db, account, terms.account_terms(contract.values), by_contract=True)
+    if contract.values.get("billing_mode"):  # settled first, by the billing service
+        _account, contract.command_ids = set_billing_mode(
+            db, account.id, BillingMode(contract.values["billing_mode"]), now=now)
     signed_copy = pdf.render(document.view_of(db, contract))
     contract.pdf_sha256 = hashlib.sha256(signed_copy).hexdigest()
     db.add(SupplyContractDocument(contract_id=contract.id, content=signed_copy,

@@ -10,9 +10,10 @@ from shared_models.errors import InvalidValue
 
 # Account settings a contract in force owns: changing them takes a supplement.
 ACCOUNT_TERMS = ("credit_cap", "alarm1_threshold", "alarm2_threshold", "arrears_rule")
-# Recorded in the contract for the parts of the product that read them (fees are off unless
-# a contract turns them on: CIS.md, "The rule that shapes the design").
-RECORDED_TERMS = ("deposit", "billing_mode", "late_fee_rule", "capacity_kw")
+# billing_mode is applied too, by the billing service (it settles the meters first). Recorded
+# in the contract for the parts of the product that read them (fees are off unless a contract
+# turns them on: CIS.md, "The rule that shapes the design").
+RECORDED_TERMS = ("deposit", "late_fee_rule", "capacity_kw")
 ARREARS_RULES = ("trip", "overdraft", "protect")  # protect: 保电, never cut off automatically
 
 
@@ -32,6 +33,15 @@ def account_terms(values: Mapping[str, str]) -> dict[str, Any]:
         raise InvalidValue("Alarm threshold 2 must not exceed alarm threshold 1.",
                            field="values.alarm2_threshold")
     return terms
+
+
+def current_terms(account: Any, site_cap: Decimal) -> dict[str, str]:
+    """An account's settings as contract values (a new contract starts from them)."""
+    return {"credit_cap": str(account.credit_cap_within(site_cap)),
+            "alarm1_threshold": str(account.alarm1_threshold),
+            "alarm2_threshold": str(account.alarm2_threshold),
+            "arrears_rule": str(account.arrears_rule.value),
+            "billing_mode": str(account.billing_mode.value)}
 
 
 def differences(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, list[Any]]:

@@ -15,7 +15,10 @@ def test_a_draft_takes_the_template_defaults_and_a_number(kit):
     contract = kit.draft(account["id"])
     assert contract["state"] == "draft" and contract["kind"] == "new"
     assert contract["number"] == f"HT-{kit.desk.site.code}-000001"
-    assert contract["values"]["late_fee_rule"] == "none" and contract["values"]["credit_cap"] == "5000.00"
+    # the template's defaults, and the account's own settings where the template names them
+    values = contract["values"]
+    assert values["late_fee_rule"] == "none" and values["credit_cap"] == "1000.00"
+    assert values["billing_mode"] == "prepaid" and values["alarm1_threshold"] == "20.00"
     assert contract["values"]["capacity_kw"] == "8"
 
 
@@ -166,3 +169,13 @@ def test_every_step_is_in_the_system_log(kit, admin, client):
     states = [e["after"].get("state") for e in entries if e["after"]]
     assert {"draft", "approved", "in_force"} <= set(states)
     assert any((e["after"] or {}).get("pdf_sha256") == contract["pdf_sha256"] for e in entries)
+
+
+def test_the_contracts_billing_mode_is_set_through_the_billing_service(kit, db):
+    from shared_models.models import TenantAccount
+    from shared_models.models.accounts import BillingMode
+
+    account = kit.open_account()
+    kit.in_force(account["id"], billing_mode="postpaid")
+    db.expire_all()
+    assert db.get(TenantAccount, account["id"]).billing_mode == BillingMode.POSTPAID

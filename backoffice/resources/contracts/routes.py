@@ -10,6 +10,7 @@ from flask_smorest import Page
 from sqlalchemy import select
 
 from backoffice import database
+from backoffice.announce import announce_after_commit
 from backoffice.auth.identity import current
 from backoffice.auth.permissions import requires
 from backoffice.auth.scope import restrict, visible_site_ids
@@ -197,8 +198,11 @@ class Sign(MethodView):
         """Record the signatures: the contract comes into force, its terms become the
         account's, and its PDF is made with its sha256."""
         load(SupplyContract, contract_id)
-        return lifecycle.sign(database.session(), contract_id, signed_on=data["signed_on"],
-                              signers=data["signers"], operator_id=_operator())
+        db = database.session()
+        contract = lifecycle.sign(db, contract_id, signed_on=data["signed_on"],
+                                  signers=data["signers"], operator_id=_operator())
+        announce_after_commit(db, getattr(contract, "command_ids", ()))
+        return contract
 
 
 @blp.route("/<int:contract_id>/terminate")
