@@ -18,11 +18,17 @@ OPEN_PLATFORM = "https://open.weixin.qq.com"
 SNS_API = "https://api.weixin.qq.com"
 
 
-def settings_of(site: Site) -> dict:
-    """The site's WeChat settings, when they allow web authorisation (an app secret)."""
+def settings_or_none(site: Site) -> dict | None:
+    """The site's WeChat settings if they allow web authorisation (an app secret), else None."""
     config = payments.configured()
     settings = config.settings(site.code, "wechat") if config else None
-    if not settings or not settings.get("app_secret_file"):
+    return settings if settings and settings.get("app_secret_file") else None
+
+
+def settings_of(site: Site) -> dict:
+    """The site's WeChat settings, when they allow web authorisation (an app secret)."""
+    settings = settings_or_none(site)
+    if settings is None:
         raise RuleViolation("WeChat Pay inside WeChat is not set up for this site.")
     return settings
 

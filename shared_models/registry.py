@@ -42,6 +42,7 @@ NAMES: dict[str, str] = {
     "supply_contracts": "contract", "supply_contract_changes": "contract change",
     "supply_contract_documents": "signed contract",
     "contract_settings": "contract settings",
+    "tenant_wechat_bindings": "WeChat sign-in",
 }
 
 

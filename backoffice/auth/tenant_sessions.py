@@ -28,8 +28,10 @@ def csrf_token(secret: str, token: str) -> str:
     return hmac.new(secret.encode(), b"tenant-csrf:" + token.encode(), hashlib.sha256).hexdigest()
 
 
-def start(db: Session, phone: str, lifetime: timedelta, client_ip: str, user_agent: str) -> str:
-    """A new session for the holder of `phone`; returns the token for the cookie."""
+def start(db: Session, phone: str, lifetime: timedelta, client_ip: str, user_agent: str,
+          wechat_openid: str = "") -> str:
+    """A new session for the holder of `phone` (signed in by WeChat: with the openid, which
+    JSAPI payments need); returns the token for the cookie."""
     now = utcnow()
     # This phone's sessions that can never be used again are dropped here, a few at a time.
     db.execute(delete(TenantSession).where(TenantSession.phone == phone,
@@ -37,7 +39,7 @@ def start(db: Session, phone: str, lifetime: timedelta, client_ip: str, user_age
     token = secrets.token_urlsafe(32)
     db.add(TenantSession(id=digest(token), phone=phone, created_at=now, last_seen_at=now,
                          expires_at=now + lifetime, client_ip=client_ip[:64],
-                         user_agent=user_agent[:255]))
+                         user_agent=user_agent[:255], wechat_openid=wechat_openid))
     db.flush()
     return token
 

@@ -38,12 +38,14 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.tenant.sign_in import blp as tenant_auth
     from backoffice.resources.tenant.supply import blp as tenant_supply
     from backoffice.resources.tenant.wechat import blp as tenant_wechat
+    from backoffice.resources.tenant.wechat_sign_in import blp as tenant_wechat_sign_in
+    from backoffice.resources.tenant.wechat_staff import blp as account_wechat_sign_ins
     from backoffice.resources.tokens.routes import blp as tokens
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
-                      accounts, contract_templates, contracts, shifts, sales, payments, payment_notify,
-                      kiosk_devices, kiosk, reconciliation, tariffs, ledger,
+                      accounts, account_wechat_sign_ins, contract_templates, contracts, shifts, sales,
+                      payments, payment_notify, kiosk_devices, kiosk, reconciliation, tariffs, ledger,
                       reports, dashboard, search, commands, status, alarms, sms, audit, tenant_auth, tenant,
-                      tenant_payments, tenant_supply, tenant_wechat, tenant_alerts):
+                      tenant_payments, tenant_supply, tenant_wechat, tenant_wechat_sign_in, tenant_alerts):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")

@@ -67,7 +67,7 @@ function App() {
       navigate('/sign-in');
       return null;
     }
-    return html`<${SignIn} notice=${notice} onLanguage=${relabel}
+    return html`<${SignIn} notice=${notice} query=${route.query} onLanguage=${relabel}
       onSignedIn=${() => { setNotice(null); navigate('/home'); relabel(); }} />`;
   }
   const pending = sessionStorage.getItem(PENDING);
@@ -85,6 +85,7 @@ function App() {
   const rest = route.path.slice(found.path.length + 1);
   return html`<div class="frame">
     <main class="screen">
+      ${route.query.wechat === 'bound' && html`<div class="form-note" data-testid="wechat-bound">${t('From now on WeChat signs you in here; you can stop it under Me.')}</div>`}
       <${Screen} key=${`${route.path}|${language()}`} id=${rest} query=${route.query} onLanguage=${relabel} />
     </main>
     <${Tabs} current=${found.tab} />

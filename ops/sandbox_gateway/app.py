@@ -32,6 +32,7 @@ def create_app(sandbox: Sandbox) -> Flask:
         wechat.blueprint,
         wechat_oauth.open_platform,
         wechat_oauth.sns_api,
+        wechat_oauth.oauth_admin,
         wechat_refunds.blueprint,
         unionpay.blueprint,
         wallet.blueprint,

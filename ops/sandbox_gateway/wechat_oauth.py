@@ -3,7 +3,9 @@ page is sent to the authorize URL, comes back at once (no prompt for snsapi_base
 and the merchant's server trades the code, with its app secret, for the payer's openid.
 
 The WeChat user is this browser: a cookie the sandbox sets on the first visit, so the same
-browser always gets the same openid for the same app.
+browser always gets the same openid for the same app. A code is used once and lives 5 minutes
+(real time, as the merchant's server trades it at once); `POST /admin/wechat-oauth/expire`
+ages every code still outstanding, for tests of an expired one.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from ops.sandbox_gateway.web import sandbox
 
 open_platform = Blueprint("wechat_open", __name__, url_prefix="/wechat-open")
 sns_api = Blueprint("wechat_sns", __name__, url_prefix="/wechat-api")
+oauth_admin = Blueprint("wechat_oauth_admin", __name__, url_prefix="/admin/wechat-oauth")
 
 USER_COOKIE = "sandbox_wechat_user"
 CODE_LIFETIME_S = 300
@@ -71,3 +74,13 @@ def access_token() -> Response:
         return jsonify(errcode=40029, errmsg="invalid code")
     return jsonify(access_token=secrets.token_urlsafe(32), expires_in=7200,
                    refresh_token=secrets.token_urlsafe(32), openid=found[1], scope="snsapi_base")
+
+
+@oauth_admin.post("/expire")
+def expire() -> Response:
+    """Every code handed out and not yet traded expires now (as if 5 minutes had passed)."""
+    with _lock:
+        for code, (appid, openid, _expires) in list(_codes.items()):
+            _codes[code] = (appid, openid, 0.0)
+        count = len(_codes)
+    return jsonify(expired=count)

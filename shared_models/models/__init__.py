@@ -30,7 +30,12 @@ from shared_models.models.registry import (
 )
 from shared_models.models.sales import Sale, Shift, SiteCounter
 from shared_models.models.tariffs import TariffAssignment, TariffPlan, TariffPlanVersion
-from shared_models.models.tenants import TenantIdempotencyRecord, TenantSession, TenantSignInCode
+from shared_models.models.tenants import (
+    TenantIdempotencyRecord,
+    TenantSession,
+    TenantSignInCode,
+    TenantWechatBinding,
+)
 
 __all__ = [
     "AccountMeter",
@@ -83,6 +88,7 @@ __all__ = [
     "TenantIdempotencyRecord",
     "TenantSession",
     "TenantSignInCode",
+    "TenantWechatBinding",
     "Unit",
     "operator_sites",
 ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, true
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, UniqueConstraint, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared_models.base import Base
@@ -49,6 +49,9 @@ class Site(Base):
     bill_due_days: Mapped[int] = mapped_column(Integer, default=15, server_default="15")
     bill_change_pct: Mapped[int] = mapped_column(Integer, default=50, server_default="50")
     bill_estimated_pct: Mapped[int] = mapped_column(Integer, default=20, server_default="20")
+    # Whether a tenant who signed in once by SMS inside WeChat is then signed in by WeChat.
+    tenant_wechat_sign_in: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                        server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     buildings: Mapped[list[Building]] = relationship(back_populates="site")

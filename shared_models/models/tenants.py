@@ -72,3 +72,23 @@ class TenantIdempotencyRecord(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("phone", "key"),)
+
+
+class TenantWechatBinding(Base):
+    """A WeChat user who signs in as a phone without a code: their openid (one per official
+    account, so with its appid) learnt through WeChat's snsapi_base authorisation right after
+    they signed in once by SMS inside WeChat, where the site allows it."""
+
+    __tablename__ = "tenant_wechat_bindings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    appid: Mapped[str] = mapped_column(String(32))
+    openid: Mapped[str] = mapped_column(String(128))
+    phone: Mapped[str] = mapped_column(String(11), index=True)
+    # The site whose setting and WeChat app allowed the binding; it must still allow it.
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # An openid stands for one person and signs in as one phone.
+    __table_args__ = (UniqueConstraint("appid", "openid"),)

@@ -36,6 +36,9 @@ class SiteSchema(Schema):
                                                              "this many seconds"})
     tenant_supply_control = fields.Boolean(load_default=True, metadata={
         "description": "Whether tenants may switch their own supply off and on from their phones"})
+    tenant_wechat_sign_in = fields.Boolean(load_default=False, metadata={
+        "description": "Whether a tenant who signed in once by SMS inside WeChat is signed in by "
+                       "WeChat (no code) on later visits"})
     created_at = fields.AwareDateTime(dump_only=True)
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import current_app, request
 from flask.views import MethodView
 
-from backoffice import database, throttle
+from backoffice import database, throttle, wechat_web_auth
 from backoffice.auth import tenant_codes as codes
 from backoffice.auth import tenant_sessions as sessions
 from backoffice.auth.errors import AuthenticationFailed
@@ -24,6 +24,7 @@ from backoffice.resources.tenant.views import account_brief
 from shared_models import audit
 from shared_models.audit import Actor
 from shared_models.errors import InvalidValue
+from shared_models.models import Site
 from shared_models.notifications.sms_policy import normalise_phone
 from shared_models.types import utcnow
 
@@ -73,9 +74,32 @@ class Codes(MethodView):
 
 
 def _session_body(phone: str, token: str, openid: str) -> dict:
-    return {"phone": mask(phone), "accounts": [account_brief(a) for a in accounts_of(phone)],
+    accounts = accounts_of(phone)
+    return {"phone": mask(phone), "accounts": [account_brief(a) for a in accounts],
             "csrf_token": sessions.csrf_token(current_app.config["SECRET_KEY"], token),
-            "wechat_bound": bool(openid)}
+            "wechat_bound": bool(openid),
+            "wechat_sign_in_account_id": wechat_sign_in_account(accounts)}
+
+
+def wechat_sign_in_account(accounts: list) -> int | None:
+    """The first account whose site lets WeChat sign this phone in (its setting on and WeChat's
+    web authorisation set up): the binding is made through it. None where no site does."""
+    db = database.session()
+    for account in accounts:
+        site = db.get(Site, account.site_id)
+        if site.tenant_wechat_sign_in and wechat_web_auth.settings_or_none(site) is not None:
+            return account.id
+    return None
+
+
+def set_session_cookie(response, token: str):
+    """The tenant cookie: HttpOnly, SameSite=Lax (WeChat's redirect back is a top-level GET)."""
+    config = current_app.config
+    response.set_cookie(config["TENANT_COOKIE_NAME"], token,
+                        max_age=int(config["TENANT_SESSION_LIFETIME"].total_seconds()),
+                        httponly=True, samesite="Lax", secure=config["SESSION_COOKIE_SECURE"],
+                        path="/")
+    return response
 
 
 @blp.route("/session")
@@ -101,13 +125,8 @@ class TenantSession(MethodView):
         token = sessions.start(db, phone, config["TENANT_SESSION_LIFETIME"], client_ip(),
                                request.user_agent.string)
         audit.record(db, "tenant_sign_in", "tenant_accounts", account.id, actor=actor)
-        response = current_app.make_response(
-            (TenantSessionSchema().dump(_session_body(phone, token, "")), 200))
-        response.set_cookie(config["TENANT_COOKIE_NAME"], token,
-                            max_age=int(config["TENANT_SESSION_LIFETIME"].total_seconds()),
-                            httponly=True, samesite="Lax", secure=config["SESSION_COOKIE_SECURE"],
-                            path="/")
-        return response
+        return set_session_cookie(current_app.make_response(
+            (TenantSessionSchema().dump(_session_body(phone, token, "")), 200)), token)
 
     @tenant_only
     @blp.response(200, TenantSessionSchema)

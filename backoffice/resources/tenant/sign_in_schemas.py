@@ -36,3 +36,6 @@ class TenantSessionSchema(Schema):
     accounts = fields.List(fields.Nested(TenantAccountBriefSchema))
     wechat_bound = fields.Boolean(metadata={"description": "Whether a WeChat openid is known "
                                                           "for WeChat Pay inside WeChat"})
+    wechat_sign_in_account_id = fields.Integer(allow_none=True, metadata={
+        "description": "Inside WeChat, the account through which WeChat may sign this phone in "
+                       "next time (/tenant/wechat/authorize?bind=true); null where no site allows it"})

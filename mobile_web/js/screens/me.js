@@ -1,10 +1,12 @@
-// Me: the phone signed in, its accounts (switch between them), the alarm texts, language, sign out.
+// Me: the phone signed in, its accounts (switch between them), the alarm texts, WeChat sign-in,
+// language, sign out.
 import { html } from '/console/js/lib.js';
 import { language, setLanguage, t } from '/console/js/i18n.js';
 import { navigate } from '/console/js/router.js';
 import { accountId, chooseAccount, session, signOut } from '../tenant.js';
 import { LanguageToggle } from '../components/language.js';
 import { Alerts } from '../components/alerts.js';
+import { WechatSignIn } from '../components/wechat_sign_in.js';
 
 export function Me({ onLanguage }) {
   const me = session();
@@ -19,6 +21,7 @@ export function Me({ onLanguage }) {
           <span>${a.id === accountId() ? t('Shown') : t('Show')}</span></button></li>`)}</ul>
     </div>
     <${Alerts} key=${accountId()} />
+    <${WechatSignIn} />
     <div class="card"><div class="row"><span>${t('Language')}</span>
       <${LanguageToggle} value=${language()} onChange=${(next) => setLanguage(next).then(onLanguage)} /></div></div>
     <button class="btn btn-block" onClick=${() => signOut().finally(() => navigate('/sign-in'))}>${t('Sign out')}</button>

@@ -1,12 +1,46 @@
 // Sign in: the account number (or a meter's serial), the phone on the account, a texted code.
+// Inside WeChat, where a site allows it, WeChat signs in a tenant who once signed in by SMS
+// there (and chose to be signed in by WeChat): the page goes to WeChat's authorisation first.
 import { html, useEffect, useState } from '/console/js/lib.js';
 import { language, setLanguage, t } from '/console/js/i18n.js';
-import { api } from '/console/js/api.js';
+import { api, get } from '/console/js/api.js';
 import { signIn } from '../tenant.js';
+import { where } from '../where.js';
 import { problem } from '../components/offline.js';
 import { LanguageToggle } from '../components/language.js';
 
-export function SignIn({ notice, onSignedIn, onLanguage }) {
+// Set once WeChat was asked in this tab, so coming back without a binding never loops.
+const WECHAT_TRIED = 'wattkeeper.tenant.wechat-tried';
+const WECHAT_ANSWERS = {
+  unknown: 'Sign in with a code once; after that WeChat can sign you in.',
+  refused: 'WeChat could not sign you in; sign in with a code.',
+};
+
+// The site named in the link the official account's menu opens (/m/?site=CODE), if any.
+function siteQuery() {
+  const site = new URLSearchParams(window.location.search).get('site');
+  return site ? `?${new URLSearchParams({ site })}` : '';
+}
+
+// Inside WeChat: 'checking', then off to WeChat (a bound tenant comes back signed in), or
+// 'offered' (the form, with the choice to be signed in by WeChat next time); elsewhere 'no'.
+function useWechatSignIn(query) {
+  const [state, setState] = useState(where() === 'wechat' ? 'checking' : 'no');
+  useEffect(() => {
+    if (state !== 'checking') return;
+    get(`/tenant/wechat/sign-in${siteQuery()}`).then((offer) => {
+      if (!offer.available) return setState('no');
+      if (query.wechat || sessionStorage.getItem(WECHAT_TRIED)) return setState('offered');
+      sessionStorage.setItem(WECHAT_TRIED, '1');
+      window.location.assign(`/api/v1/tenant/wechat/sign-in/start${siteQuery()}`);
+    }, () => setState('no'));
+  }, []);
+  return state;
+}
+
+export function SignIn({ notice, query = {}, onSignedIn, onLanguage }) {
+  const wechat = useWechatSignIn(query);
+  const [byWechat, setByWechat] = useState(true);
   const [form, setForm] = useState({ account: '', phone: '', code: '' });
   const [errors, setErrors] = useState({});
   const [message, setMessage] = useState(null);
@@ -47,7 +81,12 @@ export function SignIn({ notice, onSignedIn, onLanguage }) {
     setErrors({});
     setMessage(null);
     try {
-      await signIn(form);
+      const me = await signIn(form);
+      if (wechat === 'offered' && byWechat && me.wechat_sign_in_account_id) {
+        // WeChat's authorisation binds this WeChat user to the phone, then shows the home screen.
+        window.location.assign(`/api/v1/tenant/wechat/authorize?account_id=${me.wechat_sign_in_account_id}&bind=true`);
+        return;
+      }
       onSignedIn();
     } catch (error) {
       refused(error);
@@ -57,12 +96,15 @@ export function SignIn({ notice, onSignedIn, onLanguage }) {
   };
   const switchLanguage = (next) => setLanguage(next).then(onLanguage);
   const errorOf = (name) => errors[name] && html`<div class="field-error">${errors[name].join(' ')}</div>`;
+  if (wechat === 'checking') return html`<main class="screen sign-in"><div class="loading">${t('Signing in with WeChat…')}</div></main>`;
+  const answer = WECHAT_ANSWERS[query.wechat];
   return html`<main class="screen sign-in">
     <div class="sign-in-top">
       <h1 class="brand"><span aria-hidden="true">⚡</span> ${t('Electricity account')}</h1>
       <${LanguageToggle} value=${language()} onChange=${switchLanguage} />
     </div>
     ${notice && html`<div class="notice">${notice}</div>`}
+    ${answer && html`<div class="notice" data-testid="wechat-answer">${t(answer)}</div>`}
     <form class="card form" onSubmit=${submit} novalidate>
       <label>${t('Account number or meter serial')}
         <input name="account" autocomplete="username" value=${form.account} onInput=${field('account')} /></label>
@@ -76,6 +118,10 @@ export function SignIn({ notice, onSignedIn, onLanguage }) {
         <input name="code" inputmode="numeric" autocomplete="one-time-code" maxlength="6" value=${form.code} onInput=${field('code')} /></label>
       ${errorOf('code')}
       ${message && html`<div class=${sent && !errors.code ? 'form-note' : 'form-error'} role="status">${message}</div>`}
+      ${wechat === 'offered' && html`<button type="button" role="switch" class="switch-row wechat-choice"
+          aria-checked=${byWechat ? 'true' : 'false'} onClick=${() => setByWechat(!byWechat)}>
+        <span>${t('Next time, sign me in with WeChat (no code)')}</span>
+        <span class=${`switch ${byWechat ? 'on' : ''}`}>${t(byWechat ? 'On' : 'Off')}</span></button>`}
       <button type="submit" class="btn btn-primary btn-block" disabled=${busy || form.code.length !== 6}>${t('Sign in')}</button>
     </form>
     <p class="muted small center">${t('The code lives 5 minutes. One phone may hold several accounts.')}</p>
