@@ -92,4 +92,9 @@ function App() {
   </div>`;
 }
 
+// Alipay's page sends the payer back with its signed return parameters in the query; the order
+// is followed from the hash, so they are dropped from the address bar (and from bookmarks).
+if (new URLSearchParams(window.location.search).has('out_trade_no')) {
+  window.history.replaceState(null, '', window.location.pathname + window.location.hash);
+}
 loadCatalogue().then(() => render(html`<${App} />`, document.getElementById('app')));

@@ -1,7 +1,7 @@
 // Me: the WeChat users that sign this phone in with no code, each removable; inside WeChat,
 // where the site allows it and none is bound yet, the choice to be signed in by WeChat.
 import { html, useState } from '/console/js/lib.js';
-import { t } from '/console/js/i18n.js';
+import { language, t } from '/console/js/i18n.js';
 import { api } from '/console/js/api.js';
 import { session } from '../tenant.js';
 import { where } from '../where.js';
@@ -23,7 +23,7 @@ export function WechatSignIn() {
       setError(problem(failure));
     }
   };
-  const date = (at) => new Date(at).toLocaleDateString();
+  const date = (at) => new Date(at).toLocaleDateString(language());
   return html`<div class="card wechat-sign-in">
     <h2>${t('Sign in with WeChat')}</h2>
     ${bindings.length ? html`<ul class="list">${bindings.map((b) => html`<li key=${b.id} class="binding" data-binding=${b.id}>
