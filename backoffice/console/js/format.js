@@ -50,7 +50,41 @@ const SYSTEM_REASONS = {
   'refund awaiting approval': 'Refund awaiting approval', 'refund rejected': 'Refund rejected', reversal: 'Reversal',
 };
 
+// Reasons the system writes with values in them: [shape, msgid, the msgid's values].
+const SYSTEM_REASON_SHAPES = [
+  [/^meter (\S+): (-?[\d.]+) kWh$/, 'Meter {serial}: {energy} kWh used', (m) => ({ serial: m[1], energy: m[2] })],
+  [/^meter (\S+): (-?[\d.]+) kWh \(estimated after a gap\)$/, 'Meter {serial}: {energy} kWh used (estimated after a gap)',
+    (m) => ({ serial: m[1], energy: m[2] })],
+  [/^balance carried over from meter (\S+)$/, 'Balance carried over from meter {serial}', (m) => ({ serial: m[1] })],
+];
+
 export function reasonText(reason) {
   if (!reason) return '—';
-  return reason in SYSTEM_REASONS ? t(SYSTEM_REASONS[reason]) : reason;
+  if (reason in SYSTEM_REASONS) return t(SYSTEM_REASONS[reason]);
+  for (const [pattern, words, values] of SYSTEM_REASON_SHAPES) {
+    const found = pattern.exec(reason);
+    if (found) return t(words, values(found));
+  }
+  return reason;
+}
+
+// What the worker writes into an alarm's detail (English, in the log's terms), in the user's
+// words: [its shape, the msgid, the msgid's values from the match]. A detail of another shape
+// (a gateway's own error text) is shown as written.
+const ALARM_DETAILS = [
+  [/^balance (-?[\d.]+), rule (\w+)$/, 'Balance {amount}, arrears rule: {rule}',
+    (m) => ({ amount: yuan(m[1]), rule: word(ARREARS_RULES, m[2]) })],
+  [/^balance (-?[\d.]+)$/, 'Balance {amount}', (m) => ({ amount: yuan(m[1]) })],
+  [/^overload trip, status (0x[0-9a-f]+)$/i, 'Overload trip (status {bits})', (m) => ({ bits: m[1] })],
+  [/^(\d+) polls failed in a row: (.*)$/, '{n} polls failed in a row: {error}', (m) => ({ n: m[1], error: m[2] })],
+  [/^none of (\d+) meters answered$/, 'None of its {n} meters answered', (m) => ({ n: m[1] })],
+];
+
+export function alarmDetail(detail) {
+  if (!detail) return '—';
+  for (const [pattern, words, values] of ALARM_DETAILS) {
+    const found = pattern.exec(detail);
+    if (found) return t(words, values(found));
+  }
+  return detail;
 }

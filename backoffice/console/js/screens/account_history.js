@@ -7,7 +7,8 @@ import { can } from '../session.js';
 import { DataTable, usePagedList } from '../components/table.js';
 import { ExportButton } from '../components/export_button.js';
 import {
-  ALARM_KINDS, CHANNELS, POSTING_KINDS, SALE_KINDS, SALE_STATUSES, SMS_KINDS, SMS_STATES, reasonText, when, word, yuan,
+  ALARM_KINDS, CHANNELS, POSTING_KINDS, SALE_KINDS, SALE_STATUSES, SMS_KINDS, SMS_STATES, alarmDetail, reasonText, when,
+  word, yuan,
 } from '../format.js';
 import { COMMANDS, STATES } from './batch.js';
 
@@ -60,7 +61,7 @@ function Alarms({ account }) {
   return html`<${DataTable} list=${list} columns=${[
     { key: 'raised_at', title: t('Raised'), render: (a) => when(a.raised_at) },
     { key: 'kind', title: t('Kind'), render: (a) => html`<span class=${`tag tag-alarm-${a.kind}`}>${word(ALARM_KINDS, a.kind)}</span>` },
-    { key: 'detail', title: t('Detail'), render: (a) => a.detail || '—' },
+    { key: 'detail', title: t('Detail'), render: (a) => alarmDetail(a.detail) },
     { key: 'cleared_at', title: t('Cleared'), render: (a) => when(a.cleared_at) }]} />`;
 }
 

@@ -5,7 +5,7 @@ import { t } from '../i18n.js';
 import { can } from '../session.js';
 import { DataTable, usePagedList } from '../components/table.js';
 import { ExportButton } from '../components/export_button.js';
-import { ALARM_KINDS, when, word } from '../format.js';
+import { ALARM_KINDS, alarmDetail, when, word } from '../format.js';
 
 export function AlarmsScreen({ query }) {
   const [filters, setFilters] = useState({ active: query.active || 'true', kind: query.kind || '' });
@@ -18,8 +18,9 @@ export function AlarmsScreen({ query }) {
     { key: 'raised_at', title: t('Raised'), sortable: true, render: (a) => when(a.raised_at) },
     { key: 'kind', title: t('Kind'), sortable: true, render: (a) => html`<span class=${`tag tag-alarm-${a.kind}`}>${word(ALARM_KINDS, a.kind)}</span>` },
     { key: 'subject', title: t('Subject'), render: (a) => a.meter_id ? t('Meter {id}', { id: a.meter_id })
-      : a.account_id ? t('Account {id}', { id: a.account_id }) : t('Gateway {id}', { id: a.gateway_id }) },
-    { key: 'detail', title: t('Detail') },
+      : a.account_id ? html`<a href=${`#/tenants/${a.account_id}`}>${t('Account {id}', { id: a.account_id })}</a>`
+        : t('Gateway {id}', { id: a.gateway_id }) },
+    { key: 'detail', title: t('Detail'), render: (a) => alarmDetail(a.detail) },
     { key: 'acknowledged_at', title: t('Acknowledged'), render: (a) => when(a.acknowledged_at) },
     { key: 'cleared_at', title: t('Cleared'), render: (a) => when(a.cleared_at) },
   ];

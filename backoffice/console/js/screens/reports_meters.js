@@ -8,7 +8,7 @@ import { ExportButton } from '../components/export_button.js';
 import { ChartPanel } from '../components/chart.js';
 import { PeriodFields, defaultPeriod } from '../components/period.js';
 import { BuildingSelect, SiteSelect, usePlaces } from '../components/site_select.js';
-import { SMS_KINDS, SMS_STATES, kwh, when, word } from '../format.js';
+import { SMS_KINDS, SMS_STATES, alarmDetail, kwh, when, word } from '../format.js';
 
 const ENERGY_BY = { meter: 'By meter', account: 'By account', building: 'By building' };
 
@@ -100,7 +100,7 @@ export function LostTab() {
       <${DataTable} list=${gateways} columns=${[
         { key: 'gateway_id', title: t('Gateway'), render: (a) => names[a.gateway_id] || t('Gateway {id}', { id: a.gateway_id }) },
         { key: 'raised_at', title: t('Since'), sortable: true, render: (a) => when(a.raised_at) },
-        { key: 'detail', title: t('Detail') },
+        { key: 'detail', title: t('Detail'), render: (a) => alarmDetail(a.detail) },
         { key: 'acknowledged_at', title: t('Acknowledged'), render: (a) => when(a.acknowledged_at) }]} />
     </section>
   </div>`;

@@ -9,7 +9,7 @@ import { ChartPanel } from '../components/chart.js';
 import { AccountPicker } from '../components/account_picker.js';
 import { PeriodFields, defaultPeriod } from '../components/period.js';
 import { SiteSelect, usePlaces } from '../components/site_select.js';
-import { CHANNELS, POSTING_KINDS, SALE_KINDS, SALE_STATUSES, when, word, yuan } from '../format.js';
+import { CHANNELS, POSTING_KINDS, SALE_KINDS, SALE_STATUSES, reasonText, when, word, yuan } from '../format.js';
 
 const PALETTE = ['#409EFF', '#67C23A', '#E6A23C', '#F56C6C', '#909399', '#9B59B6', '#16A085'];
 
@@ -134,7 +134,7 @@ export function StatementTab({ query }) {
   const columns = [
     { key: 'booked_at', title: t('Time'), render: (r) => when(r.booked_at) },
     { key: 'kind', title: t('Kind'), render: (r) => word(POSTING_KINDS, r.kind) },
-    { key: 'reason', title: t('Detail') },
+    { key: 'reason', title: t('Detail'), render: (r) => reasonText(r.reason) },
     { key: 'receipt_number', title: t('Receipt No.') },
     { key: 'operator', title: t('Operator') },
     { key: 'amount', title: t('Amount'), align: 'right', render: (r) => yuan(r.amount) },
