@@ -1,5 +1,6 @@
 """The demo site: two buildings, three gateways, 90 meters on the simulator's ports, 60
-tenants with opening balances sold over the counter, and the first tenant's supply contract."""
+tenants with opening balances sold over the counter, and the first tenant's supply contract;
+then a little of a day's work, so that every screen of the console has something to show."""
 
 from __future__ import annotations
 
@@ -13,9 +14,10 @@ from sqlalchemy.orm import Session
 from shared_models import registry
 from shared_models.contracts import lifecycle, templates
 from shared_models.enums import ControlMode
-from shared_models.models import Meter, Site, TenantAccount
+from shared_models.ledger.books import wallet_of
+from shared_models.models import AccountMeter, Meter, Site, TenantAccount
 from shared_models.models.ledger import Channel
-from shared_models.sales import accounts, shifts
+from shared_models.sales import accounts, sales, shifts
 from shared_models.tariffs import store
 
 DEMO_CODE = "DEMO"
@@ -25,6 +27,11 @@ GATEWAYS = (("GW-A1", "A栋 Tower A", (1, 2, 3)), ("GW-A2", "A栋 Tower A", (4, 
             ("GW-B1", "B栋 Tower B", (1, 2, 3)))
 UNITS_PER_FLOOR = 10
 TENANTS = 60  # the other 30 meters stay "not opened", as in a building still letting
+# What the last remote-mode tenants have left after moving-out refunds: two in arrears, two
+# below alarm 2 and three below alarm 1 (the site's defaults: 20.00 and 5.00).
+LEFT_AFTER_REFUNDS = ("0", "0", "3", "3", "12", "12", "12")
+# Refunds above this wait for a second person; the demo holds one back.
+REFUND_APPROVAL_THRESHOLD = Decimal("130.00")
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗高"
 # A commercial time-of-use tariff (一般工商业分时电价) in the shape of east China's:
 # valley 23:00-07:00, peak mornings and evenings, sharp (尖峰) 19:00-21:00 in July and August.
@@ -122,3 +129,26 @@ def _seed_contract(db: Session, site: Site, operator_id: int) -> None:
     lifecycle.approve(db, contract.id, operator_id=operator_id)
     lifecycle.sign(db, contract.id, signed_on=today, signers=["物业经理 Manager", account.tenant_name],
                    operator_id=operator_id)
+
+
+def seed_demo_activity(db: Session, operator_id: int) -> None:
+    """Refunds to tenants moving out, all through the one crediting path in one shift: some
+    tenants left low or dry (alarm 1, alarm 2, arrears; the worker trips the dry ones), and one
+    refund above the site's threshold held for a second person's approval. The last tenants
+    are chosen, so the first accounts the README and the kiosk name keep their balances."""
+    site = db.scalar(select(Site).where(Site.code == DEMO_CODE))
+    site.refund_approval_threshold = REFUND_APPROVAL_THRESHOLD
+    remote = list(db.scalars(
+        select(AccountMeter.account_id).join(Meter, Meter.id == AccountMeter.meter_id)
+        .where(Meter.site_id == site.id, Meter.control_mode == ControlMode.REMOTE,
+               AccountMeter.detached_at.is_(None)).order_by(Meter.id.desc())))
+    shift = shifts.open_shift(db, operator_id, site.id)
+    for account_id, left in zip(remote, LEFT_AFTER_REFUNDS, strict=False):
+        balance = wallet_of(db, account_id).balance
+        sales.refund(db, account_id=account_id, amount=balance - Decimal(left),
+                     channel=Channel.CASH, operator_id=operator_id, reason="退租 moving out")
+    held = next(account_id for account_id in remote[len(LEFT_AFTER_REFUNDS):]
+                if wallet_of(db, account_id).balance > REFUND_APPROVAL_THRESHOLD)
+    sales.refund(db, account_id=held, amount=wallet_of(db, held).balance - Decimal(5),
+                 channel=Channel.CASH, operator_id=operator_id, reason="退租 moving out")
+    shifts.close_shift(db, shift, operator_id, may_close_others=False)

@@ -25,6 +25,8 @@ MODBUS_PORTS_PER_DEMO = 10  # room for the seeded gateways (3) and a few more
 # Ports 15020-29999, below Linux's ephemeral range (32768-). An odd count, so that the round
 # distances people pick ports at (1000, 2000, 3000...) never land two demos on one slot.
 MODBUS_SLOTS = 1499
+# Two meters of units not yet let never answer, so the console shows lost communication (失联).
+SILENT_METERS = ("WK0000000089", "WK0000000090")
 
 
 @dataclass(frozen=True)
@@ -101,7 +103,7 @@ def _prepare(database_url: str, demo: Layout) -> tuple[str | None, list[int]]:
 
     from backoffice import create_app, database
     from backoffice.cli import ensure_admin
-    from backoffice.seed import seed_demo
+    from backoffice.seed import seed_demo, seed_demo_activity
     from shared_models.audit import Actor, set_actor
     from shared_models.db import upgrade
     from shared_models.models import Operator
@@ -114,8 +116,10 @@ def _prepare(database_url: str, demo: Layout) -> tuple[str | None, list[int]]:
         set_actor(db, Actor(None, "demo-seed"))
         admin_id = db.scalar(select(Operator.id).where(Operator.username == "admin"))
         if seed_demo(db, admin_id, modbus_base_port=demo.modbus_base_port):
+            seed_demo_activity(db, admin_id)
             db.commit()
-            print("seeded the demo site: 2 buildings, 3 gateways, 90 meters, 60 tenants")
+            print("seeded the demo site: 2 buildings, 3 gateways, 90 meters, 60 tenants "
+                  "(a few run low, one refund waits for approval)")
         _demo_kiosk(db, demo)
         if not importlib.util.find_spec("metering_worker.simulator"):
             return password, []
@@ -169,6 +173,8 @@ def _write_fleet(db, instance: Path) -> list[int]:
           "bus_number": r.number, "bus_port": r.bus_port, "address": r.address,
           "serial": r.serial_number, "control_mode": r.control_mode.value, "baud": r.baud}
          for r in rows), state_dir=str(instance / "simulator")).to_dict()
+    for meter in (m for g in fleet["gateways"] for b in g["buses"] for m in b["meters"]):
+        meter["faults"]["dead"] = meter["serial"] in SILENT_METERS
     (instance / "fleet.json").write_text(json.dumps(fleet, indent=1))
     return sorted(bus["port"] for gateway in fleet["gateways"] for bus in gateway["buses"])
 
