@@ -9,16 +9,14 @@ import os
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m kiosk_app", description=__doc__)
     parser.add_argument("--config", help="the kiosk's settings file (.ini)")
-    parser.add_argument("--size", help="window size in development, e.g. 1280x800 or 1080x1920")
+    parser.add_argument("--size", help="window size in development, e.g. 1280x800 or 1080x1920 "
+                        "(kiosk mode covers the display)")
     args = parser.parse_args()
     os.environ.setdefault("KIVY_NO_ARGS", "1")  # our arguments, not Kivy's
     os.environ.setdefault("KIVY_LOG_MODE", "PYTHON")
-    if args.size:
-        from kivy.config import Config
+    from kiosk_app import kiosk_mode, settings
 
-        width, height = args.size.split("x")
-        Config.set("graphics", "width", width)
-        Config.set("graphics", "height", height)
+    kiosk_mode.prepare(settings.kiosk_mode_on(args.config), args.size)
     from kiosk_app.app import KioskApp
 
     KioskApp(settings_file=args.config).run()

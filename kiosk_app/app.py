@@ -13,7 +13,7 @@ from kivy.lang import Builder
 from kivy.uix.floatlayout import FloatLayout
 from kivy.uix.screenmanager import NoTransition, ScreenManager
 
-from kiosk_app import fonts, printing, settings
+from kiosk_app import fonts, kiosk_mode, printing, settings
 from kiosk_app.client import KioskClient
 from kiosk_app.controller import Controller
 from kiosk_app.i18n import tr
@@ -27,6 +27,7 @@ ESCAPE = 27
 
 class KioskApp(App):
     title = "Wattkeeper"
+    use_kivy_settings = False
 
     def __init__(self, settings_file: str | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
@@ -54,7 +55,8 @@ class KioskApp(App):
             printing.PrinterSettings(printer["kind"], printer.get("target", ""),
                                      printer.get("encoding", "gb18030")),
             idle_s=float(kiosk["idle_seconds"]), countdown_s=float(kiosk["countdown_seconds"]),
-            poll_s=float(kiosk["poll_seconds"]), retry_s=float(kiosk["retry_seconds"]))
+            poll_s=float(kiosk["poll_seconds"]), retry_s=float(kiosk["retry_seconds"]),
+            paper_check_s=float(kiosk["paper_check_seconds"]))
         self.controller.language = tr.language
         for name in WIDGET_KV:
             Builder.load_file(str(HERE / "widgets" / f"{name}.kv"))
@@ -77,11 +79,18 @@ class KioskApp(App):
         root.add_widget(IdleOverlay())
         Window.bind(on_touch_down=lambda *_a: self.controller.touched(),
                     on_key_down=self._key_down, on_textinput=self._text)
-        if kiosk.get("kiosk_mode") == "1":
-            Window.fullscreen = "auto"
-            Window.borderless = True
-            Window.show_cursor = False
+        if self.in_kiosk_mode:
+            kiosk_mode.lock(Window)
         return root
+
+    @property
+    def in_kiosk_mode(self) -> bool:
+        return self.config["kiosk"].get("kiosk_mode", "0").strip() == "1"
+
+    def open_settings(self, *_args) -> bool:
+        # Kivy opens its settings panel on F1 (or Android's menu key): a way out of the kiosk.
+        # The settings file is where the kiosk is set up.
+        return False
 
     def on_start(self) -> None:
         self.controller.start()
@@ -93,8 +102,9 @@ class KioskApp(App):
     def _key_down(self, _window, key, _scancode, _codepoint, _modifiers):
         self.controller.touched()
         if key == ESCAPE:
-            # Escape would close the App: disabled in kiosk mode, allowed in development.
-            return self.config["kiosk"].get("kiosk_mode") == "1"
+            # Escape (and Android's back key) would close the App: disabled in kiosk mode,
+            # allowed in development.
+            return self.in_kiosk_mode
         if key in (13, 271):  # Enter, keypad Enter: ends a scanner's burst
             code = self.scanner.key("\n", time.monotonic())
             if code:

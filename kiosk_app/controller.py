@@ -37,14 +37,15 @@ class Controller(EventDispatcher):
     retry_in = NumericProperty(0)
     qr_left = NumericProperty(0)  # seconds until the QR's order expires
     idle_left = NumericProperty(0)  # the "still there?" countdown; 0: not shown
-    receipt_state = StringProperty("")  # printed, no_paper, failed, printing
+    receipt_state = StringProperty("")  # printing, printed, no_paper, ready (paper back), failed
+    receipt_printed = BooleanProperty(False)  # this order's receipt came out once: a print is a reprint
     paper = BooleanProperty(True)
     busy = BooleanProperty(False)
     language = StringProperty("zh")
 
     def __init__(self, client: KioskClient, printer_settings: printing.PrinterSettings, *,
                  idle_s: float = 60, countdown_s: float = 10, poll_s: float = 1.0,
-                 retry_s: float = 15, **kwargs) -> None:
+                 retry_s: float = 15, paper_check_s: float = 30, **kwargs) -> None:
         super().__init__(**kwargs)
         self.client, self.printer_settings = client, printer_settings
         self.flow = KioskFlow()
@@ -52,21 +53,27 @@ class Controller(EventDispatcher):
         self.idle.enabled = False
         self.poll_s, self.retry_s = poll_s, retry_s
         self.background = Background()
+        # One thread for the printer, so a paper-status query never lands inside a receipt.
+        self.printer_io = Background(workers=1)
         self.printer = None
+        self.paper_check_s = paper_check_s
+        self._paper_checking = False
+        self._paper_checked_at = float("-inf")
         self.last_receipt: bytes = b""  # the Dummy printer's bytes of the last receipt (tests, demo)
         self._events = []
 
     # Start and stop
     def start(self) -> None:
         self.printer = printing.open_printer(self.printer_settings)
-        self.paper = printing.has_paper(self.printer)
         self._events = [Clock.schedule_interval(self._tick, 0.25)]
+        self.check_paper()
         self.refresh_device()
 
     def stop(self) -> None:
         for event in self._events:
             event.cancel()
         self.background.shutdown()
+        self.printer_io.shutdown()
         self.client.close()
         if self.printer is not None and hasattr(self.printer, "close"):
             self.printer.close()
@@ -216,18 +223,42 @@ class Controller(EventDispatcher):
         self.background.run(lambda: self.client.order(order_id), got, lost)
 
     # Receipts
-    def print_receipt(self, reprint: bool) -> None:
-        order_id = self.flow.order["id"]
-        if self.printer is None or not printing.has_paper(self.printer):
-            self.paper = False
-            self.receipt_state = "no_paper"
+    def check_paper(self) -> None:
+        """Ask the printer for paper (a network or USB round trip, so off the UI thread): the
+        notice that no receipt will print comes and goes with the roll."""
+        if self._paper_checking:
             return
+        self._paper_checking = True
+        self._paper_checked_at = time.monotonic()
+
+        def checked(has_paper):
+            self._paper_checking = False
+            self.paper = has_paper
+            if has_paper and self.receipt_state == "no_paper":
+                self.receipt_state = "ready"  # the tenant still at the done screen may print now
+
+        def failed(error):
+            self._paper_checking = False
+            log.error("paper status not read: %s", type(error).__name__)
+
+        self.printer_io.run(lambda: printing.has_paper(self.printer), checked, failed)
+
+    def print_receipt(self, reprint: bool) -> None:
+        """This order's receipt, once the sale is confirmed; a reprint says so. With no paper,
+        nothing is sent and the done screen says no receipt will print."""
+        order_id = self.flow.order["id"]
         self.receipt_state = "printing"
         fetch = self.client.reprint if reprint else self.client.receipt
 
         def work():
+            if not printing.has_paper(self.printer):
+                return None
             data = fetch(order_id)
-            printing.print_receipt(self.printer, data, encoding=self.printer_settings.encoding)
+            try:
+                printing.print_receipt(self.printer, data, encoding=self.printer_settings.encoding)
+            except Exception:
+                printing.release(self.printer)
+                raise
             if hasattr(self.printer, "output"):
                 out = self.printer.output
                 self.printer.clear()
@@ -235,18 +266,24 @@ class Controller(EventDispatcher):
             return b""
 
         def printed(out):
+            if out is None:
+                self.paper = False
+                self.receipt_state = "no_paper"
+                return
             self.last_receipt = out
+            self.receipt_printed = True
             self.receipt_state = "printed"
 
         def failed(error):
             log.error("receipt not printed: %s", type(error).__name__)
             self.receipt_state = "failed"
 
-        self.background.run(work, printed, failed)
+        self.printer_io.run(work, printed, failed)
 
     def go_home(self) -> None:
         self.account, self.order, self.amount, self.message = {}, {}, "", ""
         self.receipt_state = ""
+        self.receipt_printed = False
         self._show(self.flow.home())
 
     # The clock: idle, QR countdown, retry countdown
@@ -263,6 +300,8 @@ class Controller(EventDispatcher):
         if self.screen == flow.PAY_QR and self.order.get("expires_at"):
             expires = datetime.fromisoformat(self.order["expires_at"])
             self.qr_left = max(int((expires - datetime.now(UTC)).total_seconds()), 0)
+        if now - self._paper_checked_at >= self.paper_check_s:
+            self.check_paper()
         if self.screen == flow.OUT_OF_SERVICE and self.retry_in > 0:
             self.retry_in = max(self.retry_in - 0.25, 0)
             if self.retry_in == 0:

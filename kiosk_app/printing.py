@@ -56,8 +56,22 @@ def has_paper(device) -> bool:
     try:
         return device.paper_status() != 0
     except Exception:  # no status channel (many serial printers): assume paper, print and see
-        log.info("the printer gives no paper status")
+        log.debug("the printer gives no paper status")
+        release(device)
         return True
+
+
+def release(device) -> None:
+    """Close the printer's connection after a failure; python-escpos opens it again on the next
+    use (a network printer that was switched off and on, a USB printer plugged back). A file
+    or Dummy printer stays open: opening a file printer again would empty its file."""
+    if device is None or type(device).__name__ in ("Dummy", "File"):
+        return
+    try:
+        device.close()
+    except Exception:  # already gone: nothing to close
+        log.info("the printer's connection was already closed")
+    device.device = False  # python-escpos's mark for "not open yet": the next use opens it
 
 
 def _width(text: str) -> int:

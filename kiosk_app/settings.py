@@ -4,6 +4,7 @@ no money are ever stored here: only where the back office is and this device's t
 
 from __future__ import annotations
 
+import configparser
 import os
 
 DEFAULTS = {
@@ -15,6 +16,7 @@ DEFAULTS = {
         "countdown_seconds": "10",
         "poll_seconds": "1",
         "retry_seconds": "15",
+        "paper_check_seconds": "30",  # how often the printer is asked whether it has paper
         "kiosk_mode": "0",  # 1: fullscreen, borderless, no cursor, Escape disabled
         "font": "",  # a CJK font file; empty: Noto Sans CJK from fonts-noto-cjk
     },
@@ -42,3 +44,12 @@ def apply_overrides(config, settings_file: str | None = None) -> None:
     for name, (section, key) in ENV.items():
         if name in os.environ:
             config.set(section, key, os.environ[name])
+
+
+def kiosk_mode_on(settings_file: str | None = None) -> bool:
+    """Whether the settings ask for kiosk mode, read before Kivy opens its window (which kiosk
+    mode shapes) and so before the App has its config."""
+    config = configparser.ConfigParser()
+    config.read_dict(DEFAULTS)
+    apply_overrides(config, settings_file)
+    return config.get("kiosk", "kiosk_mode").strip() == "1"

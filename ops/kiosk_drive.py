@@ -2,10 +2,14 @@
 the widgets, keystroke bursts from a scanner; the back office and the sandbox are real.
 
 `python -m ops.kiosk_drive --api URL --token T --sandbox URL --out DIR --size 1280x800
-[--languages zh,en] [--bench]` writes DIR/results.json (what happened, timings), a screenshot of
-every screen per language (DIR/<language>-<size>-<screen>.png) and the first receipt's
-bytes as the Dummy printer got them (DIR/receipt-<language>.bin). Used by the end-to-end tests
-and by `make bench-kiosk`.
+[--languages zh,en] [--bench | --scenario kiosk-mode] [--printer network]` writes
+DIR/results-<size>.json (what happened, timings), a screenshot of every screen per language
+(DIR/<language>-<size>-<screen>.png) and the first receipt's bytes as the Dummy printer got them
+(DIR/receipt-<language>.bin). With `--printer network` the kiosk prints to a network printer
+(`ops/kiosk_printer.py`) that runs out of paper and gets it back. `--scenario kiosk-mode` runs
+the kiosk in kiosk mode, tries to leave it, then waits for SIGTERM (DIR/kiosk-mode.pid says
+whom to send it to) and writes DIR/results-kiosk-mode.json. Used by the end-to-end tests and by
+`make bench-kiosk`.
 """
 
 from __future__ import annotations
@@ -40,39 +44,54 @@ def main() -> int:
     parser.add_argument("--size", default="1280x800")
     parser.add_argument("--languages", default="zh,en")
     parser.add_argument("--bench", action="store_true")
+    parser.add_argument("--scenario", choices=("walk", "kiosk-mode"), default="walk")
+    parser.add_argument("--printer", choices=("dummy", "network"), default="dummy")
     parser.add_argument("--settings", help="the kiosk's own settings file (e.g. the demo's) instead of a "
                         "Dummy-printer one made here")
     args = parser.parse_args()
-    width, height = args.size.split("x")
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ["KIVY_NO_CONSOLELOG"] = "1"
     from kivy.config import Config
 
-    Config.set("graphics", "width", width)
-    Config.set("graphics", "height", height)
-    Config.set("graphics", "resizable", "0")
-    Config.set("input", "mouse", "mouse,disable_multitouch")
+    from kiosk_app import kiosk_mode
+    from kiosk_app import settings as kiosk_settings
+
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    settings = Path(args.settings) if args.settings else out / f"kiosk-{args.size}.ini"
+    run_name = args.scenario if args.scenario != "walk" else args.size
+    settings = Path(args.settings) if args.settings else out / f"kiosk-{run_name}.ini"
+    printer = None
     if not args.settings:
         # The tests follow orders faster than a kiosk would; the benchmark keeps the default.
-        poll = "" if args.bench else "poll_seconds = 0.3\n"
+        poll = "" if args.bench else "poll_seconds = 0.3\npaper_check_seconds = 0.5\n"
+        mode = "1" if args.scenario == "kiosk-mode" else "0"
+        printer_settings = "kind = dummy\n"
+        if args.printer == "network":
+            from ops.kiosk_printer import NetworkPrinter
+
+            printer = NetworkPrinter()
+            printer_settings = f"kind = network\ntarget = {printer.start()}\n"
         settings.write_text(f"[kiosk]\napi_url = {args.api}\ntoken = {args.token}\nlanguage = zh\n{poll}"
-                            "retry_seconds = 2\n[printer]\nkind = dummy\n")
+                            f"retry_seconds = 2\nkiosk_mode = {mode}\n[printer]\n{printer_settings}")
+    kiosk_mode.prepare(kiosk_settings.kiosk_mode_on(str(settings)), args.size)
+    Config.set("graphics", "resizable", "0")
+    Config.set("input", "mouse", "mouse,disable_multitouch")
     from kiosk_app.app import KioskApp
 
     app = KioskApp(settings_file=str(settings))
-    driver = Driver(app, args, out)
-    app.bind(on_start=lambda *_: driver.begin())
+    driver = Driver(app, args, out, printer)
+    app.bind(on_start=lambda *_: driver.begin(),
+             on_stop=lambda *_: driver.results.__setitem__("stopped", True))
     app.run()
-    (out / f"results-{args.size}.json").write_text(json.dumps(driver.results, indent=1, default=str))
+    if printer is not None:
+        printer.stop()
+    (out / f"results-{run_name}.json").write_text(json.dumps(driver.results, indent=1, default=str))
     return 0 if driver.results.get("ok") else 1
 
 
 class Driver:
-    def __init__(self, app, args, out: Path) -> None:
-        self.app, self.args, self.out = app, args, out
+    def __init__(self, app, args, out: Path, printer=None) -> None:
+        self.app, self.args, self.out, self.printer = app, args, out, printer
         self.results: dict = {"ok": False, "shots": [], "visited": [], "events": []}
         self.steps = None
 
@@ -95,6 +114,7 @@ class Driver:
         except Exception as error:  # the scenario failed: say where, and stop the App
             import traceback
 
+            self.results["ok"] = False
             self.results["error"] = f"{type(error).__name__}: {error}"
             self.results["traceback"] = traceback.format_exc()
             self.app.stop()
@@ -159,7 +179,8 @@ class Driver:
         from kivy.core.window import Window
 
         yield 0.1
-        base = self.out / f"{language}-{self.args.size}-{name}.png"
+        width, height = Window.size  # the window's own: a kiosk-mode one covers the screen
+        base = self.out / f"{language}-{width}x{height}-{name}.png"
         made = Path(Window.screenshot(name=str(base)))
         made.replace(base)
         self.results["shots"].append(base.name)
@@ -180,8 +201,13 @@ class Driver:
         if self.args.bench:
             yield from self.bench()
             return
+        if self.args.scenario == "kiosk-mode":
+            yield from self.kiosk_mode()
+            return
         for language in self.args.languages.split(","):
             yield from self.walk(language)
+        if self.printer is not None:
+            yield from self.no_paper()
         yield from self.idle_return()
         yield from self.api_down()
 
@@ -267,6 +293,116 @@ class Driver:
         self.results["events"].append({"language": language, "failed": c.message})
         self.tap_id("home")
         yield from self.on_screen("home")
+
+    def no_paper(self):
+        """The network printer's roll runs out: the home and recharge screens say no receipt will
+        print, a payment still goes through and nothing is sent to the printer; the roll back,
+        the notices go and the done screen prints the receipt (not as a reprint)."""
+        c, printer = self.controller, self.printer
+        printer.paper = False
+        yield from self.wait(lambda: not c.paper, "the printer's no-paper status", 10)
+        event = {"home_notice": {}}
+        for language in ("zh", "en"):
+            c.set_language(language)
+            yield 0.2
+            event["home_notice"][language] = self.widget("notice").text
+            yield from self.shot(language, "home-no-paper")
+        self.tap_id("recharge")
+        yield from self.on_screen("identify")
+        self.press_keys("4")
+        self.tap_id("ok")
+        yield from self.on_screen("recharge")
+        self.press_keys("20")
+        event["before"] = c.account["balance"]
+        event["recharge_notice"] = self.widget("paper").text
+        yield from self.shot("en", "recharge-no-paper")
+        self.tap_id("pay_code")
+        yield from self.on_screen("pay_code")
+        code = new_code("13", 18)
+        self.sandbox("POST", "/codes", {"auth_code": code, "outcome": "success"})
+        sent_before = len(printer.printed)
+        self.scan(code)
+        yield from self.on_screen("done")
+        yield from self.wait(lambda: c.receipt_state == "no_paper", "the no-paper notice")
+        event.update(order=c.order["id"], out_trade_no=c.order["out_trade_no"],
+                     after=c.order["balance_after"], done_notice=self.widget("receipt").text,
+                     button_disabled=self.widget("reprint").disabled)
+        for language in ("en", "zh"):
+            c.set_language(language)
+            yield 0.2
+            yield from self.shot(language, "done-no-paper")
+        event["sent_without_paper"] = len(printer.printed) - sent_before
+        printer.paper = True
+        yield from self.wait(lambda: c.paper and c.receipt_state == "ready", "the paper back", 10)
+        yield 0.2
+        event.update(done_notice_after=self.widget("receipt").text, button=self.widget("reprint").text,
+                     button_disabled_after=self.widget("reprint").disabled)
+        yield from self.shot("zh", "done-paper-back")
+        self.tap_id("reprint")
+        yield from self.wait(lambda: c.receipt_state == "printed", "the receipt once the paper is back")
+        receipt = bytes(printer.printed[sent_before:]).decode("gb18030", errors="replace")
+        event.update(receipt_has_order=c.order["out_trade_no"] in receipt,
+                     receipt_is_reprint="REPRINT" in receipt)
+        self.tap_id("finish")
+        yield from self.on_screen("home")
+        event["home_notice_after"] = self.widget("notice").text
+        self.results["events"].append({"no_paper": event})
+        # Every receipt of the run ends with a cut (GS V): what the printer got, counted.
+        self.results["events"].append({"network_receipts": bytes(printer.printed).count(b"\x1dV")})
+
+    def kiosk_mode(self):
+        """Kiosk mode as the window system sees it, and every way out a passer-by has tried."""
+        import ctypes
+
+        from kivy.config import Config
+        from kivy.core.window import Window
+        from kivy.uix.textinput import TextInput
+
+        from kiosk_app.kiosk_mode import _sdl_library
+        from ops import kiosk_x11
+
+        x = kiosk_x11.Display()
+        window = Window._win.get_window_info().window
+        keys_seen, closes_seen = [], []
+        Window.bind(on_key_up=lambda _w, key, *_a: keys_seen.append(key))
+        Window.bind(on_request_close=lambda *_a, **_k: closes_seen.append(True))
+        yield 0.5
+        sdl = ctypes.CDLL(_sdl_library())
+        mode = {"fullscreen": Window.fullscreen, "borderless": Window.borderless,
+                "show_cursor": Window.show_cursor, "kivy_size": list(Window.size),
+                "sdl_cursor_shown": sdl.SDL_ShowCursor(-1),  # -1 asks; 1 shown, 0 hidden
+                "keyboard_mode": Config.get("kivy", "keyboard_mode"),
+                "exit_on_escape": Config.get("kivy", "exit_on_escape"),
+                "x_screen": list(x.screen_size()), "x_window": list(x.geometry(window))}
+        yield from self.shot("zh", "kiosk-mode-home")
+        self.tap_id("balance")
+        yield from self.on_screen("identify")
+        self.press_keys("12")
+        children = len(Window.children)
+        for keysym, code in (("Escape", 27), ("F1", 282)):
+            x.press(keysym)
+            yield from self.wait(lambda code=code: code in keys_seen, f"{keysym} through the X server", 10)
+            yield 0.5
+            mode[f"after_{keysym}"] = {"screen": self.app.manager.current,
+                                       "typed": self.screen().number_text,
+                                       "window_children": len(Window.children) - children}
+        x.request_close(window)
+        yield from self.wait(lambda: bool(closes_seen), "the close request through the X server", 10)
+        yield 0.5
+        mode["after_close_request"] = {"screen": self.app.manager.current, "requests": len(closes_seen)}
+
+        def text_inputs(widget):
+            found = isinstance(widget, TextInput)
+            return found + sum(text_inputs(child) for child in widget.children)
+
+        mode["text_inputs"] = sum(text_inputs(screen) for screen in self.app.manager.screens)
+        yield from self.shot("zh", "kiosk-mode-identify")
+        x.close()
+        self.results["kiosk_mode"] = mode
+        self.results["ok"] = True
+        # Only the service manager ends a kiosk: wait for its SIGTERM.
+        (self.out / "kiosk-mode.pid").write_text(str(os.getpid()))
+        yield from self.wait(lambda: False, "SIGTERM", 120)
 
     def idle_return(self):
         c = self.controller

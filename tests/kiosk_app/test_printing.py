@@ -3,6 +3,7 @@ encodings per printer, the reprint mark, and printers that cannot be opened or h
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -68,3 +69,52 @@ def test_a_file_printer_writes_where_it_is_told(tmp_path):
 def test_no_printer_has_no_paper_and_a_dummy_always_has():
     assert not printing.has_paper(None)
     assert printing.has_paper(printing.open_printer(printing.PrinterSettings("dummy")))
+
+
+def test_a_network_printer_says_when_its_roll_is_out_and_when_it_is_back():
+    """python-escpos's Network printer over TCP, asking a printer that answers DLE EOT 4 as an
+    Epson-compatible one does (ops/kiosk_printer.py)."""
+    from ops.kiosk_printer import NetworkPrinter
+
+    server = NetworkPrinter()
+    device = printing.open_printer(printing.PrinterSettings("network", server.start()))
+    try:
+        assert printing.has_paper(device)
+        server.paper = False
+        assert not printing.has_paper(device)
+        server.paper = True
+        assert printing.has_paper(device)
+        assert server.paper_queries == 3
+        printing.print_receipt(device, RECEIPT)
+        device.close()
+        deadline = time.monotonic() + 5
+        while not server.printed.endswith(b"\x1dV\x00") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        # The status queries are not part of what is printed: the receipt is byte for byte Dummy's.
+        assert bytes(server.printed) == (GOLDEN / "receipt-gb18030.bin").read_bytes()
+    finally:
+        server.stop()
+
+
+# python-escpos 3.1's Network.open drops the socket of a refused connection unclosed (CPython
+# closes it as it goes, with a ResourceWarning): its doing, not the kiosk's.
+@pytest.mark.filterwarnings("ignore::ResourceWarning")
+def test_a_printer_that_cannot_be_reached_counts_as_having_paper_and_is_reached_again():
+    """Printing is tried (and fails visibly) rather than a notice that may be wrong; the broken
+    connection is dropped so that the printer, once back, is asked again."""
+    from ops.kiosk_printer import NetworkPrinter
+
+    first = NetworkPrinter()
+    target = first.start()
+    first.stop()  # switched off
+    device = printing.open_printer(printing.PrinterSettings("network", target))
+    assert printing.has_paper(device)
+    back = NetworkPrinter()
+    back.paper = False
+    back.start(int(target.rpartition(":")[2]))  # switched on again, its roll out
+    try:
+        assert not printing.has_paper(device)
+        assert back.paper_queries == 1
+    finally:
+        device.close()
+        back.stop()
