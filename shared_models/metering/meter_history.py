@@ -117,14 +117,15 @@ def baselines(db: Session, meter_ids: list[int],
                                    MeterState.settled_reading_id.is_not(None))
     table = Reading.__table__
     readings = {r.meter_id: r for r in db.execute(select(*table.c).where(table.c.id.in_(at_cursor)))}
-    found: dict[int, Point | None] = {}
-    for meter_id in meter_ids:
-        reading, swap = readings.get(meter_id), swaps.get(meter_id)
-        if swap is not None and (reading is None or reading.read_at < swap.swapped_at):
-            found[meter_id] = start_point(swap)
-        else:
-            found[meter_id] = point_of(reading) if reading is not None else None
-    return found
+    return {meter_id: baseline_of(readings.get(meter_id), swaps.get(meter_id)) for meter_id in meter_ids}
+
+
+def baseline_of(reading: Reading | Row | None, swap: MeterSwap | None) -> Point | None:
+    """Where billing starts, from the last billable reading at a cursor and the latest swap
+    that installed the meter: the swap's start reading if it came later."""
+    if swap is not None and (reading is None or reading.read_at < swap.swapped_at):
+        return start_point(swap)
+    return point_of(reading) if reading is not None else None
 
 
 def profile_between(start: Point, end: Point) -> dict[Band, Decimal] | None:

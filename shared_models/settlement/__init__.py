@@ -54,8 +54,8 @@ def settle_meters(db: Session, meter_ids: Iterable[int], *, now: datetime | None
     if not ids:
         return []
     db.flush()
-    waiting = pending(db, ids)
-    batch.swaps = swaps_into(db, ids)
+    waiting, swapped = pending(db, ids)
+    batch.swaps = swaps_into(db, swapped) if swapped else {}
     walked = sorted({m for m, billable in waiting.items() if billable} | set(batch.swaps))
     skip_unbilled(batch, sorted(set(waiting) - set(walked)))
     if not walked:

@@ -5,20 +5,18 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, bindparam, select, text, update
+from sqlalchemy import Row, bindparam, text, update
 from sqlalchemy.orm import Session
 
 from shared_models.ledger.books import site_account, wallet_of
 from shared_models.ledger.posting import Entry
-from shared_models.metering.meter_history import PeriodUsage, Point, baselines, profile_between
+from shared_models.metering.meter_history import PeriodUsage, Point, baseline_of, profile_between
 from shared_models.metering.meter_states import state_of
 from shared_models.models import (
     AccountMeter,
     LedgerAccount,
-    LedgerTransaction,
     Meter,
     MeterSwap,
-    Reading,
     Site,
     TenantAccount,
 )
@@ -28,15 +26,9 @@ from shared_models.tariffs import GapPolicy, TariffLike, TariffSchedule
 from shared_models.tariffs.lookup import tariff_for_meter, tariffs_for_meters
 from shared_models.tariffs.total import Total, total_cost
 
+from . import statements
 from .rows import (
-    ACCOUNTS,
     BILLING_FIELDS,
-    LINKS,
-    LINKS_WITH_ACCOUNTS,
-    LOCKED_ACCOUNTS,
-    METERS,
-    METERS_WITH_SITES,
-    METERS_WITH_STATES,
     SITE_COLUMNS,
     STATES,
     AccountRow,
@@ -50,10 +42,8 @@ from .rows import (
     state_of_row,
     sync_session_states,
 )
-from .sets import among
 
 Found = tuple[AccountRow, LinkRow] | tuple[TenantAccount, AccountMeter]
-READINGS = Reading.__table__
 _WRITE_STATE = (update(STATES).where(STATES.c.meter_id == bindparam("s_meter"))
                 .values({name: bindparam(f"s_{name}") for name in BILLING_FIELDS}))
 
@@ -110,9 +100,9 @@ class Batch(Run):
         self.entries: list[Entry] = []  # consumption to post
 
     def load(self, meter_ids: list[int]) -> None:
-        db = self.db
-        for row in db.execute(LINKS_WITH_ACCOUNTS.where(among(db, LINKS.c.meter_id, meter_ids))
-                              .order_by(LINKS.c.id.desc())):
+        db, dialect = self.db, statements.dialect_of(self.db)
+        ids = {"ids": meter_ids}
+        for row in db.execute(statements.links_with_accounts(dialect), ids):
             self.links.setdefault(row.meter_id, []).append(LinkRow(*row[:4]))
             self.accounts.setdefault(row.account_id, account_of(row[4:]))
         # Accounts with their wallets before meter states, the order a sale takes them in
@@ -120,47 +110,54 @@ class Batch(Run):
         # batch waited for the lock is seen closed and billed nothing.
         open_now = {found[0].id for m in meter_ids if (found := self.account_at(m, self.now))}
         if open_now:
-            for row in db.execute(LOCKED_ACCOUNTS.where(among(db, ACCOUNTS.c.id, sorted(open_now)))):
+            for row in db.execute(statements.locked_accounts(dialect), {"ids": sorted(open_now)}):
                 account = self.accounts[row.id] = account_of(row)
                 account.wallet = self.wallets[account.id] = row[-1]
         # The meters with their states and sites, only the states locked (in meter id order); a
         # meter without a state row yet gets one, locked, after.
-        for row in db.execute(METERS_WITH_STATES.where(among(db, METERS.c.id, meter_ids))):
+        for row in db.execute(statements.meters_with_states(dialect), ids):
             self.meters[row.id], self.states[row.id] = meter_of(row), state_of_row(row)
             self.sites.setdefault(row[-len(SITE_COLUMNS)], site_of(row))
         missing = [meter_id for meter_id in meter_ids if meter_id not in self.states]
         if missing:
-            for row in db.execute(METERS_WITH_SITES.where(among(db, METERS.c.id, missing))):
+            for row in db.execute(statements.meters_with_sites(dialect), {"ids": missing}):
                 self.meters[row.id] = meter_of(row)
                 self.sites.setdefault(row[-len(SITE_COLUMNS)], site_of(row))
             for meter_id in missing:
                 self.states[meter_id] = StateRow.of(state_of(db, meter_id, lock=True))
         for site_id in sorted({m.site_id for m in self.meters.values()}):
             self.revenue_of(site_id)
-        after = min(s.settled_reading_id or 0 for s in self.states.values())
-        # Rows, not objects: the walk only reads them (`point_of` takes either).
-        for reading in db.execute(select(*READINGS.c).where(among(db, READINGS.c.meter_id, meter_ids),
-                                                            READINGS.c.id > after)
-                                  .order_by(READINGS.c.meter_id, READINGS.c.id)):
-            if reading.id > (self.states[reading.meter_id].settled_reading_id or 0):
-                self.readings.setdefault(reading.meter_id, []).append(reading)
+        self._load_readings(meter_ids)
         with_readings = [m for m in meter_ids if m in self.readings]
-        self.bases = baselines(db, with_readings, self.swaps) if with_readings else {}
         if with_readings:
             self.tariffs.update(tariffs_for_meters(db, with_readings, self.tariff_cache))
-        self._load_posted()
+        self._load_posted_swaps()
 
-    def _load_posted(self) -> None:
-        """The batch's consumption and swap-final keys already posted, in one query."""
-        keys = {(self.meters[m].site_id, f"consume:{m}:{r.id}")
-                for m, readings in self.readings.items() for r in readings}
-        keys |= {(self.meters[m].site_id, f"swapfinal:{swap.id}") for m, swap in self.swaps.items()
-                 if m in self.meters}
+    def _load_readings(self, meter_ids: list[int]) -> None:
+        """The readings after each cursor (rows, not objects: the walk only reads them), which
+        of them are already posted, and where billing starts at each cursor; one query."""
+        at_cursor: dict[int, Row] = {}
+        after = min(s.settled_reading_id or 0 for s in self.states.values())
+        for reading in self.db.execute(statements.readings_and_bases(statements.dialect_of(self.db)),
+                                       {"ids": meter_ids, "after": after}):
+            if reading.at_cursor:
+                at_cursor[reading.meter_id] = reading
+            elif reading.id > (self.states[reading.meter_id].settled_reading_id or 0):
+                self.readings.setdefault(reading.meter_id, []).append(reading)
+                if reading.posted:
+                    self.posted.add((self.meters[reading.meter_id].site_id,
+                                     f"consume:{reading.meter_id}:{reading.id}"))
+        self.bases = {m: baseline_of(at_cursor.get(m), self.swaps.get(m)) for m in meter_ids}
+
+    def _load_posted_swaps(self) -> None:
+        """The batch's swap-final keys already posted (a swap is rare: mostly no query)."""
+        keys = {(self.meters[m].site_id, f"swapfinal:{swap.id}") for m, swap in self.swaps.items()
+                if m in self.meters}
         if keys:
-            rows = self.db.execute(select(LedgerTransaction.site_id, LedgerTransaction.external_key).where(
-                among(self.db, LedgerTransaction.site_id, {site_id for site_id, _key in keys}),
-                among(self.db, LedgerTransaction.external_key, {key for _site_id, key in keys})))
-            self.posted = {(site_id, key) for site_id, key in rows} & keys
+            rows = self.db.execute(statements.posted_keys(statements.dialect_of(self.db)),
+                                   {"sites": sorted({site_id for site_id, _key in keys}),
+                                    "keys": sorted({key for _site_id, key in keys})})
+            self.posted |= {(site_id, key) for site_id, key in rows} & keys
 
     def account_at(self, meter_id: int, at: datetime) -> Found | None:
         """The open account the meter was attached to at that moment, from the loaded links."""

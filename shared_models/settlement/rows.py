@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -124,23 +123,6 @@ def state_of_row(row) -> StateRow:
 
 def site_of(row) -> SiteRow:
     return SiteRow(*row[-len(SITE_COLUMNS):])
-
-
-# Links with their accounts as read before any lock (the batch locks those open now).
-LINKS_WITH_ACCOUNTS = (select(LINKS.c.meter_id, LINKS.c.account_id, LINKS.c.attached_at,
-                              LINKS.c.detached_at, *ACCOUNT_COLUMNS)
-                       .join(ACCOUNTS, ACCOUNTS.c.id == LINKS.c.account_id))
-# Accounts with their wallets, locked, read fresh: the order a sale takes them (`lock_account`).
-LOCKED_ACCOUNTS = (select(*ACCOUNT_COLUMNS, LedgerAccount)
-                   .join(LedgerAccount, LedgerAccount.tenant_account_id == ACCOUNTS.c.id)
-                   .order_by(ACCOUNTS.c.id).with_for_update()
-                   .execution_options(populate_existing=True))
-# Meters with their states and sites, only the states locked, in meter id order.
-METERS_WITH_STATES = (select(*METER_COLUMNS, *STATE_COLUMNS, *SITE_COLUMNS)
-                      .join(STATES, STATES.c.meter_id == METERS.c.id)
-                      .join(SITES, SITES.c.id == METERS.c.site_id)
-                      .order_by(METERS.c.id).with_for_update(of=STATES))
-METERS_WITH_SITES = select(*METER_COLUMNS, *SITE_COLUMNS).join(SITES, SITES.c.id == METERS.c.site_id)
 
 
 def sync_session_states(db: Session, rows: list[StateRow]) -> None:

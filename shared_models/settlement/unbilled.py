@@ -2,37 +2,33 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
 
 from shared_models.metering.meter_states import state_of
-from shared_models.models import AccountMeter, Alarm, Meter, MeterState, Reading, TenantAccount
-from shared_models.models.accounts import AccountStatus
+from shared_models.models import Alarm, Meter, MeterState
 from shared_models.models.metering import AlarmKind
 from shared_models.settlement import enforcement
 
+from . import statements
 from .batch import Run
 from .sets import among
 
 
-def pending(db: Session, meter_ids: list[int]) -> dict[int, bool]:
-    """Meters with readings after their cursor (the poller moves `last_reading_id` with each
-    reading it stores), each with whether it may be billed: linked to an open account at or
-    after the time of the reading the cursor is on. Those are walked reading by reading
-    (`account_at` then decides); the rest cannot be billed. One query."""
-    at_cursor = aliased(Reading)
-    on_open_account = (select(AccountMeter.id)
-                       .join(TenantAccount, TenantAccount.id == AccountMeter.account_id)
-                       .where(AccountMeter.meter_id == MeterState.meter_id,
-                              TenantAccount.status == AccountStatus.OPEN,
-                              or_(AccountMeter.detached_at.is_(None), at_cursor.read_at.is_(None),
-                                  AccountMeter.detached_at >= at_cursor.read_at))
-                       .exists())
-    rows = db.execute(select(MeterState.meter_id, on_open_account)
-                      .outerjoin(at_cursor, at_cursor.id == MeterState.settled_reading_id)
-                      .where(among(db, MeterState.meter_id, meter_ids),
-                             MeterState.last_reading_id > func.coalesce(MeterState.settled_reading_id, 0)))
-    return {meter_id: billable for meter_id, billable in rows}
+def pending(db: Session, meter_ids: list[int]) -> tuple[dict[int, bool], list[int]]:
+    """Meters with readings after their cursor, each with whether it may be billed (linked to
+    an open account at or after the time of the reading the cursor is on: those are walked
+    reading by reading, `account_at` then decides; the rest cannot be billed), and the meters
+    a swap installed. One query (`statements.pending`)."""
+    waiting: dict[int, bool] = {}
+    swapped: list[int] = []
+    for meter_id, new, billable, swap in db.execute(statements.pending(statements.dialect_of(db)),
+                                                    {"ids": meter_ids}):
+        if new:
+            waiting[meter_id] = billable
+        if swap:
+            swapped.append(meter_id)
+    return waiting, swapped
 
 
 def skip_unbilled(run: Run, meter_ids: list[int]) -> None:
