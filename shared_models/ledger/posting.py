@@ -150,12 +150,16 @@ def _balances_after(entries: Sequence[Entry], legs: list[list[Leg]], start: Mapp
 def _wallets(db: Session, entries: Sequence[Entry], legs: list[list[Leg]],
              locked: Mapping[int, LedgerAccount]) -> dict[int, LedgerAccount]:
     """The accounts the legs name, checked; the wallets among them locked and read fresh."""
-    # Callers have usually just loaded these accounts: get() takes them from the session.
+    # Callers have usually just loaded these accounts: the wallets they locked are given, the
+    # rest get() takes from the session.
     ids = {leg.account_id for entry_legs in legs for leg in entry_legs}
-    missing = [i for i in ids if db.identity_map.get(db.identity_key(LedgerAccount, i)) is None]
+    given = {i: locked[i] for i in ids if i in locked}
+    missing = [i for i in ids if i not in given
+               and db.identity_map.get(db.identity_key(LedgerAccount, i)) is None]
     if missing:
         db.scalars(select(LedgerAccount).where(LedgerAccount.id.in_(missing))).all()
-    accounts = {i: account for i in ids if (account := db.get(LedgerAccount, i)) is not None}
+    accounts = {**given, **{i: account for i in ids
+                            if i not in given and (account := db.get(LedgerAccount, i)) is not None}}
     if len(accounts) != len(ids):
         raise RuleViolation("A posting names a ledger account that does not exist.")
     for entry, entry_legs in zip(entries, legs, strict=True):

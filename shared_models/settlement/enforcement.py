@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from functools import cache
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from shared_models.enums import ControlMode
@@ -22,7 +23,7 @@ from shared_models.models.commands import OPEN_STATES, CommandKind, CommandOrigi
 from shared_models.models.metering import AlarmKind
 from shared_models.remote_control import outbox
 from shared_models.settlement.enforcement_rules import balance_level, decide_relay
-from shared_models.settlement.sets import among
+from shared_models.settlement.statements import among, dialect_of
 
 ZERO = Decimal("0.00")
 OVERLOAD_BIT = 1 << 7  # status b7: overload trip
@@ -41,13 +42,15 @@ class RelayHistory:
     unfinished: frozenset[CommandKind] = frozenset()
 
 
-def relay_commands(db: Session, meter_ids: list[int]):
-    """The query for what `RelayHistory` needs of these meters: each one's newest relay
-    command and those still open."""
+@cache
+def relay_commands(dialect: str) -> Select:
+    """The query for what `RelayHistory` needs of the meters `relay_ids`: each one's newest
+    relay command and those still open. Built once per dialect."""
     newest = (select(func.max(Command.id))
-              .where(among(db, Command.meter_id, meter_ids), Command.kind.in_(RELAY_KINDS))
+              .where(among(dialect, Command.meter_id, "relay_ids"), Command.kind.in_(RELAY_KINDS))
               .group_by(Command.meter_id))
-    return select(Command).where(among(db, Command.meter_id, meter_ids), Command.kind.in_(RELAY_KINDS),
+    return select(Command).where(among(dialect, Command.meter_id, "relay_ids"),
+                                 Command.kind.in_(RELAY_KINDS),
                                  or_(Command.id.in_(newest), Command.state.in_(OPEN_STATES)))
 
 
@@ -67,7 +70,7 @@ def relay_histories(db: Session, meter_ids: Iterable[int]) -> dict[int, RelayHis
     ids = list(meter_ids)
     if not ids:
         return {}
-    return histories_of(ids, db.scalars(relay_commands(db, ids)))
+    return histories_of(ids, db.scalars(relay_commands(dialect_of(db)), {"relay_ids": ids}))
 
 
 def follow_up_subjects(meter_id: int, account_id: int | None) -> set[str]:

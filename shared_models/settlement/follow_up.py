@@ -5,8 +5,9 @@ query (two on SQLite)."""
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cache
 
-from sqlalchemy import String, any_, bindparam, false, select
+from sqlalchemy import Select, String, any_, bindparam, false, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session, aliased
 
@@ -36,20 +37,27 @@ def _active(db: Session, subjects: Iterable[str]) -> alarms.Known:
     return {(alarm.kind, alarm.subject): alarm for alarm in rows}
 
 
+@cache
+def _alarms_and_commands() -> Select:
+    """On PostgreSQL, the active alarms (parameter `subjects`) and the relay commands
+    (`relay_ids`) in one statement, built once: the two row sets side by side in a full join
+    on false (each row holds an alarm or a command, the other side NULL)."""
+    active = _ACTIVE["postgresql"].subquery()
+    commands = enforcement.relay_commands("postgresql").subquery()
+    alarm, command = aliased(Alarm, active), aliased(Command, commands)
+    return select(alarm, command).select_from(active.join(commands, false(), full=True))
+
+
 def _looked_up(db: Session, subjects: set[str],
                relay_ids: list[int]) -> tuple[alarms.Known, dict[int, enforcement.RelayHistory]]:
-    """The active alarms on the subjects and the relay histories of the meters. On PostgreSQL
-    one statement: the two row sets side by side in a full join on false (each row holds an
-    alarm or a command, the other side NULL)."""
+    """The active alarms on the subjects and the relay histories of the meters: one statement
+    on PostgreSQL, two on SQLite."""
     if not relay_ids or db.get_bind().dialect.name != "postgresql":
         return _active(db, subjects), enforcement.relay_histories(db, relay_ids)
-    active = _ACTIVE["postgresql"].params(subjects=sorted(subjects)).subquery()
-    commands = enforcement.relay_commands(db, relay_ids).subquery()
-    alarm, command = aliased(Alarm, active), aliased(Command, commands)
     known: alarms.Known = {}
     found: list[Command] = []
-    for alarm_row, command_row in db.execute(
-            select(alarm, command).select_from(active.join(commands, false(), full=True))):
+    for alarm_row, command_row in db.execute(_alarms_and_commands(),
+                                             {"subjects": sorted(subjects), "relay_ids": relay_ids}):
         if alarm_row is not None:
             known[(alarm_row.kind, alarm_row.subject)] = alarm_row
         if command_row is not None:

@@ -128,8 +128,9 @@ def site_of(row) -> SiteRow:
 def sync_session_states(db: Session, rows: list[StateRow]) -> None:
     """A state the session also holds as an object (a caller's, or one made for a meter never
     read) takes the billing fields just written, as if loaded so."""
+    held = {key[1][0]: state for key, state in db.identity_map.items() if key[0] is MeterState}
     for row in rows:
-        state = db.identity_map.get(db.identity_key(MeterState, row.meter_id))
+        state = held.get(row.meter_id)
         if state is not None:
             for name in BILLING_FIELDS:
                 set_committed_value(state, name, getattr(row, name))

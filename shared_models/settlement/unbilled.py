@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from functools import cache
+
+from sqlalchemy import Update, func, select, update
 from sqlalchemy.orm import Session
 
 from shared_models.metering.meter_states import state_of
@@ -12,7 +14,6 @@ from shared_models.settlement import enforcement
 
 from . import statements
 from .batch import Run
-from .sets import among
 
 
 def pending(db: Session, meter_ids: list[int]) -> tuple[dict[int, bool], list[int]]:
@@ -31,18 +32,24 @@ def pending(db: Session, meter_ids: list[int]) -> tuple[dict[int, bool], list[in
     return waiting, swapped
 
 
+@cache
+def _skip(dialect: str) -> Update:
+    """Move the cursors of the meters `ids` to their newest readings."""
+    cols = MeterState.__table__.c
+    return (update(MeterState.__table__)
+            .where(statements.among(dialect, cols.meter_id),
+                   cols.last_reading_id > func.coalesce(cols.settled_reading_id, 0))
+            .values(settled_reading_id=cols.last_reading_id)
+            .returning(cols.meter_id, cols.status_bits))
+
+
 def skip_unbilled(run: Run, meter_ids: list[int]) -> None:
     """Meters on no open account: the cursor moves to the newest reading in one statement, and
     of the follow-up only the overload alarm applies (what `follow_up` does without an account)."""
     if not meter_ids:
         return
     db = run.db
-    cols = MeterState.__table__.c
-    moved = db.execute(update(MeterState.__table__)
-                       .where(among(db, cols.meter_id, meter_ids),
-                              cols.last_reading_id > func.coalesce(cols.settled_reading_id, 0))
-                       .values(settled_reading_id=cols.last_reading_id)
-                       .returning(cols.meter_id, cols.status_bits)).all()
+    moved = db.execute(_skip(statements.dialect_of(db)), {"ids": meter_ids}).all()
     skipped = set(meter_ids)
     for state in db.identity_map.values():  # the statement went round the session
         if isinstance(state, MeterState) and state.meter_id in skipped:
