@@ -29,11 +29,25 @@ class ControlMode(enum.StrEnum):
 
 
 class MeterStatus(enum.StrEnum):
+    """A registry meter's standing with tenant accounts; where the device itself is (in stock,
+    installed, removed, scrapped) is its asset state, `AssetState`."""
+
     NOT_OPENED = "not_opened"
     OPENED = "opened"
-    CLOSED = "closed"  # account closed (销户)
-    REPLACED = "replaced"
-    SCRAPPED = "scrapped"
+    CLOSED = "closed"  # its account use ended: account closed (销户) or the meter swapped out
+
+
+class AssetState(enum.StrEnum):
+    """Where a physical meter is in its life as a metering asset (电能计量资产)."""
+
+    ARRIVED = "arrived"  # received in an arrival batch, not yet verified
+    IN_STOCK = "in_stock"  # verified, on the shelf
+    DISPATCHED = "dispatched"  # sent to a site, waiting to be installed
+    INSTALLED = "installed"  # on a bus: a registry meter
+    REMOVED = "removed"  # taken down (swap, rotation, fault, account closed)
+    IN_REPAIR = "in_repair"
+    SCRAPPED = "scrapped"  # approved by a second person; final
+    RETURNED = "returned"  # sent back to the supplier (batch refused at acceptance); final
 
 
 class Role(enum.StrEnum):

@@ -43,6 +43,10 @@ NAMES: dict[str, str] = {
     "supply_contract_documents": "signed contract",
     "contract_settings": "contract settings",
     "tenant_wechat_bindings": "WeChat sign-in",
+    "meter_models": "meter model", "arrival_batches": "arrival batch",
+    "acceptance_samples": "acceptance sample", "meter_assets": "metering asset",
+    "meter_verifications": "verification", "asset_events": "asset event",
+    "scrap_requests": "scrap request",
 }
 
 

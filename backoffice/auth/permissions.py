@@ -37,6 +37,9 @@ PERMISSIONS: dict[str, str] = {
     "contracts.read": "see supply contracts, their templates, history and PDFs, and export them",
     "contracts.write": "write contract templates and draft, edit, sign, file and end supply contracts",
     "contracts.approve": "approve a contract drafted by someone else; publish a template version",
+    "assets.read": "see metering assets: batches, verifications, events, the rotation plan, stock",
+    "assets.write": "receive, verify, dispatch, install, remove and rotate meters; ask to scrap one",
+    "assets.approve": "approve or reject scrapping a meter asked for by another person",
     "self": "manage one's own login (second factor, password)",
     "kiosk.use": "a lobby kiosk's own routes: look an account up, pay into it, follow it, print receipts",
 }
@@ -46,13 +49,13 @@ _READ = {p for p in PERMISSIONS if p.endswith(".read")} - {"audit.read", "operat
 ROLE_PERMISSIONS: dict[Role, frozenset[str]] = {
     # Kiosk routes act as the device that calls them (its site, its orders): kiosks only.
     Role.ADMIN: frozenset(PERMISSIONS) - {"kiosk.use"},
-    Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve",
+    Role.FINANCE: frozenset(_READ | {"accounts.write", "sales.write", "sales.approve", "assets.approve",
                                      "tariffs.write", "tariffs.publish", "payments.create",
                                      "payments.manage", "reconciliation.resolve", "contracts.write",
                                      "contracts.approve", "self"}),
     Role.OPERATOR: frozenset(_READ | {"registry.write", "accounts.write", "sales.write", "commands.issue",
                                       "sms.read", "alarms.acknowledge", "payments.create",
-                                      "contracts.write", "self"}),
+                                      "contracts.write", "assets.write", "self"}),
     Role.VIEWER: frozenset(_READ | {"self"}),
     Role.AUDITOR: frozenset(_READ | {"audit.read", "operators.read", "sms.read", "self"}),
     # A lobby kiosk reaches its own routes (/kiosk/...) and nothing else.

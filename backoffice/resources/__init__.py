@@ -8,6 +8,9 @@ from flask_smorest import Api
 def register_resources(api: Api) -> None:
     from backoffice.resources.accounts.routes import blp as accounts
     from backoffice.resources.alarms.routes import blp as alarms
+    from backoffice.resources.assets.batches import blp as asset_batches
+    from backoffice.resources.assets.plan import blp as asset_plan
+    from backoffice.resources.assets.routes import blp as assets
     from backoffice.resources.audit.routes import blp as audit
     from backoffice.resources.auth.routes import blp as auth
     from backoffice.resources.commands.routes import blp as commands
@@ -44,6 +47,7 @@ def register_resources(api: Api) -> None:
     from backoffice.resources.workbooks.routes import blp as workbooks
 
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
+                      assets, asset_batches, asset_plan,
                       accounts, account_wechat_sign_ins, contract_templates, contracts, shifts, sales,
                       payments, payment_notify, kiosk_devices, kiosk, reconciliation, tariffs, ledger,
                       reports, dashboard, search, commands, status, alarms, sms, audit, tenant_auth, tenant,

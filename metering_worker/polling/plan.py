@@ -14,10 +14,9 @@ from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from shared_models.enums import Framing, MeterStatus
+from shared_models.assets.lifecycle import retired_meter_ids
+from shared_models.enums import Framing
 from shared_models.models import Bus, Gateway, Meter, MeterState, Reading, Site
-
-RETIRED = (MeterStatus.REPLACED, MeterStatus.SCRAPPED)
 
 
 @dataclass
@@ -89,7 +88,7 @@ def load_plan(db: Session, site_id: int, gateway_ids: Sequence[int]) -> ShardPla
         .outerjoin(MeterState, MeterState.meter_id == Meter.id)
         .outerjoin(Reading, Reading.id == MeterState.last_reading_id)
         .where(Gateway.site_id == site_id, Gateway.id.in_(list(gateway_ids)),
-               Meter.status.not_in(RETIRED))
+               Meter.id.not_in(retired_meter_ids()))
         .order_by(Gateway.id, Bus.number, Meter.address)
     ).all()
     gateways: dict[int, GatewayPlan] = {}

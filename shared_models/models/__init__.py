@@ -2,6 +2,15 @@
 
 from shared_models.models.access import ApiToken, LoginLockout, Operator, StaffSession, operator_sites
 from shared_models.models.accounts import AccountMeter, MeterSwap, TenantAccount
+from shared_models.models.assets import (
+    AcceptanceSample,
+    ArrivalBatch,
+    AssetEvent,
+    MeterAsset,
+    MeterModel,
+    ScrapRequest,
+    Verification,
+)
 from shared_models.models.audit import AuditEntry
 from shared_models.models.billing import Bill, BillLine, BillMeter, BillRun
 from shared_models.models.commands import Command, CommandBatch
@@ -38,7 +47,10 @@ from shared_models.models.tenants import (
 )
 
 __all__ = [
+    "AcceptanceSample",
     "AccountMeter",
+    "ArrivalBatch",
+    "AssetEvent",
     "Alarm",
     "ApiToken",
     "AuditEntry",
@@ -60,6 +72,8 @@ __all__ = [
     "LedgerTransaction",
     "LoginLockout",
     "Meter",
+    "MeterAsset",
+    "MeterModel",
     "MeterState",
     "MeterSwap",
     "PaymentEvent",
@@ -72,6 +86,7 @@ __all__ = [
     "ReconciliationHold",
     "ReconciliationRun",
     "Sale",
+    "ScrapRequest",
     "Shift",
     "Site",
     "SiteCounter",
@@ -90,5 +105,6 @@ __all__ = [
     "TenantSignInCode",
     "TenantWechatBinding",
     "Unit",
+    "Verification",
     "operator_sites",
 ]

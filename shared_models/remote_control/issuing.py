@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared_models.enums import ControlMode, MeterStatus
+from shared_models.assets.lifecycle import asset_state_of
+from shared_models.enums import AssetState, ControlMode
 from shared_models.errors import RuleViolation, WattkeeperError
 from shared_models.models import AccountMeter, Command, CommandBatch, Meter, Site, TenantAccount
 from shared_models.models.commands import CommandKind, CommandOrigin, CommandState
@@ -23,7 +24,6 @@ from shared_models.remote_control.payloads import settings_payload, table_to_jso
 from shared_models.tariffs.meter_table import table_for_meter
 from shared_models.types import utcnow
 
-RETIRED = (MeterStatus.REPLACED, MeterStatus.SCRAPPED)
 SETTING_DEFAULTS = {"close_allowed": "0.00", "overload_delay_s": 10, "reclose_minutes": 5}
 
 
@@ -40,9 +40,10 @@ def _account(db: Session, meter_id: int) -> TenantAccount | None:
 
 def complete(db: Session, meter: Meter, kind: CommandKind, payload: dict[str, Any]) -> dict[str, Any]:
     """The payload as it will be written to this meter; RuleViolation if the meter cannot take it."""
-    if meter.status in RETIRED:
+    state = asset_state_of(db, meter.id)
+    if state != AssetState.INSTALLED:  # the device is off its bus
         raise RuleViolation("Meter {serial} is {status}; it takes no commands.", serial=meter.serial_number,
-                            status=meter.status.value)
+                            status=state.value)
     if kind == CommandKind.CLOSE and "mode" not in payload:
         return {"mode": "allowed" if meter.control_mode == ControlMode.LOCAL else "now"}
     if kind == CommandKind.PUSH_SETTINGS:

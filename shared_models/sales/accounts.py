@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from shared_models.assets import lifecycle
 from shared_models.enums import MeterStatus
 from shared_models.errors import NotFound, RuleViolation
 from shared_models.ledger.books import (
@@ -126,6 +127,7 @@ def _attach(db: Session, account: TenantAccount, meter_id: int, field: str = "me
     if meter.status != MeterStatus.NOT_OPENED:
         raise RuleViolation("Meter {serial} is {status}, not available for an account.",
                             field=field, serial=meter.serial_number, status=meter.status.value)
+    lifecycle.check_installed(db, meter, field)
     meter.status = MeterStatus.OPENED
     db.add(AccountMeter(account=account, meter_id=meter.id))
     db.flush()
@@ -170,7 +172,8 @@ def remove_meter(db: Session, account: TenantAccount, meter_id: int) -> TenantAc
 def swap_meter(db: Session, account: TenantAccount, values: dict[str, Any], *,
                operator_id: int | None) -> MeterSwap:
     """Replace a meter: the old one's final reading and the new one's starting reading join
-    the two registers into one usage history; the balance stays in the account's wallet."""
+    the two registers into one usage history; the balance stays in the account's wallet. The
+    old meter's device is removed and the new one commissioned, as asset events of the swap."""
     _require_open(db, account)
     final, start = energy(values["old_final_reading"]), energy(values["new_start_reading"])
     if final < 0 or start < 0:
@@ -179,7 +182,7 @@ def swap_meter(db: Session, account: TenantAccount, values: dict[str, Any], *,
     old = link.meter
     new = _attach(db, account, values["new_meter_id"], "new_meter_id")
     link.detached_at = utcnow()
-    old.status = MeterStatus.REPLACED
+    old.status = MeterStatus.CLOSED
     if new.unit_id is None:
         new.unit_id = old.unit_id
     swap = MeterSwap(account_id=account.id, old_meter_id=old.id, new_meter_id=new.id,
@@ -187,6 +190,8 @@ def swap_meter(db: Session, account: TenantAccount, values: dict[str, Any], *,
                      reason=values.get("reason", ""), operator_id=operator_id)
     db.add(swap)
     db.flush()
+    lifecycle.record_swap(db, swap, operator_id=operator_id, old_seals=values.get("old_seals", ""),
+                          new_seals=values.get("new_seals", ""))
     return swap
 
 

@@ -82,7 +82,9 @@ def test_meter_swap_keeps_the_balance_and_records_both_readings(desk):
     assert swap["old_final_reading"] == "1234.56" and swap["new_start_reading"] == "0.00"
     after = desk.get(f"/accounts/{account['id']}", status=200).json
     assert after["balance"] == "80.00" and [m["id"] for m in after["meters"]] == [new]
-    assert desk.get(f"/meters/{old}", status=200).json["status"] == "replaced"
+    assert desk.get(f"/meters/{old}", status=200).json["status"] == "closed"
+    assert desk.get(f"/assets?meter_id={old}", status=200).json[0]["state"] \
+        == "removed"
     assert desk.get(f"/meters/{new}", status=200).json["status"] == "opened"
 
 

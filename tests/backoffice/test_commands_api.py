@@ -7,9 +7,9 @@ from rq import Queue
 from rq.serializers import JSONSerializer
 
 from metering_worker import transport
-from shared_models.enums import MeterStatus
+from shared_models.assets import lifecycle
 from shared_models.models import AuditEntry, Command
-from shared_models.registry import save_meter
+from shared_models.models.assets import EventKind
 
 
 @pytest.fixture
@@ -134,7 +134,10 @@ def test_idempotency_key_queues_once(client, admin, make_meter, bus, db):
 
 def test_batch_gives_one_result_per_meter(client, admin, make_meter, bus, db, redis_client):
     good, retired = make_meter(bus), make_meter(bus)
-    save_meter(db, {"status": MeterStatus.SCRAPPED}, retired)
+    # the retired meter's device is taken down and scrapped (approved by a second person)
+    asset = lifecycle.asset_of_meter(db, retired.id)
+    for event in (EventKind.REMOVED, EventKind.SCRAPPED):
+        lifecycle.record(db, asset, event, operator_id=None)
     db.commit()
     response = post(client, admin, "/command-batches",
                     {"kind": "trip", "meter_ids": [good.id, retired.id, 999_999]}, key="batch-1")

@@ -104,6 +104,10 @@ class MeterSwapSchema(Schema):
     old_final_reading = EnergyField(required=True, metadata={"description": "kWh"})
     new_start_reading = EnergyField(required=True, metadata={"description": "kWh"})
     reason = Text(load_default="", validate=validate.Length(max=255))
+    old_seals = Text(load_only=True, load_default="", validate=validate.Length(max=120),
+                     metadata={"description": "Seals found on the old meter (its removal event)"})
+    new_seals = Text(load_only=True, load_default="", validate=validate.Length(max=120),
+                     metadata={"description": "Seals put on the new meter"})
     operator_id = fields.Integer(dump_only=True)
     swapped_at = fields.AwareDateTime(dump_only=True)
 

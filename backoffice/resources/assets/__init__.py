@@ -1,0 +1,1 @@
+"""Metering assets: batches, verification, dispatch, installation, rotation, scrapping, stock."""
