@@ -69,10 +69,12 @@ def error_body(status: int, message: str, errors: dict | None = None) -> dict:
 
 
 def domain_message(message: str, params: dict) -> str:
-    """A domain message in the caller's language: the template and the `what` it names
-    ("No such {what}." with what="bus"), then the other values as they are."""
-    if isinstance(params.get("what"), str):
-        params = {**params, "what": gettext(params["what"])}
+    """A domain message in the caller's language: the template and the words it names
+    (`what`: "No such {what}." with what="bus"; an asset's `state` and `event`), then the other
+    values as they are."""
+    for word in ("what", "state", "event"):
+        if isinstance(params.get(word), str):
+            params = {**params, word: gettext(params[word])}
     return gettext(message).format(**params)
 
 

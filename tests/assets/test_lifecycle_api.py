@@ -127,3 +127,11 @@ def test_reading_assets_needs_the_permission_and_writing_needs_more(client, auth
     assert client.get("/api/v1/assets", headers=viewer).status_code == 200
     response = client.post("/api/v1/asset-batches", headers=viewer, json={})
     assert response.status_code == 403
+
+
+def test_a_refused_move_reads_in_chinese_with_its_state_and_move_translated(store, site, bus):
+    [asset_id] = store.in_stock()
+    response = store.client.post(f"/api/v1/assets/{asset_id}/install", json={
+        "bus_id": bus.id, "address": 3, "reading": "0"},
+        headers={**store.headers, "Accept-Language": "zh-CN"})
+    assert response.json["message"] == "电表当前“在库”，不能变为“已安装”。"
