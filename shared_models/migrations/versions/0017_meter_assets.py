@@ -1,7 +1,7 @@
 """meter assets: the device's own life apart from its accounts
 
 Revision ID: 0017_meter_assets
-Revises: 0013_sms_preferences
+Revises: 0014_wechat_openid
 Create Date: 2026-11-29 10:00:00
 
 `meters.status` said two things at once: whether a meter served an account (not opened,
@@ -22,7 +22,7 @@ import shared_models.types
 from shared_models.append_only import protect, unprotect
 
 revision = '0017_meter_assets'
-down_revision = '0013_sms_preferences'
+down_revision = '0014_wechat_openid'
 branch_labels = None
 depends_on = None
 
