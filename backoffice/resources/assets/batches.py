@@ -61,7 +61,7 @@ class BatchById(MethodView):
 @blp.route("/<int:batch_id>/samples")
 class BatchSamples(MethodView):
     @requires("assets.read")
-    @blp.response(200, schemas.SampleSchema(many=True))
+    @blp.response(200, schemas.AcceptanceSampleSchema(many=True))
     def get(self, batch_id):
         """The batch's acceptance samples."""
         _batch(batch_id)
@@ -70,8 +70,8 @@ class BatchSamples(MethodView):
 
     @requires("assets.write")
     @idempotent
-    @blp.arguments(schemas.SampleSchema)
-    @blp.response(201, schemas.SampleSchema)
+    @blp.arguments(schemas.AcceptanceSampleSchema)
+    @blp.response(201, schemas.AcceptanceSampleSchema)
     def post(self, data, batch_id):
         """Record the acceptance sample: passed accepts the batch, failed sends it back."""
         _batch(batch_id)

@@ -39,8 +39,8 @@ def _due(args: dict):
 @blp.route("/rotation")
 class Rotation(MethodView):
     @requires("assets.read")
-    @blp.arguments(schemas.DueQuerySchema, location="query")
-    @blp.response(200, schemas.DueSchema(many=True))
+    @blp.arguments(schemas.RotationQuerySchema, location="query")
+    @blp.response(200, schemas.RotationDueSchema(many=True))
     def get(self, args):
         """Meters due for verification or replacement within the horizon, soonest first."""
         return _due(args)
@@ -49,7 +49,7 @@ class Rotation(MethodView):
 @blp.route("/rotation/export")
 class RotationExport(MethodView):
     @requires("assets.read")
-    @blp.arguments(schemas.DueQuerySchema, location="query")
+    @blp.arguments(schemas.RotationQuerySchema, location="query")
     @blp.response(200, BINARY, content_type=xlsx.MIME_TYPE)
     def get(self, args):
         """The rotation plan as a workbook."""
@@ -65,7 +65,7 @@ class RotationExport(MethodView):
 class RotateMeter(MethodView):
     @requires("assets.write")
     @idempotent
-    @blp.arguments(schemas.RotateSchema)
+    @blp.arguments(schemas.RotationSwapSchema)
     @blp.response(201, schemas.RotationResultSchema)
     def post(self, data, meter_id):
         """Replace a due meter by a dispatched one: installed at its place, swapped on its
@@ -82,7 +82,7 @@ class RotateMeter(MethodView):
 @blp.route("/scrap-requests")
 class ScrapRequests(MethodView):
     @requires("assets.read")
-    @blp.arguments(schemas.ScrapQuerySchema, location="query")
+    @blp.arguments(schemas.ScrapRequestQuerySchema, location="query")
     @blp.response(200, schemas.ScrapRequestSchema(many=True))
     @blp.paginate(Page)
     def get(self, args):
@@ -125,8 +125,8 @@ class ScrapReject(MethodView):
 @blp.route("/stock")
 class Stock(MethodView):
     @requires("assets.read")
-    @blp.arguments(schemas.StockQuerySchema, location="query")
-    @blp.response(200, schemas.StockSchema(many=True))
+    @blp.arguments(schemas.AssetStockQuerySchema, location="query")
+    @blp.response(200, schemas.AssetStockSchema(many=True))
     def get(self, args):
         """Meters counted by state, model and site (no site: the central store)."""
         return stock.stock(database.session(), _sites(args))
@@ -135,7 +135,7 @@ class Stock(MethodView):
 @blp.route("/stock/export")
 class StockExport(MethodView):
     @requires("assets.read")
-    @blp.arguments(schemas.StockQuerySchema, location="query")
+    @blp.arguments(schemas.AssetStockQuerySchema, location="query")
     @blp.response(200, BINARY, content_type=xlsx.MIME_TYPE)
     def get(self, args):
         """The stock report as a workbook."""

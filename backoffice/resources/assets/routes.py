@@ -52,7 +52,7 @@ class AssetById(MethodView):
 @blp.route("/<int:asset_id>/events")
 class AssetEvents(MethodView):
     @requires("assets.read")
-    @blp.response(200, schemas.EventSchema(many=True))
+    @blp.response(200, schemas.AssetEventSchema(many=True))
     @blp.paginate(Page)
     def get(self, asset_id):
         """The asset's history: every move with its reading and seals, oldest first."""
@@ -64,7 +64,7 @@ class AssetEvents(MethodView):
 @blp.route("/<int:asset_id>/verifications")
 class AssetVerifications(MethodView):
     @requires("assets.read")
-    @blp.response(200, schemas.VerificationSchema(many=True))
+    @blp.response(200, schemas.MeterVerificationSchema(many=True))
     @blp.paginate(Page)
     def get(self, asset_id):
         """The asset's verification records, newest first."""
@@ -74,8 +74,8 @@ class AssetVerifications(MethodView):
 
     @requires("assets.write")
     @idempotent
-    @blp.arguments(schemas.VerificationSchema)
-    @blp.response(201, schemas.VerificationSchema)
+    @blp.arguments(schemas.MeterVerificationSchema)
+    @blp.response(201, schemas.MeterVerificationSchema)
     def post(self, data, asset_id):
         """Record a verification (检定): passed puts the meter in stock, failed in repair."""
         load(MeterAsset, asset_id)
@@ -85,7 +85,7 @@ class AssetVerifications(MethodView):
 @blp.route("/<int:asset_id>/certificate")
 class AssetCertificate(MethodView):
     @requires("assets.read")
-    @blp.response(200, schemas.CertificateSchema)
+    @blp.response(200, schemas.MeterCertificateSchema)
     def get(self, asset_id):
         """The meter's latest verification certificate, to print for a tenant who disputes a
         reading."""
@@ -95,7 +95,7 @@ class AssetCertificate(MethodView):
 @blp.route("/by-meter/<int:meter_id>/certificate")
 class MeterCertificate(MethodView):
     @requires("assets.read")
-    @blp.response(200, schemas.CertificateSchema)
+    @blp.response(200, schemas.MeterCertificateSchema)
     def get(self, meter_id):
         """The certificate of the device a registry meter is."""
         meter = load(Meter, meter_id)
@@ -106,7 +106,7 @@ class MeterCertificate(MethodView):
 class AssetDispatch(MethodView):
     @requires("assets.write")
     @idempotent
-    @blp.arguments(schemas.DispatchSchema)
+    @blp.arguments(schemas.AssetDispatchSchema)
     @blp.response(200, schemas.AssetSchema)
     def post(self, data, asset_id):
         """Send a meter from stock to a site."""
@@ -120,7 +120,7 @@ class AssetDispatch(MethodView):
 class AssetRecall(MethodView):
     @requires("assets.write")
     @idempotent
-    @blp.arguments(schemas.ReasonSchema)
+    @blp.arguments(schemas.AssetReasonSchema)
     @blp.response(200, schemas.AssetSchema)
     def post(self, data, asset_id):
         """Take a dispatched meter back into stock unused."""
@@ -133,7 +133,7 @@ class AssetRecall(MethodView):
 class AssetInstall(MethodView):
     @requires("assets.write")
     @idempotent
-    @blp.arguments(schemas.InstallSchema)
+    @blp.arguments(schemas.AssetInstallSchema)
     @blp.response(200, schemas.AssetSchema)
     def post(self, data, asset_id):
         """Install a dispatched meter on a bus: it becomes a registry meter there."""
@@ -148,7 +148,7 @@ class AssetInstall(MethodView):
 class AssetRemove(MethodView):
     @requires("assets.write")
     @idempotent
-    @blp.arguments(schemas.RemoveSchema)
+    @blp.arguments(schemas.AssetRemoveSchema)
     @blp.response(200, schemas.AssetSchema)
     def post(self, data, asset_id):
         """Take down a meter on no account, with its final reading and the seals found."""
@@ -160,7 +160,7 @@ class AssetRemove(MethodView):
 class AssetRepair(MethodView):
     @requires("assets.write")
     @idempotent
-    @blp.arguments(schemas.ReasonSchema)
+    @blp.arguments(schemas.AssetReasonSchema)
     @blp.response(200, schemas.AssetSchema)
     def post(self, data, asset_id):
         """Send a removed (or stocked) meter to repair."""

@@ -43,7 +43,7 @@ class ArrivalBatchDetailSchema(ArrivalBatchSchema):
                          metadata={"description": "The batch's meters by asset state"})
 
 
-class SampleSchema(Schema):
+class AcceptanceSampleSchema(Schema):
     id = fields.Integer(dump_only=True)
     batch_id = fields.Integer(dump_only=True)
     passed = fields.Integer(required=True, validate=validate.Range(0, 20000))
@@ -79,7 +79,7 @@ class AssetQuerySchema(Schema):
     serial_number = Text()
 
 
-class EventSchema(Schema):
+class AssetEventSchema(Schema):
     id = fields.Integer()
     asset_id = fields.Integer()
     kind = fields.Enum(EventKind, by_value=True)
@@ -95,7 +95,7 @@ class EventSchema(Schema):
     at = fields.AwareDateTime()
 
 
-class VerificationSchema(Schema):
+class MeterVerificationSchema(Schema):
     id = fields.Integer(dump_only=True)
     asset_id = fields.Integer(dump_only=True)
     verified_on = fields.Date(required=True)
@@ -112,26 +112,26 @@ class VerificationSchema(Schema):
     created_at = fields.AwareDateTime(dump_only=True)
 
 
-class CertificateSchema(Schema):
+class MeterCertificateSchema(Schema):
     asset_id = fields.Integer()
     serial_number = fields.String()
     model = fields.String()
     meter_id = fields.Integer(allow_none=True)
     state = fields.Enum(AssetState, by_value=True)
     valid = fields.Boolean(metadata={"description": "Passed, and not past its next due date"})
-    verification = fields.Nested(VerificationSchema)
+    verification = fields.Nested(MeterVerificationSchema)
 
 
-class DispatchSchema(Schema):
+class AssetDispatchSchema(Schema):
     site_id = Id(required=True)
     reason = _text(255, load_default="")
 
 
-class ReasonSchema(Schema):
+class AssetReasonSchema(Schema):
     reason = _text(255, load_default="")
 
 
-class InstallSchema(Schema):
+class AssetInstallSchema(Schema):
     bus_id = Id(required=True)
     address = fields.Integer(required=True, validate=validate.Range(1, 247))
     unit_id = Id(allow_none=True, load_default=None)
@@ -143,18 +143,18 @@ class InstallSchema(Schema):
     reason = _text(255, load_default="")
 
 
-class RemoveSchema(Schema):
+class AssetRemoveSchema(Schema):
     reading = EnergyField(required=True, metadata={"description": "Final reading, kWh"})
     seals = _text(120, load_default="")
     reason = _text(255, load_default="")
 
 
-class DueQuerySchema(Schema):
+class RotationQuerySchema(Schema):
     horizon_days = fields.Integer(load_default=90, validate=validate.Range(0, 3660))
     site_id = Id()
 
 
-class DueSchema(Schema):
+class RotationDueSchema(Schema):
     meter_id = fields.Integer()
     asset_id = fields.Integer(allow_none=True)
     serial_number = fields.String()
@@ -169,7 +169,7 @@ class DueSchema(Schema):
     overdue = fields.Boolean()
 
 
-class RotateSchema(Schema):
+class RotationSwapSchema(Schema):
     new_asset_id = Id(required=True, metadata={"description": "A meter dispatched to the site"})
     bus_id = Id(load_default=None, metadata={"description": "Defaults to the old meter's bus"})
     address = fields.Integer(load_default=None, validate=validate.Range(1, 247), metadata={
@@ -196,15 +196,15 @@ class ScrapRequestSchema(Schema):
     created_at = fields.AwareDateTime(dump_only=True)
 
 
-class ScrapQuerySchema(Schema):
+class ScrapRequestQuerySchema(Schema):
     state = fields.Enum(ScrapState, by_value=True)
 
 
-class StockQuerySchema(Schema):
+class AssetStockQuerySchema(Schema):
     site_id = Id()
 
 
-class StockSchema(Schema):
+class AssetStockSchema(Schema):
     state = fields.Enum(AssetState, by_value=True)
     model = fields.String()
     site_id = fields.Integer(allow_none=True)
