@@ -90,6 +90,8 @@ def prepare(kiosk_mode: bool, size: str | None = None) -> None:
     Config.set("graphics", "show_cursor", "0")
     Config.set("graphics", "resizable", "0")
     Config.set("graphics", "allow_screensaver", "0")  # the attract screen stays lit
+    # Touch panels that report as a mouse: no right-button "second finger" dots left on screen.
+    Config.set("input", "mouse", "mouse,disable_multitouch")
     bounds = display_bounds()
     if bounds:
         x, y, width, height = bounds

@@ -9,7 +9,9 @@ DIR/results-<size>.json (what happened, timings), a screenshot of every screen p
 (`ops/kiosk_printer.py`) that runs out of paper and gets it back. `--scenario kiosk-mode` runs
 the kiosk in kiosk mode, tries to leave it, then waits for SIGTERM (DIR/kiosk-mode.pid says
 whom to send it to) and writes DIR/results-kiosk-mode.json. Used by the end-to-end tests and by
-`make bench-kiosk`.
+`make bench-kiosk`. Against the running demo (`make demo`): `xvfb-run -a python -m ops.kiosk_drive
+--settings instance/kiosk.ini --sandbox http://127.0.0.1:8470 --out /tmp/kiosk-demo`, whose
+receipts go to the demo's file printer.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ class Step(Exception):
 
 def main() -> int:
     parser = argparse.ArgumentParser()
-    for name in ("--api", "--token", "--sandbox", "--out"):
+    for name in ("--sandbox", "--out"):
         parser.add_argument(name, required=True)
+    parser.add_argument("--api", help="the back office (with --token), unless --settings names it")
+    parser.add_argument("--token")
     parser.add_argument("--size", default="1280x800")
     parser.add_argument("--languages", default="zh,en")
     parser.add_argument("--bench", action="store_true")
@@ -49,6 +53,8 @@ def main() -> int:
     parser.add_argument("--settings", help="the kiosk's own settings file (e.g. the demo's) instead of a "
                         "Dummy-printer one made here")
     args = parser.parse_args()
+    if not args.settings and not (args.api and args.token):
+        parser.error("--api and --token, or --settings")
     os.environ.setdefault("KIVY_NO_ARGS", "1")
     os.environ["KIVY_NO_CONSOLELOG"] = "1"
     from kivy.config import Config
