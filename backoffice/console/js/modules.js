@@ -1,5 +1,6 @@
 // The sidebar's modules: each a screen and the permission that shows it.
 import { AlarmsScreen } from './screens/alarms.js';
+import { ASSET_TABS, AssetsScreen } from './screens/assets.js';
 import { DashboardScreen } from './screens/dashboard.js';
 import { MonitorScreen } from './screens/monitor.js';
 import { RegistryScreen } from './screens/registry.js';
@@ -16,6 +17,7 @@ export const MODULES = [
   { path: '/tenants', title: 'Tenants', icon: '☺', permission: 'accounts.read', screen: TenantsScreen },
   { path: '/sales', title: 'Sales', icon: '¥', permission: 'sales.read', screen: SalesScreen },
   { path: '/tariffs', title: 'Tariffs', icon: '≋', permission: 'tariffs.read', screen: TariffsScreen },
+  { path: '/assets', title: 'Metering assets', icon: '▣', permission: 'assets.read', screen: AssetsScreen, tabs: ASSET_TABS },
   { path: '/alarms', title: 'Alarms', icon: '⚠', permission: 'alarms.read', screen: AlarmsScreen },
   { path: '/reports', title: 'Reports', icon: '▤', permission: 'reports.read', screen: ReportsScreen, tabs: REPORT_TABS },
   // Last, as the product has it: operators and the log are the administrator's, not the day's.

@@ -3,8 +3,10 @@
 from flask_smorest.fields import Upload
 from marshmallow import Schema, fields, validate
 
+from backoffice import database
 from backoffice.fields import EnergyField, Id, Text
 from shared_models.enums import AssetState, ControlMode
+from shared_models.models import MeterAsset
 from shared_models.models.assets import BatchState, EventKind, Outcome, ScrapState
 
 SERIAL = validate.Regexp(r"^[A-Za-z0-9_-]{1,32}$")
@@ -185,9 +187,14 @@ class RotationResultSchema(Schema):
     swap_id = fields.Integer(allow_none=True)
 
 
+def _serial_of(row) -> str:
+    return database.session().get(MeterAsset, row.asset_id).serial_number
+
+
 class ScrapRequestSchema(Schema):
     id = fields.Integer(dump_only=True)
     asset_id = fields.Integer(dump_only=True)
+    serial_number = fields.Function(_serial_of, dump_only=True)
     reason = Text(required=True, validate=validate.Length(min=1, max=255))
     state = fields.Enum(ScrapState, by_value=True, dump_only=True)
     requested_by_id = fields.Integer(dump_only=True)
