@@ -62,7 +62,8 @@ def _book(batch: Batch, meter: MeterRow, start: Point, end: Point) -> None:
         return  # not on an open account for the whole interval: no money
     if meter.control_mode == ControlMode.LOCAL:
         local_credit.book_consumption(batch.db, batch.site(meter.site_id), meter, start, end,
-                                      lambda: round_exact(batch.price(meter, start, end).amount))
+                                      lambda: round_exact(batch.price(meter, start, end).amount),
+                                      batch=local_credit.Deferred(batch.entries, batch.posted))
     else:
         bill(batch, meter, found[0], start, end, f"consume:{meter.id}:{end.reading_id}",
              batch.states[meter.id])

@@ -24,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from shared_models.enums import ControlMode
 from shared_models.ledger.books import lock_account, site_account
-from shared_models.ledger.posting import post
+from shared_models.ledger.posting import Entry, post
 from shared_models.ledger.rules import transfer
 from shared_models.metering.freshness import is_stale
 from shared_models.metering.meter_history import Point
@@ -153,12 +153,15 @@ def _alive_twin(db: Session, command: Command) -> Command | None:
 
 
 def book_consumption(db: Session, site: Site, meter: Meter, start: Point, end: Point,
-                     estimate: Callable[[], Decimal]) -> None:
+                     estimate: Callable[[], Decimal], *, batch: Deferred | None = None) -> None:
     """Book one interval of a local-mode meter from the fall of its balance.
 
     `estimate` prices the interval's energy with the tariff; it is only used when the meter
     shows purchase counts the ledger did not push (or went backwards), where the balance alone
-    cannot tell consumption from credit.
+    cannot tell consumption from credit. `batch`: the consumption and any stray balance join
+    a settlement batch's one ledger write instead of being posted one by one (they move only
+    the site's accounts, which keep no balance, so nothing read before that write depends on
+    them).
     """
     if start.balance is None or start.purchase_count is None or end.reading_id is None:
         return  # a swap's start point holds no meter wallet: the next reading is the baseline
@@ -166,8 +169,8 @@ def book_consumption(db: Session, site: Site, meter: Meter, start: Point, end: P
     suspense = site_account(db, site.id, AccountKind.SUSPENSE)
     counts = range(start.purchase_count + 1, end.purchase_count + 1)
     by_count: dict[int, Command] = {}
-    for command in db.scalars(_pushes(meter.id).where(Command.purchase_count.in_(list(counts)))
-                              .order_by(Command.id)):
+    for command in () if not counts else db.scalars(  # no new purchase: no push to look up
+            _pushes(meter.id).where(Command.purchase_count.in_(list(counts))).order_by(Command.id)):
         current = by_count.get(command.purchase_count)
         if current is None or current.state in DEAD or command.state not in DEAD:
             by_count[command.purchase_count] = command
@@ -187,16 +190,39 @@ def book_consumption(db: Session, site: Site, meter: Meter, start: Point, end: P
     consumed = max(fall, ZERO) if trusted else max(estimate(), ZERO)
     stray = consumed - fall  # > 0: credit from nowhere we know; < 0: money vanished
     reading = end.reading_id
-    _move(db, site.id, held.id, site_account(db, site.id, AccountKind.ENERGY_REVENUE).id, consumed,
-          f"consume:{meter.id}:{reading}", f"meter {meter.serial_number}: balance "
-          f"{start.balance} -> {end.balance}", kind=TransactionKind.CONSUMPTION)
+    move = _move if batch is None else batch.move
+    move(db, site.id, held.id, site_account(db, site.id, AccountKind.ENERGY_REVENUE).id, consumed,
+         f"consume:{meter.id}:{reading}", f"meter {meter.serial_number}: balance "
+         f"{start.balance} -> {end.balance}", kind=TransactionKind.CONSUMPTION)
     if stray > 0:
-        _move(db, site.id, suspense.id, held.id, stray, f"stray:{meter.id}:{reading}",
-              f"meter {meter.serial_number} gained {stray} no push explains "
-              f"(purchase {start.purchase_count} -> {end.purchase_count})")
+        move(db, site.id, suspense.id, held.id, stray, f"stray:{meter.id}:{reading}",
+             f"meter {meter.serial_number} gained {stray} no push explains "
+             f"(purchase {start.purchase_count} -> {end.purchase_count})")
     elif stray < 0:
-        _move(db, site.id, held.id, suspense.id, -stray, f"stray:{meter.id}:{reading}",
-              f"meter {meter.serial_number} lost {-stray} beyond its consumption")
+        move(db, site.id, held.id, suspense.id, -stray, f"stray:{meter.id}:{reading}",
+             f"meter {meter.serial_number} lost {-stray} beyond its consumption")
+
+
+class Deferred:
+    """Transfers that wait for a batch's ledger write (`post_many`): `entries` to post, and the
+    keys already posted or waiting, `posted` (as `(site id, key)`), which it keeps up to date.
+    The batch read whether each of its readings' consumption keys is posted, so for those
+    `posted` is the whole answer; other keys are looked up."""
+
+    KNOWN = "consume:"
+
+    def __init__(self, entries: list[Entry], posted: set[tuple[int, str]]) -> None:
+        self.entries, self.posted = entries, posted
+
+    def move(self, db: Session, site_id: int, source_id: int, target_id: int, amount: Decimal,
+             key: str, reason: str, *, kind: TransactionKind = TransactionKind.TRANSFER) -> None:
+        """`_move`, deferred: nothing if it is zero or the key was posted."""
+        if amount <= 0 or (site_id, key) in self.posted \
+                or (not key.startswith(self.KNOWN) and posted(db, site_id, key)):
+            return
+        self.entries.append(Entry(site_id=site_id, kind=kind, external_key=key, reason=reason,
+                                  legs=transfer(source_id, target_id, amount)))
+        self.posted.add((site_id, key))
 
 
 def _park_unshown(db: Session, site: Site, meter: Meter, end: Point, held_id: int,
