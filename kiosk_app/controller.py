@@ -265,7 +265,14 @@ class Controller(EventDispatcher):
                 return out
             return b""
 
+        def still_here() -> bool:
+            # The tenant may have left (Finish, idle) while the printer worked: their receipt's
+            # news must not land on the next tenant's done screen.
+            return bool(self.flow.order) and self.flow.order["id"] == order_id
+
         def printed(out):
+            if not still_here():
+                return
             if out is None:
                 self.paper = False
                 self.receipt_state = "no_paper"
@@ -276,7 +283,8 @@ class Controller(EventDispatcher):
 
         def failed(error):
             log.error("receipt not printed: %s", type(error).__name__)
-            self.receipt_state = "failed"
+            if still_here():
+                self.receipt_state = "failed"
 
         self.printer_io.run(work, printed, failed)
 
