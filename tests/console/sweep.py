@@ -1,5 +1,5 @@
-"""Walk every screen the sidebar offers, so the sweeps cover screens added later without a
-list to keep up to date."""
+"""Walk every screen the sidebar offers and every tab of it, so the sweeps cover screens added
+later without a list to keep up to date."""
 
 from __future__ import annotations
 
@@ -21,13 +21,22 @@ def sidebar_paths(page) -> list[str]:
 
 
 def each_screen(page) -> Iterator[str]:
-    """Open each sidebar screen in turn (by clicking, as a person would); yields its name once
-    the screen has loaded and no API call is in flight."""
+    """Open each sidebar screen in turn (by clicking, as a person would), and each tab of a
+    module that has them (System, Reports); yields its name ("system-kiosks") once the screen
+    has loaded and no API call is in flight."""
     for href in sidebar_paths(page):
         page.click(f".sidebar a[href='{href}']")
         page.wait_for_selector(f".sidebar a.active[href='{href}']")
         settle(page)
-        yield href.lstrip("#/").replace("/", "-")
+        tabs = page.eval_on_selector_all(".page-tabs a", "links => links.map(a => a.getAttribute('href'))")
+        if not tabs:
+            yield href.lstrip("#/").replace("/", "-")
+            continue
+        for tab in tabs:
+            page.click(f".page-tabs a[href='{tab}']")
+            page.wait_for_selector(f".page-tabs a.active[href='{tab}']")
+            settle(page)
+            yield tab.lstrip("#/").replace("/", "-")
 
 
 def axe_violations(page, console_url: str) -> list[dict]:
