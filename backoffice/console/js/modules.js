@@ -1,6 +1,7 @@
 // The sidebar's modules: each a screen and the permission that shows it.
 import { AlarmsScreen } from './screens/alarms.js';
 import { ASSET_TABS, AssetsScreen } from './screens/assets.js';
+import { ContractsScreen } from './screens/contracts.js';
 import { DashboardScreen } from './screens/dashboard.js';
 import { MonitorScreen } from './screens/monitor.js';
 import { RegistryScreen } from './screens/registry.js';
@@ -15,6 +16,7 @@ export const MODULES = [
   { path: '/monitor', title: 'Meter monitor', icon: '◉', permission: 'registry.read', screen: MonitorScreen },
   { path: '/registry', title: 'Registry', icon: '⌂', permission: 'registry.read', screen: RegistryScreen },
   { path: '/tenants', title: 'Tenants', icon: '☺', permission: 'accounts.read', screen: TenantsScreen },
+  { path: '/contracts', title: 'Contracts', icon: '✎', permission: 'contracts.read', screen: ContractsScreen },
   { path: '/sales', title: 'Sales', icon: '¥', permission: 'sales.read', screen: SalesScreen },
   { path: '/tariffs', title: 'Tariffs', icon: '≋', permission: 'tariffs.read', screen: TariffsScreen },
   { path: '/assets', title: 'Metering assets', icon: '▣', permission: 'assets.read', screen: AssetsScreen, tabs: ASSET_TABS },

@@ -117,6 +117,7 @@ class Renewals(MethodView):
     @requires("contracts.read")
     @blp.arguments(RenewalQuerySchema, location="query")
     @blp.response(200, RenewalSchema(many=True))
+    @blp.paginate(Page)
     def get(self, args):
         """Contracts in force that end within their site's lead time and have no successor
         drafted yet (续签提醒), soonest first."""
