@@ -10,7 +10,8 @@ VARIABLE = [
     (re.compile(rb"No\. [0-9]+"), b"No. <n>"),
     (re.compile(rb"20[0-9]{2}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}"), b"<local time>"),
     (re.compile(rb"WK[0-9]{12}[0-9A-F]{10}"), b"<order no>"),
-    (re.compile(rb"http://[^\x00-\x1f ]+/api/v1/sales/[0-9]+/receipt"), b"<link>"),
+    # The tenant pages' receipt, where the tenant who scans the QR sees it after signing in.
+    (re.compile(rb"http://[^\x00-\x1f ]+/m/#/receipt/[0-9]+"), b"<link>"),
     (re.compile(rb"1[0-5]\*{12}[0-9]{4}"), b"<code>"),
 ]
 

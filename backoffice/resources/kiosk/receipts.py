@@ -31,4 +31,6 @@ def receipt(order: PaymentOrder, device: str, *, reprint: bool) -> dict:
             "balance_after": sale.balance_after, "channel": sale.channel.value,
             "channel_label": CHANNELS[sale.channel], "out_trade_no": order.out_trade_no,
             "payer_hint": order.payer_hint, "reprint": reprint, "reprint_count": sale.reprint_count,
-            "link": f"{base.rstrip('/')}/api/v1/sales/{sale.id}/receipt"}
+            # The tenant's own pages (after their sign-in), not the staff's receipt view: it
+            # is the tenant who scans the paper's QR.
+            "link": f"{base.rstrip('/')}/m/#/receipt/{sale.id}"}
