@@ -7,7 +7,7 @@ from backoffice import database
 from backoffice.fields import EnergyField, MoneyField, Text
 from shared_models.enums import MeterStatus
 from shared_models.metering.balances import account_money
-from shared_models.models.accounts import AccountStatus, ArrearsRule
+from shared_models.models.accounts import AccountStatus, ArrearsRule, BillingMode
 from shared_models.models.ledger import COUNTER_CHANNELS, Channel
 
 _counter_channel = validate.OneOf(COUNTER_CHANNELS)
@@ -72,6 +72,8 @@ class AccountSchema(AccountProfileSchema):
     site_id = fields.Integer(required=True)
     number = fields.String(dump_only=True)
     status = fields.Enum(AccountStatus, by_value=True, dump_only=True)
+    billing_mode = fields.Enum(BillingMode, by_value=True, dump_only=True, metadata={
+        "description": "prepaid, or postpaid (billed monthly); changed at /billing/accounts/{id}/mode"})
     balance = _Balance(dump_only=True, metadata={
         "description": "The tenant's money wherever it is: wallet + in transit + on the meters"})
     money = _Money(AccountMoneySchema, dump_only=True)

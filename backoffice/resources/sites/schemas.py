@@ -39,6 +39,16 @@ class SiteSchema(Schema):
     tenant_wechat_sign_in = fields.Boolean(load_default=False, metadata={
         "description": "Whether a tenant who signed in once by SMS inside WeChat is signed in by "
                        "WeChat (no code) on later visits"})
+    bill_cutoff_day = fields.Integer(load_default=1, validate=validate.Range(1, 28), metadata={
+        "description": "Postpaid bills: the day of the month a period ends (local midnight)"})
+    bill_due_days = fields.Integer(load_default=15, validate=validate.Range(0, 90), metadata={
+        "description": "Postpaid bills: days from release to the due date"})
+    bill_change_pct = fields.Integer(load_default=50, validate=validate.Range(1, 1000), metadata={
+        "description": "Review: flag a bill whose kWh differs from the last 3 months' average "
+                       "by more than this percentage"})
+    bill_estimated_pct = fields.Integer(load_default=20, validate=validate.Range(0, 100), metadata={
+        "description": "Review: flag a bill with more than this percentage of its kWh estimated "
+                       "after gaps in the readings"})
     created_at = fields.AwareDateTime(dump_only=True)
 
 
