@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import delete, func, or_, select, text
+from sqlalchemy import Integer, column, delete, func, or_, select, text
 from sqlalchemy.orm import Session
 
 from shared_models.billing import review
@@ -29,6 +29,7 @@ from shared_models.settlement.batch import Run, has_tiers
 from shared_models.tariffs import CostBreakdown, GapPolicy, TariffLike, TariffSchedule, cost
 from shared_models.tariffs.lookup import tariff_for_meter
 from shared_models.tariffs.rounding import round_exact
+from shared_models.types import Energy, Money
 
 ZERO = Decimal("0.00")
 LIVE = (BillState.CALCULATED, BillState.REVIEWED, BillState.RELEASED, BillState.PARTIALLY_SETTLED,
@@ -37,28 +38,29 @@ OWING = (BillState.RELEASED, BillState.PARTIALLY_SETTLED)
 
 # The account's unbilled postings for one meter's readings in (after, upto]: the consumption
 # keys settlement gives them (`consume:<meter>:<reading>`), found through their unique index.
+# Typed result columns: on SQLite money and energy are scaled integers (`types._ScaledDecimal`).
 _POSTED = text("""
-SELECT COALESCE(SUM(p.amount), 0) FROM readings r
+SELECT COALESCE(SUM(p.amount), 0) AS total FROM readings r
 JOIN ledger_transactions t ON t.site_id = :site
      AND t.external_key = 'consume:' || CAST(r.meter_id AS VARCHAR) || ':' || CAST(r.id AS VARCHAR)
 JOIN ledger_postings p ON p.transaction_id = t.id AND p.account_id = :unbilled
 WHERE r.meter_id = :meter AND r.id > :after AND r.id <= :upto
-""")
+""").columns(column("total", Money()))
 _SWAP_POSTED = text("""
-SELECT COALESCE(SUM(p.amount), 0) FROM ledger_transactions t
+SELECT COALESCE(SUM(p.amount), 0) AS total FROM ledger_transactions t
 JOIN ledger_postings p ON p.transaction_id = t.id AND p.account_id = :unbilled
 WHERE t.site_id = :site AND t.external_key = :key
-""")
+""").columns(column("total", Money()))
 # Per reading in (after, upto]: how far the register moved since the reading before, to find
 # estimated (catch-up) energy and registers that went backwards, in one pass.
 _STEPS = text("""
 SELECT
-  COALESCE(SUM(CASE WHEN quality = 'catch_up' AND step > 0 THEN step ELSE 0 END), 0),
-  MIN(step),
-  SUM(CASE WHEN quality = 'regressed' THEN 1 ELSE 0 END)
+  COALESCE(SUM(CASE WHEN quality = 'catch_up' AND step > 0 THEN step ELSE 0 END), 0) AS estimated,
+  MIN(step) AS lowest,
+  SUM(CASE WHEN quality = 'regressed' THEN 1 ELSE 0 END) AS regressed
 FROM (SELECT quality, total_energy - LAG(total_energy) OVER (ORDER BY id) AS step
       FROM readings WHERE meter_id = :meter AND id >= :start AND id <= :upto) AS steps
-""")
+""").columns(column("estimated", Energy()), column("lowest", Energy()), column("regressed", Integer()))
 
 
 @dataclass
@@ -193,19 +195,19 @@ def _stretch(db: Session, bill: Bill, link: AccountMeter) -> Stretch:
     if upto_id > after_id:
         estimated, lowest, regressed = db.execute(
             _STEPS, {"meter": meter.id, "start": after_id or upto_id, "upto": upto_id}).one()
-        stretch.estimated = Decimal(estimated).quantize(Decimal("0.01"))
+        stretch.estimated = estimated
         stretch.backwards = bool(regressed) or (lowest is not None and lowest < 0)
     return stretch
 
 
 def _posted(db: Session, site_id: int, unbilled_id: int, s: Stretch) -> Decimal:
     """What settlement booked to the unbilled account for the stretch (a positive amount)."""
-    total = Decimal(db.scalar(_POSTED, {"site": site_id, "unbilled": unbilled_id, "meter": s.meter.id,
-                                        "after": s.after_id, "upto": s.upto_id}))
+    total = db.scalar(_POSTED, {"site": site_id, "unbilled": unbilled_id, "meter": s.meter.id,
+                                "after": s.after_id, "upto": s.upto_id})
     if s.swap_out is not None:
-        total += Decimal(db.scalar(_SWAP_POSTED, {"site": site_id, "unbilled": unbilled_id,
-                                                  "key": f"swapfinal:{s.swap_out.id}"}))
-    return -total.quantize(Decimal("0.01"))
+        total += db.scalar(_SWAP_POSTED, {"site": site_id, "unbilled": unbilled_id,
+                                          "key": f"swapfinal:{s.swap_out.id}"})
+    return -total
 
 
 def _swapped_in(db: Session, meter_id: int, bill: Bill) -> bool:

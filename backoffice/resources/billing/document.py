@@ -35,7 +35,7 @@ def _labels() -> dict[str, str]:
         "fixed": gettext("Fixed charge"), "power_factor": gettext("Power-factor adjustment"),
         "rounding": gettext("Rounding"), "this_period": gettext("Charges this period"),
         "previous": gettext("Previous balance"), "payments": gettext("Payments"),
-        "due": gettext("Amount due"), "due_date": gettext("Due date"),
+        "due": gettext("Amount due"), "due_date": gettext("Due date"), "summary": gettext("Summary"),
         "not_released": gettext("Not released yet"),
         "sharp": gettext("Sharp"), "peak": gettext("Peak"), "flat": gettext("Flat"),
         "valley": gettext("Valley"),
@@ -75,6 +75,7 @@ def bill_view(db: Session, bill: Bill, lang: str) -> View:
             (words["account"], account.number), (words["tenant"], account.tenant_name),
             (words["unit"], place), (words["period"], f"{first} – {last}"),
             (words["state"], words[bill.state.value])]
+    head = [(label, value) for label, value in head if value]  # no unit: no empty row
     serials = {m.meter_id: db.get(Meter, m.meter_id).serial_number for m in bill.meters}
     meters = [[serials[m.meter_id], f"{m.start_total} ({_local(m.start_at, zone)})",
                f"{m.end_total} ({_local(m.end_at, zone)})", str(m.kwh)] for m in bill.meters]
@@ -125,7 +126,7 @@ def render_html(view: View, lang: str) -> str:
             f"<title>{escape(w['title'])} {escape(view.head[0][1])}</title><style>{_STYLE}</style></head>"
             f"<body><h1>{escape(w['title'])}</h1><dl>{head}</dl>"
             f"<h2>{escape(w['readings'])}</h2>{meters}<h2>{escape(w['charges'])}</h2>{lines}"
-            f'<h2>{escape(w["due"])}</h2><table class="totals">{totals}</table></body></html>')
+            f'<h2>{escape(w["summary"])}</h2><table class="totals">{totals}</table></body></html>')
 
 
 def render_pdf(view: View) -> bytes:
@@ -148,7 +149,8 @@ def render_pdf(view: View) -> bytes:
     plain = TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), ("FONTSIZE", (0, 0), (-1, -1), 10)])
 
     def table(headers, rows, numeric_from):
-        t = Table([headers, *rows], repeatRows=1)
+        width = 180 * mm / len(headers)  # the page's text width, shared evenly
+        t = Table([headers, *rows], repeatRows=1, colWidths=[width] * len(headers), hAlign="LEFT")
         t.setStyle(grid)
         t.setStyle(TableStyle([("ALIGN", (numeric_from, 1), (-1, -1), "RIGHT")]))
         return t
@@ -164,7 +166,7 @@ def render_pdf(view: View) -> bytes:
              table([w["meter"], w["start"], w["end"], w["kwh"]], view.meters, 1),
              Paragraph(w["charges"], heading),
              table([w["meter"], w["band"], w["tier"], w["kwh"], w["price"], w["amount"]], view.lines, 2),
-             Paragraph(w["due"], heading), totals]
+             Paragraph(w["summary"], heading), totals]
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, title=f"{w['title']} {view.head[0][1]}",
                       leftMargin=15 * mm, rightMargin=15 * mm, topMargin=15 * mm,
