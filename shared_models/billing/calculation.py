@@ -46,6 +46,13 @@ JOIN ledger_transactions t ON t.site_id = :site
 JOIN ledger_postings p ON p.transaction_id = t.id AND p.account_id = :unbilled
 WHERE r.meter_id = :meter AND r.id > :after AND r.id <= :upto
 """).columns(column("total", Money()))
+_FIRST_POSTED = text("""
+SELECT MIN(r.id) AS first FROM readings r
+JOIN ledger_transactions t ON t.site_id = :site
+     AND t.external_key = 'consume:' || CAST(r.meter_id AS VARCHAR) || ':' || CAST(r.id AS VARCHAR)
+JOIN ledger_postings p ON p.transaction_id = t.id AND p.account_id = :unbilled
+WHERE r.meter_id = :meter AND r.id <= :upto
+""")
 _SWAP_POSTED = text("""
 SELECT COALESCE(SUM(p.amount), 0) AS total FROM ledger_transactions t
 JOIN ledger_postings p ON p.transaction_id = t.id AND p.account_id = :unbilled
@@ -90,7 +97,7 @@ def calculate(db: Session, run: Run, bill: Bill) -> Bill:
     unbilled = unbilled_of(db, account)
     db.execute(delete(BillLine).where(BillLine.bill_id == bill.id))
     db.execute(delete(BillMeter).where(BillMeter.bill_id == bill.id))
-    stretches = [_stretch(db, bill, link) for link in _links(db, bill)]
+    stretches = [_stretch(db, bill, link, unbilled.id) for link in _links(db, bill)]
     lines: list[BillLine] = []
     fixed = ZERO
     swapped = False
@@ -148,7 +155,7 @@ def _links(db: Session, bill: Bill) -> list[AccountMeter]:
     return list(newest.values())
 
 
-def _stretch(db: Session, bill: Bill, link: AccountMeter) -> Stretch:
+def _stretch(db: Session, bill: Bill, link: AccountMeter, unbilled_id: int) -> Stretch:
     meter = db.get(Meter, link.meter_id)
     settled = db.scalar(select(MeterState.settled_reading_id).where(MeterState.meter_id == meter.id)) or 0
     billable = select(Reading).where(Reading.meter_id == meter.id,
@@ -176,12 +183,14 @@ def _stretch(db: Session, bill: Bill, link: AccountMeter) -> Stretch:
     elif swap_in is not None:
         start_reading, start = None, start_point(swap_in)
     else:
-        start_reading = db.scalar(billable.where(Reading.read_at <= bill.period_start,
-                                                 Reading.read_at >= link.attached_at)
-                                  .order_by(Reading.read_at.desc(), Reading.id.desc()).limit(1)) \
-            or db.scalar(billable.where(Reading.read_at > bill.period_start,
-                                        Reading.read_at >= link.attached_at, Reading.id <= settled)
-                         .order_by(Reading.id).limit(1))
+        # The first bill starts at the baseline of the first reading booked to the unbilled
+        # account: what was read before (while prepaid) is not the bill's. Nothing booked yet:
+        # an empty stretch at the last settled reading.
+        first = db.scalar(_FIRST_POSTED, {"site": bill.site_id, "unbilled": unbilled_id,
+                                          "meter": meter.id, "upto": settled})
+        before = billable.where(Reading.id < first) if first is not None else \
+            billable.where(Reading.id <= settled, Reading.read_at <= bill.period_end)
+        start_reading = db.scalar(before.order_by(Reading.id.desc()).limit(1))
         start = point_of(start_reading) if start_reading is not None else None
     after_id = start_reading.id if start_reading is not None else 0
     end_reading = db.scalar(billable.where(Reading.read_at <= bill.period_end, Reading.id <= settled,

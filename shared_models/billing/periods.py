@@ -30,6 +30,8 @@ def period_ending(cutoff: date, cutoff_day: int, timezone: str) -> Period:
     if cutoff.day != cutoff_day:
         raise InvalidValue("The site's bills are cut on day {day} of the month.", field="cutoff",
                            day=cutoff_day)
+    if not 2000 <= cutoff.year <= 2999:
+        raise InvalidValue("The cut-off must lie within the years 2000-2999.", field="cutoff")
     zone = ZoneInfo(timezone)
     year, month = (cutoff.year, cutoff.month - 1) if cutoff.month > 1 else (cutoff.year - 1, 12)
     end = _cutoff(cutoff.year, cutoff.month, cutoff_day, zone)

@@ -81,3 +81,19 @@ def test_running_again_makes_no_second_bill(kit, db):
     [again] = kit.run()
     assert again.id == bill.id
     assert db.scalar(select(func.count()).select_from(Bill).where(Bill.site_id == kit.site.id)) == 1
+
+
+def test_an_account_switched_in_the_period_is_billed_from_the_switch(kit, db):
+    from shared_models.billing.modes import set_billing_mode
+    from shared_models.models.accounts import BillingMode
+
+    meter = kit.meter()
+    account = kit.account(meter, balance="50")
+    kit.half_hours(meter, local(kit.day(), 1), ["10.00", "12.00"])  # prepaid: 1.20 from the wallet
+    set_billing_mode(db, account.id, BillingMode.POSTPAID, now=kit.now)
+    kit.half_hours(meter, local(kit.day(), 2), ["15.00", "20.00"])
+    [bill] = kit.run()
+    [m] = bill.meters
+    assert (m.start_total, m.end_total, bill.energy_kwh) == (D("12.00"), D("20.00"), D("8.00"))
+    assert bill.energy_amount == D("4.80") == sum(line.amount for line in bill.lines)
+    assert kit.wallet(account) == D("48.80")

@@ -1,6 +1,7 @@
 // The sidebar's modules: each a screen and the permission that shows it.
 import { AlarmsScreen } from './screens/alarms.js';
 import { ASSET_TABS, AssetsScreen } from './screens/assets.js';
+import { BillsScreen } from './screens/bills.js';
 import { ContractsScreen } from './screens/contracts.js';
 import { DashboardScreen } from './screens/dashboard.js';
 import { MonitorScreen } from './screens/monitor.js';
@@ -18,6 +19,7 @@ export const MODULES = [
   { path: '/tenants', title: 'Tenants', icon: '☺', permission: 'accounts.read', screen: TenantsScreen },
   { path: '/contracts', title: 'Contracts', icon: '✎', permission: 'contracts.read', screen: ContractsScreen },
   { path: '/sales', title: 'Sales', icon: '¥', permission: 'sales.read', screen: SalesScreen },
+  { path: '/bills', title: 'Bills', icon: '▥', permission: 'billing.read', screen: BillsScreen },
   { path: '/tariffs', title: 'Tariffs', icon: '≋', permission: 'tariffs.read', screen: TariffsScreen },
   { path: '/assets', title: 'Metering assets', icon: '▣', permission: 'assets.read', screen: AssetsScreen, tabs: ASSET_TABS },
   { path: '/alarms', title: 'Alarms', icon: '⚠', permission: 'alarms.read', screen: AlarmsScreen },

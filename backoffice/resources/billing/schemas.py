@@ -1,5 +1,7 @@
 """Postpaid billing schemas."""
 
+from datetime import date
+
 from marshmallow import Schema, fields, validate
 
 from backoffice.fields import EnergyField, Id, MoneyField, PriceField, Text
@@ -21,8 +23,8 @@ class AccountBillingModeSchema(Schema):
 
 class NewBillRunSchema(Schema):
     site_id = Id(required=True)
-    cutoff = fields.Date(metadata={"description": "The cut-off date, on the site's cut-off day "
-                                                  "(default: the latest one)"})
+    cutoff = fields.Date(validate=validate.Range(date(2000, 1, 1), date(2999, 12, 31)), metadata={
+        "description": "The cut-off date, on the site's cut-off day (default: the latest one)"})
 
 
 class BillRunQuerySchema(Schema):
