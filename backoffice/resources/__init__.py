@@ -50,7 +50,8 @@ def register_resources(api: Api) -> None:
     for blueprint in (auth, operators, tokens, sites, places, gateways, meters, workbooks,
                       assets, asset_batches, asset_plan,
                       accounts, account_wechat_sign_ins, contract_templates, contracts, shifts, sales,
-                      payments, payment_notify, kiosk_devices, kiosk, reconciliation, billing, tariffs, ledger,
+                      payments, payment_notify, kiosk_devices, kiosk, reconciliation, billing,
+                      tariffs, ledger,
                       reports, dashboard, search, commands, status, alarms, sms, audit, tenant_auth, tenant,
                       tenant_payments, tenant_supply, tenant_wechat, tenant_wechat_sign_in, tenant_alerts):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
