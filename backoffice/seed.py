@@ -12,10 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from shared_models import registry
+from shared_models.assets import arrivals, verification
+from shared_models.assets import lifecycle as asset_lifecycle
+from shared_models.assets.rotation import add_years
 from shared_models.contracts import lifecycle, templates
 from shared_models.enums import ControlMode
 from shared_models.ledger.books import wallet_of
-from shared_models.models import AccountMeter, Meter, Site, TenantAccount
+from shared_models.models import AccountMeter, Meter, MeterAsset, Site, TenantAccount
 from shared_models.models.ledger import Channel
 from shared_models.sales import accounts, sales, shifts
 from shared_models.tariffs import store
@@ -84,6 +87,7 @@ def seed_demo(db: Session, operator_id: int, *, modbus_base_port: int = SIMULATO
     _seed_tariff(db, site, operator_id)
     _seed_tenants(db, site, operator_id)
     _seed_contract(db, site, operator_id)
+    _seed_assets(db, site, operator_id)
     return True
 
 
@@ -129,6 +133,35 @@ def _seed_contract(db: Session, site: Site, operator_id: int) -> None:
     lifecycle.approve(db, contract.id, operator_id=operator_id)
     lifecycle.sign(db, contract.id, signed_on=today, signers=["物业经理 Manager", account.tenant_name],
                    operator_id=operator_id)
+
+
+def _seed_assets(db: Session, site: Site, operator_id: int) -> None:
+    """Spare meters: a batch of four accepted and verified, two of them dispatched to the site;
+    and the first three tenants' meters installed eight years ago less a few weeks, so the
+    rotation plan has meters falling due that a spare can replace."""
+    batch = arrivals.receive(db, {
+        "number": "DEMO-2026-01", "supplier": "华立 Holley", "model": "WK-PM1", "quantity": 4,
+        "arrived_on": datetime.now(ZoneInfo(site.timezone)).date() - timedelta(days=30),
+        "serials": [f"WK9{n:09d}" for n in range(1, 5)]}, operator_id=operator_id)
+    arrivals.sample(db, batch.id, {"passed": 2, "failed": 0}, operator_id=operator_id)
+    spares = db.scalars(select(MeterAsset.id).where(MeterAsset.batch_id == batch.id)
+                        .order_by(MeterAsset.id)).all()
+    for n, asset_id in enumerate(spares):
+        verification.verify(db, asset_id, {
+            "verified_on": batch.arrived_on, "laboratory": "市计量检定所 City metrology lab",
+            "certificate_number": f"JD-DEMO-{n + 1:04d}", "result": "passed",
+            "error_percent": "0.150", "accuracy_class": "2", "seals": f"QF-{n + 1:04d}",
+            "next_due": add_years(batch.arrived_on, 8)},
+            operator_id=operator_id)
+        if n < 2:
+            asset_lifecycle.dispatch(db, asset_id, site.id, operator_id=operator_id)
+    aged = datetime.now(ZoneInfo("UTC")) - timedelta(days=8 * 365)
+    meters = db.scalars(select(Meter.id).where(Meter.site_id == site.id).order_by(Meter.id)
+                        .limit(3)).all()
+    for weeks, meter_id in zip((3, 6, 9), meters, strict=True):
+        asset = asset_lifecycle.asset_of_meter(db, meter_id, operator_id=operator_id)
+        asset.installed_at = aged + timedelta(weeks=weeks)
+    db.flush()
 
 
 def seed_demo_activity(db: Session, operator_id: int) -> None:

@@ -62,7 +62,7 @@ def test_every_assets_tab_in_both_languages(visit, assets, language):
     page.goto(page.url.split("#")[0] + "#/assets/rotation")
     expect(page.locator("tr", has_text=assets["due_serial"])).to_have_count(1)
     page.goto(page.url.split("#")[0] + "#/assets/stock")
-    expect(page.locator(".tag-asset-dispatched")).to_have_count(1)
+    expect(page.locator("tr", has_text="DDSY-1").locator(".tag-asset-dispatched")).to_have_count(1)
 
 
 def test_a_second_person_approves_the_scrap_request(visit, assets):
