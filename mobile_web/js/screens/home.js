@@ -1,5 +1,5 @@
 // Home: the balance, supply, alarm thresholds, about how many days are left, the tariff now.
-import { html, useState } from '/console/js/lib.js';
+import { html, useEffect, useState } from '/console/js/lib.js';
 import { t } from '/console/js/i18n.js';
 import { when, yuan } from '/console/js/format.js';
 import { accountPath, chooseAccount, accountId, session } from '../tenant.js';
@@ -21,6 +21,17 @@ export function Home() {
   const [, setTick] = useState(0);
   const state = useApi(accountPath());
   const [explain, setExplain] = useState(false);
+  const [looks, setLooks] = useState(0);
+  // After a top-up the meter is closed through the command outbox, seconds later: while there
+  // is money and a meter is still off, the screen looks again every 3 s, for a minute at most.
+  const shown = state.data;
+  const closing = shown && shown.level !== 'arrears'
+    && shown.meters.some((m) => m.supply === 'off' || m.supply === 'arrears');
+  useEffect(() => {
+    if (!closing || looks >= 20) return undefined;
+    const timer = setTimeout(() => { setLooks(looks + 1); state.reload(); }, 3000);
+    return () => clearTimeout(timer);
+  }, [closing, looks]);
   if (!state.data) return html`<${AccountSwitch} onChange=${() => setTick((n) => n + 1)} /><${Waiting} state=${state} />`;
   const home = state.data;
   const days = home.days_left === null ? '—' : t('about {days} days', { days: home.days_left });
