@@ -68,6 +68,21 @@ def test_home_shows_balance_thresholds_tariff_and_no_days_left_without_history(c
     assert body["recharge"]["most_now"] == "2000.00" and body["supply_control"] is True
 
 
+def test_home_of_a_remote_and_a_local_meter_counts_the_money_on_the_meter(client, db, kit):
+    from shared_models.enums import ControlMode
+
+    remote, on_its_own = kit.meter(), kit.meter(ControlMode.LOCAL)
+    account = kit.account(remote, on_its_own, balance="30.00")
+    kit.read(on_its_own, kit.ago(0) - timedelta(minutes=5), "10.00", balance="12.50")
+    db.commit()
+    sign_in(client, db, account)
+    body = client.get(f"/api/v1/tenant/accounts/{account.id}").json
+    assert (body["wallet"], body["on_meters"], body["balance"]) == ("30.00", "12.50", "42.50")
+    assert body["local_mode"] is True and body["meters_read_at"] is not None
+    assert [(m["id"], m["meter_balance"], m["supply"]) for m in body["meters"]] == [
+        (remote.id, None, "unknown"), (on_its_own.id, "12.50", "on")]
+
+
 def test_days_left_from_the_last_7_days_at_todays_prices(client, tenant, kit):
     account, meter, headers = tenant
     _read_days(kit, meter, 10)

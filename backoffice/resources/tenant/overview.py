@@ -21,7 +21,7 @@ from shared_models.metering.outlook import (
     tariff_in_force,
     tariff_now,
 )
-from shared_models.models import Meter, MeterState, Site, TenantAccount
+from shared_models.models import AccountMeter, Meter, MeterState, Site, TenantAccount
 from shared_models.models.accounts import ArrearsRule
 from shared_models.payments.orders import limits_of
 from shared_models.settlement.enforcement_rules import balance_level
@@ -46,10 +46,13 @@ def supply_of(meter: Meter, state: MeterState | None, account: TenantAccount, si
 
 
 def meters_of(db: Session, account: TenantAccount) -> list[tuple[Meter, MeterState | None]]:
-    meters = account.meters
-    states = {s.meter_id: s for s in db.scalars(
-        select(MeterState).where(MeterState.meter_id.in_([m.id for m in meters])))}
-    return [(m, states.get(m.id)) for m in meters]
+    """The meters attached now, with their states, in one statement (the account's links, each
+    meter and the states would be three, the first two by lazy loads)."""
+    return [(meter, state) for meter, state in db.execute(
+        select(Meter, MeterState).join(AccountMeter, AccountMeter.meter_id == Meter.id)
+        .outerjoin(MeterState, MeterState.meter_id == Meter.id)
+        .where(AccountMeter.account_id == account.id, AccountMeter.detached_at.is_(None))
+        .order_by(AccountMeter.id))]
 
 
 def _week_use(db: Session, account: TenantAccount, today: date, zone: ZoneInfo):
@@ -62,10 +65,12 @@ def home(db: Session, account: TenantAccount) -> dict:
     now = utcnow()
     site = db.get(Site, account.site_id)
     zone = ZoneInfo(site.timezone)
-    money = account_money(db, account)
+    meters = meters_of(db, account)
+    # The local-mode meters' states are among those just read: the money needs no query of its own.
+    money = account_money(db, account, local_states=[
+        s for m, s in meters if m.control_mode == ControlMode.LOCAL and s is not None])
     level = balance_level(money.total, account.alarm1_threshold, account.alarm2_threshold)
     level_word = level.value if level else "normal"
-    meters = meters_of(db, account)
     tariff = tariff_for_meter(db, meters[0][0].id) if meters else None
     in_force = tariff_now(tariff, now, zone) if tariff else None
     history = _week_use(db, account, now.astimezone(zone).date(), zone)
