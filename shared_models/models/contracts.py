@@ -11,6 +11,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from shared_models.base import Base
 from shared_models.enums import db_enum
+from shared_models.models.accounts import TenantAccount
 from shared_models.types import UTCDateTime, utcnow
 
 
@@ -112,6 +113,7 @@ class SupplyContract(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     template_version: Mapped[ContractTemplateVersion] = relationship()
+    account: Mapped[TenantAccount] = relationship(viewonly=True)  # for lists: number and name
 
     __table_args__ = (
         UniqueConstraint("site_id", "number"),

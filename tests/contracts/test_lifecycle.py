@@ -15,6 +15,7 @@ def test_a_draft_takes_the_template_defaults_and_a_number(kit):
     contract = kit.draft(account["id"])
     assert contract["state"] == "draft" and contract["kind"] == "new"
     assert contract["number"] == f"HT-{kit.desk.site.code}-000001"
+    assert (contract["account_number"], contract["tenant_name"]) == (account["number"], "张三")
     # the template's defaults, and the account's own settings where the template names them
     values = contract["values"]
     assert values["late_fee_rule"] == "none" and values["credit_cap"] == "1000.00"

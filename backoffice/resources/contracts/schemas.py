@@ -67,6 +67,8 @@ class ContractSchema(Schema):
     id = fields.Integer(dump_only=True)
     site_id = fields.Integer(dump_only=True)
     account_id = fields.Integer(dump_only=True)
+    account_number = fields.String(attribute="account.number", dump_only=True)
+    tenant_name = fields.String(attribute="account.tenant_name", dump_only=True)
     number = fields.String(dump_only=True)
     kind = fields.Enum(ContractKind, by_value=True, dump_only=True)
     state = fields.Enum(ContractState, by_value=True, dump_only=True)

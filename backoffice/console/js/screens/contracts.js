@@ -29,7 +29,8 @@ export function ContractsScreen({ query }) {
     { key: 'number', title: t('Contract'), sortable: true },
     { key: 'kind', title: t('Kind'), render: (c) => word(KINDS, c.kind) },
     { key: 'state', title: t('State'), render: (c) => html`<span class=${`tag tag-contract-${c.state}`}>${word(STATES, c.state)}</span>` },
-    { key: 'account_id', title: t('Account'), render: (c) => html`<a href=${`#/tenants/${c.account_id}`}>${t('Account {id}', { id: c.account_id })}</a>` },
+    { key: 'account_number', title: t('Account'), render: (c) => html`<a href=${`#/tenants/${c.account_id}`}>${c.account_number}</a>` },
+    { key: 'tenant_name', title: t('Tenant') },
     { key: 'starts_on', title: t('Term'), render: (c) => `${c.starts_on} – ${c.ends_on}` },
     renewals ? { key: 'days_left', title: t('Days to the end'), align: 'right' }
       : { key: 'signed_on', title: t('Signed on'), render: (c) => c.signed_on || '—' },
