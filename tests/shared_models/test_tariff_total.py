@@ -19,7 +19,9 @@ from shared_models.tariffs.rounding import as_remainder, carry_round, round_exac
 from shared_models.tariffs.total import total_cost
 from tests.shared_models.test_tariff_properties import intervals, prices, schedules, tariffs
 
-MANY = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+MANY = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Up to 25 intervals an example: fewer examples, as many intervals priced.
+RUNS = settings(MANY, max_examples=100)
 BANDS = (Band.SHARP, Band.PEAK, Band.FLAT, Band.VALLEY)
 kwh = st.integers(0, 2_000).map(lambda n: Decimal(n).scaleb(-2))
 GAP = GapPolicy(timedelta(minutes=15))
@@ -99,7 +101,7 @@ def test_an_untiered_interval_in_one_version_is_priced_without_rationals_when_me
     assert Fraction(total.amount) == cost(tariff, start, end, energy, zone, 0, profile).total
 
 
-@MANY
+@RUNS
 @given(untiered(), st.lists(st.tuples(st.integers(1, 240), registers()), min_size=1, max_size=25),
        st.integers(-4_999_999_999, 4_999_999_999))
 def test_a_running_bill_posts_and_carries_the_same_digits(tariff, steps, carried):
