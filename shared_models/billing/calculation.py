@@ -131,7 +131,7 @@ def calculate(db: Session, run: Run, bill: Bill) -> Bill:
     bill.estimated_kwh = sum((s.estimated for s in stretches), ZERO)
     bill.energy_amount, bill.fixed_charge, bill.power_factor_adjustment = energy_amount, fixed, ZERO
     bill.charges = energy_amount + fixed
-    bill.previous_balance = _previous_balance(db, bill)
+    bill.previous_balance = previous_balance(db, bill)
     bill.flags = ",".join(review.exceptions(
         kwh=bill.energy_kwh, estimated_kwh=bill.estimated_kwh, history=_history(db, bill),
         is_open=account.status == AccountStatus.OPEN, swapped=swapped,
@@ -249,8 +249,8 @@ def _monthly_charge(run: Run, meter: Meter, moment: datetime) -> Decimal:
     return tariff.monthly_charge
 
 
-def _previous_balance(db: Session, bill: Bill) -> Decimal:
-    """What the account still owes on its older released bills."""
+def previous_balance(db: Session, bill: Bill) -> Decimal:
+    """What the account still owes on its other released bills, now."""
     owed = db.scalar(select(func.coalesce(func.sum(Bill.charges - Bill.payments), 0)).where(
         Bill.account_id == bill.account_id, Bill.id != bill.id, Bill.state.in_(OWING)))
     return Decimal(owed).quantize(Decimal("0.01"))

@@ -12,7 +12,7 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from shared_models.billing.calculation import calculate
+from shared_models.billing.calculation import calculate, previous_balance
 from shared_models.billing.periods import due_date
 from shared_models.errors import Conflict, RuleViolation
 from shared_models.ledger.books import lock_account, site_account
@@ -90,6 +90,8 @@ def release(db: Session, bill_id: int, operator_id: int | None, *, now: datetime
     bill.state = BillState.RELEASED if bill.charges > 0 else BillState.SETTLED
     db.flush()
     settle_from_prepayment(db, account, wallet, operator_id)
+    bill.previous_balance = previous_balance(db, bill)  # as it stands once prepayment is applied
+    db.flush()
     return bill
 
 

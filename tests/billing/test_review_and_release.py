@@ -90,6 +90,7 @@ def test_prepayment_settles_bills_at_release_oldest_first(kit, db):
     assert (second.state, second.payments, second.amount_due) == (
         BillState.PARTIALLY_SETTLED, D("2.00"), D("4.00"))
     assert (kit.wallet(account), kit.receivable(account)) == (D("0.00"), D("4.00"))
+    assert second.previous_balance == D("0.00")  # the first bill was settled at this release
     kit.assert_books()
 
 
