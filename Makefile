@@ -4,7 +4,7 @@ VENV   ?= .venv
 PY     := $(VENV)/bin/python
 PORT   ?= 8000
 
-.PHONY: demo test install install-test lint bench-recharge bench-recharge-profile bench-sweep bench-freshness bench-command bench-settle bench-notify kiosk bench-kiosk bench-console bench-tenant clean
+.PHONY: demo test install install-test lint bench-recharge bench-recharge-profile bench-sweep bench-freshness bench-command bench-settle bench-billrun bench-notify kiosk bench-kiosk bench-console bench-tenant clean
 
 $(VENV)/.installed-server: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -54,6 +54,9 @@ bench-command: install-test
 
 bench-settle: install-test
 	$(PY) -m ops.bench.settle
+
+bench-billrun: install-test
+	$(PY) -m ops.bench.billrun
 
 bench-notify: install-test
 	$(PY) -m ops.bench.notify
