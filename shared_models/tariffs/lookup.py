@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import MutableMapping
 from dataclasses import dataclass
 from datetime import date
@@ -117,10 +118,30 @@ def plan_schedule(db: Session, plan_id: int, before_first: Tariff | None = None,
     if not versions:
         return None
     versions.sort(key=lambda v: v.effective_from)
-    engine_versions = [TariffVersion(v.effective_from, Tariff.from_dict(v.tariff)) for v in versions]
+    engine_versions = [TariffVersion(v.effective_from, parsed(v.tariff)) for v in versions]
     if before_first is not None and versions[0].effective_from > FLOOR_DATE:
         engine_versions.insert(0, TariffVersion(FLOOR_DATE, before_first))
     return TariffSchedule(tuple(engine_versions))
+
+
+_PARSED: dict[str, Tariff] = {}
+_PARSED_MAX = 512
+
+
+def parsed(data: Any) -> Tariff:
+    """A version's tariff as the engine's object, parsed once per process. Keyed by the stored
+    JSON itself: a published version never changes (the database refuses it), and a key of
+    content rather than id stays right when one process talks to several databases (tests,
+    scripts). Parsing a time-of-use tariff (its season and band indexes) costs about as much as
+    the rest of a tenant's home screen."""
+    key = json.dumps(data, separators=(",", ":"), default=str)
+    found = _PARSED.get(key)
+    if found is None:
+        found = Tariff.from_dict(data)
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[key] = found
+    return found
 
 
 def _cached(cache: MutableMapping[Any, Any], key: tuple, build):
