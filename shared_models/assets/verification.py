@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
@@ -30,6 +31,7 @@ def verify(db: Session, asset_id: int, values: dict[str, Any], *,
         raise RuleViolation("The next verification falls after this one.", field="next_due")
     row = Verification(asset_id=asset.id, verified_by_id=operator_id,
                        **{k: values[k] for k in RECORD_FIELDS if k in values})
+    row.error_percent = Decimal(str(values["error_percent"])).quantize(Decimal("0.001"))
     db.add(row)
     passed = Outcome(values["result"]) == Outcome.PASSED
     lifecycle.record(db, asset, EventKind.VERIFIED if passed else EventKind.FAILED_VERIFICATION,

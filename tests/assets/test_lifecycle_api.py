@@ -135,3 +135,11 @@ def test_a_refused_move_reads_in_chinese_with_its_state_and_move_translated(stor
         "bus_id": bus.id, "address": 3, "reading": "0"},
         headers={**store.headers, "Accept-Language": "zh-CN"})
     assert response.json["message"] == "电表当前“在库”，不能变为“已安装”。"
+
+
+@pytest.mark.parametrize("error_percent", ["abc", "1e400", "123.4", "0.1234", ""])
+def test_a_verification_error_that_is_not_a_small_decimal_is_refused(store, error_percent):
+    [asset_id] = store.in_stock()
+    body = store.verify(asset_id, error_percent=error_percent, status=422)
+    assert list(body["errors"]["json"]) == ["error_percent"]
+    assert len(store.get(f"/assets/{asset_id}/verifications").json) == 1

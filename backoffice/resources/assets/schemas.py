@@ -104,9 +104,9 @@ class MeterVerificationSchema(Schema):
     laboratory = Text(required=True, validate=validate.Length(min=1, max=120))
     certificate_number = Text(required=True, validate=validate.Length(min=1, max=60))
     result = fields.Enum(Outcome, by_value=True, required=True)
-    error_percent = fields.Decimal(required=True, places=3, as_string=True,
-                                   validate=validate.Range(-100, 100), metadata={
-                                       "description": "The largest basic error measured, %"})
+    error_percent = Text(required=True, validate=validate.Regexp(r"^[-+]?\d{1,2}(\.\d{1,3})?$"),
+                         metadata={"description": "The largest basic error measured, in percent, "
+                                                  "as a decimal string such as \"-0.125\""})
     accuracy_class = Text(required=True, validate=validate.Length(min=1, max=8))
     seals = _text(120, load_default="")
     next_due = fields.Date(load_default=None, allow_none=True)
