@@ -85,3 +85,8 @@ def test_without_a_site_allowing_it_nothing_is_offered_and_nobody_signs_in(clien
     assert forged.headers["Location"].endswith("/m/#/sign-in?wechat=refused")
     assert "wk_tenant" not in forged.headers.get("Set-Cookie", "")
     assert client.get("/api/v1/tenant/auth/session").status_code == 401
+    # With a nonce cookie of its own, a state that names no site the usual way still only refuses.
+    client.set_cookie("wk_wechat_state", "a-nonce", path="/api/v1/tenant/wechat/sign-in/callback")
+    for state in ("²³.abc", "9" * 40 + ".abc", ".abc", "1"):
+        odd = client.get("/api/v1/tenant/wechat/sign-in/callback", query_string={"code": "x", "state": state})
+        assert odd.headers["Location"].endswith("/m/#/sign-in?wechat=refused"), state

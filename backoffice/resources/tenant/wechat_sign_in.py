@@ -68,9 +68,10 @@ def _state(nonce: str, site_id: int) -> str:
 def _site_of_state(state: str, nonce: str) -> int | None:
     """The site the state was made for, if it was made for this browser's nonce."""
     site_id, _dot, _mac = state.partition(".")
-    if not nonce or not site_id.isdigit() or not hmac.compare_digest(state, _state(nonce, int(site_id))):
+    # ASCII digits only ("²" is a digit to str.isdigit, not to int), and no more than an id has.
+    if not nonce or not (site_id.isascii() and site_id.isdigit() and len(site_id) <= 9):
         return None
-    return int(site_id)
+    return int(site_id) if hmac.compare_digest(state, _state(nonce, int(site_id))) else None
 
 
 def _back(path: str, *, token: str | None = None):
