@@ -29,10 +29,12 @@ def test_api_conforms_to_its_schema(app, admin, mode):
     failures = {}
     operations = _operations(app)
     assert len(operations) > 25
-    for operation in operations:
-        if operation.path == "/auth/logout":
+    paths = [operation.path.removeprefix("/api/v1") for operation in operations]
+    assert "/auth/logout" in paths  # the skips below name paths as they are listed
+    for operation, path in zip(operations, paths, strict=True):
+        if path == "/auth/logout":
             continue  # would end the admin's session for the rest of the run
-        if operation.path.startswith("/payments/notify/"):
+        if path.startswith("/payments/notify/"):
             continue  # answers in each gateway's own wire format: tests/payments/test_notify_fuzz.py
 
         @given(case=operation.as_strategy(generation_mode=mode))
