@@ -1,10 +1,14 @@
 // A dialog form: fields described as data, submitted through a callback that calls the API;
 // the API's field errors show under their fields, anything else above the buttons.
-import { html, useEffect, useState } from '../lib.js';
+import { html, useLayoutEffect, useState } from '../lib.js';
 import { t } from '../i18n.js';
 
 export function Dialog({ title, onClose, children, wide }) {
-  useEffect(() => {  // Escape closes, as in every desktop dialog
+  // Escape closes, as in every desktop dialog. Listening from the layout effect, which runs as
+  // the dialog is put on screen, leaves no moment in which a shown dialog ignores Escape (a
+  // dialog that replaces another, as the second-factor one does, would otherwise lose a key
+  // pressed before the next frame).
+  useLayoutEffect(() => {
     const key = (event) => { if (event.key === 'Escape' && onClose) onClose(); };
     window.addEventListener('keydown', key);
     return () => window.removeEventListener('keydown', key);
