@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, joinedload
@@ -41,16 +41,20 @@ def resolve(db: Session, token: str, idle: timedelta) -> StaffSession | None:
     row = db.scalars(select(StaffSession).where(StaffSession.id == token_digest(token))
                      .options(joinedload(StaffSession.operator).joinedload(Operator.sites))
                      ).unique().one_or_none()
+    return still_live(row, idle)
+
+
+def still_live(row, idle: timedelta):
+    """`row` (a staff or tenant session) if it is neither revoked, expired nor idle past `idle`,
+    its last-seen time touched at most once a minute (a write per request would serialise a
+    busy user's requests on the row); else None."""
     now = utcnow()
-    if row is None or not _live(row, now, idle):
+    if row is None or row.revoked_at is not None or row.expires_at <= now \
+            or row.last_seen_at + idle <= now:
         return None
     if now - row.last_seen_at > TOUCH_EVERY:
         row.last_seen_at = now
     return row
-
-
-def _live(row: StaffSession, now: datetime, idle: timedelta) -> bool:
-    return row.revoked_at is None and row.expires_at > now and row.last_seen_at + idle > now
 
 
 def revoke(db: Session, token: str) -> None:

@@ -6,16 +6,16 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
+from backoffice.auth.sessions import still_live
 from shared_models.models import TenantSession
 from shared_models.types import utcnow
 
 # last_seen_at is written at most this often, so reads stay reads.
-TOUCH_EVERY = timedelta(minutes=1)
 
 
 def digest(token: str) -> str:
@@ -46,17 +46,7 @@ def start(db: Session, phone: str, lifetime: timedelta, client_ip: str, user_age
 
 def resolve(db: Session, token: str, idle: timedelta) -> TenantSession | None:
     """The live session for this token (touched at most once a minute), or None."""
-    row = db.scalar(select(TenantSession).where(TenantSession.id == digest(token)))
-    now = utcnow()
-    if row is None or not _live(row, now, idle):
-        return None
-    if now - row.last_seen_at > TOUCH_EVERY:
-        row.last_seen_at = now
-    return row
-
-
-def _live(row: TenantSession, now: datetime, idle: timedelta) -> bool:
-    return row.revoked_at is None and row.expires_at > now and row.last_seen_at + idle > now
+    return still_live(db.scalar(select(TenantSession).where(TenantSession.id == digest(token))), idle)
 
 
 def revoke(db: Session, token: str) -> None:
